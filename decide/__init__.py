@@ -1,0 +1,29 @@
+"""decide: turn Bayesian posteriors into decisions.
+
+Outcomes are rewards (higher is better); risk lives in the lower tail and
+``alpha`` is the tail probability. See ``decide.measures`` for the scores,
+``decide.outcomes`` for the sources of outcome draws and ``decide.optimize``
+for choosing the action.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from decide import errors, measures, optimize, outcomes
+from decide.errors import *  # noqa: F403
+from decide.measures import *  # noqa: F403
+from decide.optimize import *  # noqa: F403
+from decide.outcomes import *  # noqa: F403
+
+__all__ = [
+    "__version__",
+    "errors",
+    "measures",
+    "optimize",
+    "outcomes",
+    *errors.__all__,
+    *measures.__all__,
+    *outcomes.__all__,
+    *optimize.__all__,
+]

@@ -1,0 +1,220 @@
+"""Argument checks shared by every public function.
+
+Each check raises :class:`decide.errors.DecideValueError` (or ``DecideTypeError``)
+with a message that names the argument, states the valid range and shows the
+value received.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from decide._config import REPLICATE_DIM, SAMPLE_DIM, SAMPLE_DIMS
+from decide.errors import DecideTypeError, DecideValueError
+
+__all__ = [
+    "as_draws",
+    "as_weights",
+    "check_finite_scalar",
+    "check_in_range",
+    "stack_sample_dims",
+]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_finite_scalar(value: Any, name: str) -> float:
+    """Return ``value`` as a finite float or raise naming ``name``."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"{name} must be a real number; got {_short(value)} of type {type(value).__name__}."
+        ) from None
+    if not math.isfinite(out):
+        raise DecideValueError(f"{name} must be a finite number; got {out}.")
+    return out
+
+
+def check_in_range(
+    value: Any,
+    name: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a float after checking it lies in the given interval.
+
+    Raises
+    ------
+    DecideValueError
+        If ``value`` is NaN, infinite (unless the interval allows it) or outside
+        the interval; the message gives the interval in bracket notation.
+    """
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"{name} must be a real number; got {_short(value)} of type {type(value).__name__}."
+        ) from None
+    left = "[" if low_inclusive else "("
+    right = "]" if high_inclusive else ")"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    ok = not math.isnan(out)
+    if ok:
+        ok = (out >= low if low_inclusive else out > low) and (
+            out <= high if high_inclusive else out < high
+        )
+    if not ok:
+        raise DecideValueError(f"{name} must be in {interval}; got {out!r}.")
+    return out
+
+
+def stack_sample_dims(obj: xr.DataArray, name: str = "draws") -> xr.DataArray:
+    """Put the posterior sample axis first as one dim named ``"sample"``.
+
+    Accepts a DataArray with dims ``("chain", "draw", ...)`` (stacked into
+    ``"sample"``, chain-major) or already carrying a ``"sample"`` dim.
+    """
+    dims = obj.dims
+    if all(d in dims for d in SAMPLE_DIMS):
+        rest = [d for d in dims if d not in SAMPLE_DIMS]
+        obj = obj.transpose(*SAMPLE_DIMS, *rest)
+        stacked = obj.stack({SAMPLE_DIM: SAMPLE_DIMS}, create_index=False)
+        return stacked.transpose(SAMPLE_DIM, *rest)
+    if SAMPLE_DIM in dims:
+        rest = [d for d in dims if d != SAMPLE_DIM]
+        return obj.transpose(SAMPLE_DIM, *rest)
+    raise DecideValueError(
+        f"{name} must have the dims ('chain', 'draw') or 'sample' to mark the posterior "
+        f"sample axis; got dims {dims}."
+    )
+
+
+def as_draws(draws: Any, name: str = "draws", *, min_samples: int = 1) -> np.ndarray:
+    """Return outcome draws as a float64 array with the sample axis first.
+
+    Parameters
+    ----------
+    draws : array_like of shape (n_samples,) or (n_samples, n_replicates), or xarray.DataArray
+        Outcome draws, one row per posterior sample. A DataArray must have dims
+        ``("chain", "draw")`` or ``"sample"`` (plus optionally ``"replicate"``).
+    name : str
+        Argument name used in error messages.
+    min_samples : int
+        Smallest accepted number of rows.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or (n_samples, n_replicates)
+
+    Raises
+    ------
+    DecideValueError
+        If the draws are empty, 0-d, more than 2-d, or contain NaN or inf.
+    DecideTypeError
+        If the draws are not numeric.
+    """
+    if isinstance(draws, xr.Dataset):
+        raise DecideTypeError(
+            f"{name} must be an array or an xarray.DataArray of outcome draws; got a Dataset "
+            f"with variables {list(draws.data_vars)}. Select one variable."
+        )
+    if isinstance(draws, xr.DataArray):
+        stacked = stack_sample_dims(draws, name)
+        extra = [d for d in stacked.dims if d not in (SAMPLE_DIM, REPLICATE_DIM)]
+        if extra:
+            raise DecideValueError(
+                f"{name} must hold one scalar outcome per draw (dims 'sample' and optionally "
+                f"'replicate'); got extra dims {extra}. Reduce them first (e.g. .sum({extra!r}))."
+            )
+        draws = stacked.values
+    try:
+        arr = np.asarray(draws, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DecideTypeError(
+            f"{name} must be a numeric array (ragged or non-numeric input cannot be used); "
+            f"got {type(draws).__name__}: {exc}"
+        ) from None
+    if arr.ndim == 0:
+        raise DecideValueError(
+            f"{name} must have a sample axis: shape (n_samples,) or (n_samples, n_replicates); "
+            f"got a 0-d value {arr.item()!r}."
+        )
+    if arr.ndim > 2:
+        raise DecideValueError(
+            f"{name} must have shape (n_samples,) or (n_samples, n_replicates); got shape "
+            f"{arr.shape}. Reduce a vector outcome to one scalar per draw first."
+        )
+    if arr.size == 0:
+        raise DecideValueError(f"{name} must not be empty; got shape {arr.shape}.")
+    if arr.shape[0] < min_samples:
+        raise DecideValueError(
+            f"{name} must have at least {min_samples} samples; got {arr.shape[0]}."
+        )
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise DecideValueError(
+            f"{name} must be finite; got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)} "
+            f"({int(np.sum(~np.isfinite(arr)))} non-finite values in total)."
+        )
+    return arr
+
+
+def as_weights(weights: Any, n_samples: int, name: str = "weights") -> np.ndarray | None:
+    """Return per-draw weights normalized to sum to one, or ``None`` for equal weights.
+
+    Parameters
+    ----------
+    weights : array_like of shape (n_samples,) or None
+        Non-negative weights, one per posterior sample (e.g. importance weights).
+    n_samples : int
+        Number of samples the weights must match.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+
+    Raises
+    ------
+    DecideValueError
+        If the shape does not match, a weight is negative or not finite, or all are zero.
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, xr.DataArray):
+        weights = stack_sample_dims(weights, name).values
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_samples,):
+        raise DecideValueError(
+            f"{name} must have shape ({n_samples},), one weight per sample; got shape {w.shape}."
+        )
+    if not np.all(np.isfinite(w)):
+        raise DecideValueError(f"{name} must be finite; got {int(np.sum(~np.isfinite(w)))} non-finite values.")
+    if np.any(w < 0):
+        i = int(np.argmin(w))
+        raise DecideValueError(f"{name} must be non-negative; got {w[i]} at index {i}.")
+    total = w.sum()
+    if total <= 0:
+        raise DecideValueError(f"{name} must have a positive sum; got sum {total}.")
+    return w / total
+
+
+def as_names(names: Sequence[str] | str, name: str) -> tuple[str, ...]:
+    """Return a tuple of unique strings, raising on duplicates."""
+    out = (names,) if isinstance(names, str) else tuple(str(n) for n in names)
+    seen: set[str] = set()
+    dup = [n for n in out if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if dup:
+        raise DecideValueError(f"{name} must be unique; got duplicates {sorted(set(dup))}.")
+    return out

@@ -1,0 +1,41 @@
+"""Exceptions and warnings raised by decide.
+
+Every error decide raises on bad input derives from :class:`DecideError`, so a
+caller can catch them all at once, and also from the matching built-in
+(``ValueError``, ``TypeError``) so that ordinary ``except ValueError`` works.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConvergenceWarning",
+    "DecideError",
+    "DecideTypeError",
+    "DecideValueError",
+    "InfeasibleError",
+    "SolverError",
+]
+
+
+class DecideError(Exception):
+    """Base class of every error raised by decide."""
+
+
+class DecideValueError(DecideError, ValueError):
+    """An argument has the right type but a value outside its valid range."""
+
+
+class DecideTypeError(DecideError, TypeError):
+    """An argument has a type decide cannot use."""
+
+
+class InfeasibleError(DecideValueError):
+    """The action space has no feasible point; the message names the constraint."""
+
+
+class SolverError(DecideError, RuntimeError):
+    """Every solver that was tried failed; the message lists what was tried."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An optimizer stopped without meeting its convergence criterion."""

@@ -1,0 +1,372 @@
+"""The outcome-model interface: ``action -> outcome draws`` for every posterior sample.
+
+Outcomes are rewards (higher is better). Draw arrays put the sample axis first:
+``(n_samples, *outcome_shape)`` in mean mode and
+``(n_samples, n_replicates, *outcome_shape)`` with replicates. Objectives
+score one scalar per draw, so :meth:`OutcomeModel.draws` reduces a vector
+outcome (``reduce="sum"`` by default) to shape ``(n_samples,)`` or
+``(n_samples, n_replicates)``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from decide.errors import DecideTypeError, DecideValueError
+
+__all__ = ["ActionSpec", "OutcomeModel", "Reduce", "resolve_reduce"]
+
+Reduce = str | Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """Names, shapes, dims and coordinates of an action.
+
+    An action is one or more named arrays (e.g. ``spend`` with dims
+    ``("channel",)``). Optimizers work on the flat concatenation of all of
+    them, of length :attr:`size`; :meth:`flatten` and :meth:`to_xarray` convert.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Action variable names.
+    shapes : tuple of tuple of int
+        Shape of each variable (``()`` for a scalar).
+    dims : tuple of tuple of str, optional
+        Dim names of each variable; default ``"{name}_dim_{i}"``.
+    coords : dict of str to array_like, optional
+        Coordinates of the dims (labels such as channel names).
+    """
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    dims: tuple[tuple[str, ...], ...] = ()
+    coords: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = tuple(str(n) for n in self.names)
+        shapes = tuple(tuple(int(s) for s in sh) for sh in self.shapes)
+        if not names:
+            raise DecideValueError("an action needs at least one variable name; got none.")
+        if len(set(names)) != len(names):
+            raise DecideValueError(f"action names must be unique; got {names}.")
+        if len(shapes) != len(names):
+            raise DecideValueError(
+                f"shapes must give one shape per action name ({len(names)}); got {len(shapes)}."
+            )
+        dims = self.dims or tuple(
+            tuple(f"{n}_dim_{i}" for i in range(len(sh))) for n, sh in zip(names, shapes)
+        )
+        dims = tuple(tuple(str(d) for d in ds) for ds in dims)
+        for n, sh, ds in zip(names, shapes, dims):
+            if len(ds) != len(sh):
+                raise DecideValueError(
+                    f"action {n!r} has shape {sh} but dims {ds}; give one dim name per axis."
+                )
+        coords = {k: np.asarray(v) for k, v in dict(self.coords).items()}
+        for n, sh, ds in zip(names, shapes, dims):
+            for d, s in zip(ds, sh):
+                if d in coords and len(coords[d]) != s:
+                    raise DecideValueError(
+                        f"coords[{d!r}] has {len(coords[d])} labels but action {n!r} has "
+                        f"length {s} along {d!r}."
+                    )
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "shapes", shapes)
+        object.__setattr__(self, "dims", dims)
+        object.__setattr__(self, "coords", coords)
+
+    @property
+    def size(self) -> int:
+        """Length of the flat action vector."""
+        return int(sum(int(np.prod(sh)) for sh in self.shapes))
+
+    @property
+    def labels(self) -> list[str]:
+        """One readable label per flat element, e.g. ``"spend[tv]"``."""
+        out: list[str] = []
+        for n, sh, ds in zip(self.names, self.shapes, self.dims):
+            if not sh:
+                out.append(n)
+                continue
+            axes = [
+                [str(c) for c in self.coords[d]] if d in self.coords else [str(i) for i in range(s)]
+                for d, s in zip(ds, sh)
+            ]
+            for idx in np.ndindex(*sh):
+                out.append(f"{n}[{', '.join(axes[a][i] for a, i in enumerate(idx))}]")
+        return out
+
+    def flatten(self, action: Any, name: str = "action") -> np.ndarray:
+        """Return the action as a flat float vector of length :attr:`size`.
+
+        Parameters
+        ----------
+        action : array_like, dict of str to array_like, xarray.DataArray or xarray.Dataset
+            A flat vector of length ``size``, an array with the variable's shape
+            (single variable), a dict or Dataset by variable name, or a DataArray
+            named after the variable (dims are aligned by name).
+
+        Raises
+        ------
+        DecideValueError
+            If a shape does not match, a variable is missing or unknown, or a value is not finite.
+        """
+        if isinstance(action, xr.Dataset):
+            action = {k: action[k] for k in action.data_vars}
+        if isinstance(action, xr.DataArray):
+            if len(self.names) == 1:
+                action = {self.names[0]: action}
+            elif action.name in self.names:
+                raise DecideValueError(
+                    f"{name} must give all action variables {list(self.names)}; got only "
+                    f"{action.name!r}."
+                )
+            else:
+                action = action.values
+        if isinstance(action, Mapping):
+            unknown = sorted(set(map(str, action)) - set(self.names))
+            missing = [n for n in self.names if n not in action]
+            if unknown or missing:
+                raise DecideValueError(
+                    f"{name} must have exactly the keys {list(self.names)}; "
+                    f"missing {missing}, unknown {unknown}."
+                )
+            parts = []
+            for n, sh, ds in zip(self.names, self.shapes, self.dims):
+                v = action[n]
+                if isinstance(v, xr.DataArray) and set(v.dims) == set(ds):
+                    v = v.transpose(*ds).values
+                arr = np.asarray(v, dtype=np.float64)
+                if arr.shape != sh:
+                    raise DecideValueError(
+                        f"{name}[{n!r}] must have shape {sh}; got shape {arr.shape}."
+                    )
+                parts.append(arr.reshape(-1))
+            flat = np.concatenate(parts) if parts else np.zeros(0)
+        else:
+            try:
+                arr = np.asarray(action, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise DecideTypeError(
+                    f"{name} must be numeric (array, dict of arrays or xarray); got "
+                    f"{type(action).__name__}."
+                ) from None
+            if arr.ndim <= 1 and arr.size == self.size:
+                flat = arr.reshape(-1)
+            elif len(self.names) == 1 and arr.shape == self.shapes[0]:
+                flat = arr.reshape(-1)
+            else:
+                expected = (
+                    f"shape {self.shapes[0]}"
+                    if len(self.names) == 1
+                    else f"a dict with keys {list(self.names)}"
+                )
+                raise DecideValueError(
+                    f"{name} must be a flat vector of length {self.size} or {expected}; "
+                    f"got shape {arr.shape}."
+                )
+        if not np.all(np.isfinite(flat)):
+            raise DecideValueError(f"{name} must be finite; got {flat.tolist()}.")
+        return flat.astype(np.float64, copy=True)
+
+    def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Split a flat vector into one array per action variable."""
+        flat = np.asarray(flat, dtype=np.float64)
+        if flat.shape != (self.size,):
+            raise DecideValueError(
+                f"a flat action must have shape ({self.size},); got {flat.shape}."
+            )
+        out, start = {}, 0
+        for n, sh in zip(self.names, self.shapes):
+            k = int(np.prod(sh))
+            out[n] = flat[start : start + k].reshape(sh)
+            start += k
+        return out
+
+    def to_xarray(self, flat: np.ndarray) -> xr.DataArray | xr.Dataset:
+        """The action as a named DataArray (one variable) or Dataset (several)."""
+        parts = self.unflatten(flat)
+        arrays = {
+            n: xr.DataArray(
+                parts[n],
+                dims=ds,
+                coords={d: self.coords[d] for d in ds if d in self.coords},
+                name=n,
+            )
+            for n, ds in zip(self.names, self.dims)
+        }
+        if len(arrays) == 1:
+            return next(iter(arrays.values()))
+        return xr.Dataset(arrays)
+
+
+def resolve_reduce(reduce: Reduce, n_lead: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Return a function mapping ``(*lead, *outcome_shape)`` to ``lead``.
+
+    Parameters
+    ----------
+    reduce : {"sum", "mean"} or callable
+        How a vector outcome becomes one scalar per draw. A callable receives
+        the array with the ``n_lead`` leading (sample, replicate) axes and must
+        return an array of the leading shape.
+    n_lead : int
+        Number of leading axes kept (1 for samples, 2 with replicates).
+    """
+    if callable(reduce):
+        return reduce
+    if reduce not in ("sum", "mean"):
+        raise DecideValueError(f"reduce must be 'sum', 'mean' or a callable; got {reduce!r}.")
+    fn = np.sum if reduce == "sum" else np.mean
+
+    def _reduce(arr: np.ndarray) -> np.ndarray:
+        axes = tuple(range(n_lead, arr.ndim))
+        return fn(arr, axis=axes) if axes else arr
+
+    return _reduce
+
+
+class OutcomeModel(abc.ABC):
+    """Outcome draws under an action, for every posterior sample.
+
+    Outcomes are rewards (higher is better). Subclasses set
+    :attr:`action_space`, :attr:`n_samples`, :attr:`n_replicates`,
+    :attr:`outcome_dims` and implement :meth:`_sample_flat`; they override
+    :meth:`_vjp_flat`, :meth:`_conditional_mean_flat`, :meth:`affine_form` and
+    :meth:`subset` where they can.
+
+    Attributes
+    ----------
+    action_space : ActionSpec
+        Names, shapes and coordinates of the action.
+    n_samples : int
+        Number of posterior samples (chain x draw).
+    n_replicates : int or None
+        Outcome replicates per sample, or ``None`` when :meth:`sample` returns
+        one value per sample (the conditional mean, or precomputed draws).
+    outcome_dims : tuple of str
+        Dims of the (unreduced) outcome, ``()`` for a scalar outcome.
+    """
+
+    action_space: ActionSpec
+    n_samples: int
+    n_replicates: int | None = None
+    outcome_dims: tuple[str, ...] = ()
+    outcome_coords: Mapping[str, Any] = {}
+
+    # -- public -----------------------------------------------------------
+    def sample(self, action: Any) -> np.ndarray:
+        """Outcome draws under ``do(action)``, unreduced.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, *outcome_shape) or (n_samples, n_replicates, *outcome_shape)
+        """
+        return self._sample_flat(self.action_space.flatten(action))
+
+    def draws(self, action: Any) -> np.ndarray:
+        """One scalar outcome per draw (the vector outcome reduced), ready to score.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_replicates)
+        """
+        return self._draws_flat(self.action_space.flatten(action))
+
+    def vjp(self, action: Any, cotangent: Any) -> np.ndarray:
+        """Vector-Jacobian product: ``sum_ij cotangent_ij * d draws_ij / d action``.
+
+        Parameters
+        ----------
+        action : array_like, dict or xarray
+            The action at which to differentiate.
+        cotangent : array_like of shape (n_samples,) or (n_samples, n_replicates)
+            Same shape as :meth:`draws`, typically ``objective.grad(draws)``.
+
+        Returns
+        -------
+        ndarray of shape (action_space.size,)
+            Gradient with respect to the flat action.
+
+        Raises
+        ------
+        NotImplementedError
+            If the model is not differentiable (see :attr:`has_vjp`).
+        """
+        if not self.has_vjp:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no vector-Jacobian product; use a derivative-free "
+                "method."
+            )
+        return self._vjp_flat(self.action_space.flatten(action), np.asarray(cotangent, float))
+
+    def conditional_mean(self, action: Any) -> np.ndarray:
+        """E[outcome | theta, do(action)] for every posterior sample theta.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, *outcome_shape)
+
+        Raises
+        ------
+        NotImplementedError
+            If the model cannot give the conditional mean exactly.
+        """
+        if not self.has_conditional_mean:
+            raise NotImplementedError(
+                f"{type(self).__name__} cannot give E[outcome | theta, action] exactly."
+            )
+        return self._conditional_mean_flat(self.action_space.flatten(action))
+
+    @property
+    def has_vjp(self) -> bool:
+        """Whether :meth:`vjp` is available."""
+        return type(self)._vjp_flat is not OutcomeModel._vjp_flat
+
+    @property
+    def has_conditional_mean(self) -> bool:
+        """Whether :meth:`conditional_mean` is available."""
+        return type(self)._conditional_mean_flat is not OutcomeModel._conditional_mean_flat
+
+    def affine_form(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(A, b)`` with ``draws(x) = A @ x + b`` if the draws are affine in the action.
+
+        Returns
+        -------
+        tuple of ndarray of shapes (n_samples, size) and (n_samples,), or None
+            ``None`` when the model is not affine; used by the exact convex backend.
+        """
+        return None
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> OutcomeModel:
+        """The same model restricted to the posterior samples ``indices``.
+
+        Used for held-out evaluation and cross-fitting.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not support subset().")
+
+    # -- for subclasses ---------------------------------------------------
+    @abc.abstractmethod
+    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+        """Unreduced draws at the flat action ``x``."""
+
+    def _reduce(self, arr: np.ndarray) -> np.ndarray:
+        """Reduce unreduced draws to one scalar per (sample, replicate)."""
+        n_lead = 1 if self.n_replicates is None else 2
+        return resolve_reduce(getattr(self, "reduce", "sum"), n_lead)(arr)
+
+    def _draws_flat(self, x: np.ndarray) -> np.ndarray:
+        return self._reduce(self._sample_flat(x))
+
+    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
