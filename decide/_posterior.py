@@ -68,7 +68,9 @@ def posterior_dataset(obj: Any, group: str = "posterior", name: str = "idata") -
     DecideValueError
         If the group is missing, has no variables, or has no draws.
     """
-    if isinstance(obj, Mapping) and not isinstance(obj, xr.Dataset):
+    is_tree = hasattr(xr, "DataTree") and isinstance(obj, xr.DataTree)
+    is_idata = callable(getattr(obj, "groups", None))
+    if isinstance(obj, Mapping) and not (isinstance(obj, xr.Dataset) or is_tree or is_idata):
         arrays = {str(k): np.asarray(v) for k, v in obj.items()}
         if not arrays:
             raise DecideValueError(f"{name} must hold at least one parameter; got an empty dict.")
@@ -90,7 +92,8 @@ def posterior_dataset(obj: Any, group: str = "posterior", name: str = "idata") -
     out = {}
     for var, da in ds.data_vars.items():
         out[var] = stack_sample_dims(da, f"{name}.{group}.{var}")
-    result = xr.Dataset(out)
+    # a deep copy: stacking can return views, and the user's posterior must never change
+    result = xr.Dataset(out).copy(deep=True)
     # drop MultiIndex-free coords that came from chain/draw stacking
     result = result.drop_vars([c for c in SAMPLE_DIMS if c in result.coords], errors="ignore")
     if result.sizes.get(SAMPLE_DIM, 0) == 0:
