@@ -1,5 +1,17 @@
 """Sources of outcome draws: ``action -> outcome draws`` for every posterior sample."""
 
 from decide.outcomes._base import ActionSpec, OutcomeModel
+from decide.outcomes._draws import DrawsOutcome, from_draws
+from decide.outcomes._function import FunctionOutcome, from_function
+from decide.outcomes._linear import LinearOutcome, linear
 
-__all__ = ["ActionSpec", "OutcomeModel"]
+__all__ = [
+    "ActionSpec",
+    "DrawsOutcome",
+    "FunctionOutcome",
+    "LinearOutcome",
+    "OutcomeModel",
+    "from_draws",
+    "from_function",
+    "linear",
+]

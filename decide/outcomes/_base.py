@@ -11,6 +11,7 @@ outcome (``reduce="sum"`` by default) to shape ``(n_samples,)`` or
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +87,7 @@ class ActionSpec:
     @property
     def size(self) -> int:
         """Length of the flat action vector."""
-        return int(sum(int(np.prod(sh)) for sh in self.shapes))
+        return sum(math.prod(sh) for sh in self.shapes)
 
     @property
     def labels(self) -> list[str]:
@@ -143,7 +144,7 @@ class ActionSpec:
             for n, sh, ds in zip(self.names, self.shapes, self.dims):
                 v = action[n]
                 if isinstance(v, xr.DataArray) and set(v.dims) == set(ds):
-                    v = v.transpose(*ds).values
+                    v = self._align_labels(v, ds, f"{name}[{n!r}]").transpose(*ds).values
                 arr = np.asarray(v, dtype=np.float64)
                 if arr.shape != sh:
                     raise DecideValueError(
@@ -177,6 +178,21 @@ class ActionSpec:
             raise DecideValueError(f"{name} must be finite; got {flat.tolist()}.")
         return flat.astype(np.float64, copy=True)
 
+    def _align_labels(self, v: xr.DataArray, dims: tuple[str, ...], name: str) -> xr.DataArray:
+        """Reorder ``v`` along each dim that both it and the spec label."""
+        for d in dims:
+            if d in self.coords and d in v.coords:
+                want, have = self.coords[d].tolist(), v.coords[d].values.tolist()
+                if want == have:
+                    continue
+                if set(have) != set(want) or len(set(have)) != len(have):
+                    raise DecideValueError(
+                        f"{name} has labels {have} along {d!r}; expected the labels {want} "
+                        "(in any order)."
+                    )
+                v = v.isel({d: [have.index(lab) for lab in want]})
+        return v
+
     def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         """Split a flat vector into one array per action variable."""
         flat = np.asarray(flat, dtype=np.float64)
@@ -186,7 +202,7 @@ class ActionSpec:
             )
         out, start = {}, 0
         for n, sh in zip(self.names, self.shapes):
-            k = int(np.prod(sh))
+            k = math.prod(sh)
             out[n] = flat[start : start + k].reshape(sh)
             start += k
         return out
