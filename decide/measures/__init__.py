@@ -2,9 +2,97 @@
 
 Outcomes are rewards; risk lives in the lower tail; ``alpha`` is the tail
 probability. Objective classes are scores to maximize (dispersion measures
-score as their negative); the plain functions return conventional values.
+score as their negative); the plain functions return conventional values
+(tail measures such as :func:`cvar` on the reward scale).
+
+Examples
+--------
+>>> import numpy as np
+>>> from decide.measures import CVaR, Mean, cvar
+>>> x = np.array([-2.0, 0.0, 1.0, 3.0])
+>>> objective = Mean() + 0.5 * CVaR(0.25)
+>>> objective(x) == float(np.mean(x)) + 0.5 * cvar(x, 0.25)
+True
 """
 
 from decide.measures._base import Objective, Property, WeightedObjective
+from decide.measures._dispersion import (
+    Mean,
+    MeanVariance,
+    SemiVariance,
+    Sharpe,
+    Sortino,
+    StdDev,
+    Variance,
+)
+from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
+from decide.measures._moments import (
+    expected_shortfall_below,
+    mean,
+    probability_of_shortfall,
+    semivariance,
+    sharpe,
+    sortino,
+    std,
+    variance,
+)
+from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
+from decide.measures._spectral import Spectral
+from decide.measures._tail import cvar, entropic_risk, evar, value_at_risk, worst_case
+from decide.measures._threshold import ExpectedShortfallBelow, ProbabilityOfShortfall
+from decide.measures._utilities import (
+    Exponential,
+    Linear,
+    Log,
+    PiecewiseLinear,
+    Power,
+    Quadratic,
+    Utility,
+)
+from decide.measures._utility_functions import certainty_equivalent, expected_utility
 
-__all__ = ["Objective", "Property", "WeightedObjective"]
+__all__ = [
+    "CVaR",
+    "CertaintyEquivalent",
+    "EVaR",
+    "EntropicRisk",
+    "ExpectedShortfallBelow",
+    "ExpectedUtility",
+    "Exponential",
+    "Linear",
+    "Log",
+    "Mean",
+    "MeanCVaR",
+    "MeanVariance",
+    "Objective",
+    "PiecewiseLinear",
+    "Power",
+    "ProbabilityOfShortfall",
+    "Property",
+    "Quadratic",
+    "SemiVariance",
+    "Sharpe",
+    "Sortino",
+    "Spectral",
+    "StdDev",
+    "Utility",
+    "VaR",
+    "Variance",
+    "WeightedObjective",
+    "WorstCase",
+    "certainty_equivalent",
+    "cvar",
+    "entropic_risk",
+    "evar",
+    "expected_shortfall_below",
+    "expected_utility",
+    "mean",
+    "probability_of_shortfall",
+    "semivariance",
+    "sharpe",
+    "sortino",
+    "std",
+    "value_at_risk",
+    "variance",
+    "worst_case",
+]

@@ -1,0 +1,194 @@
+"""Expected utility and certainty equivalent objectives.
+
+Conventions: outcomes are rewards (higher is better); objectives are scores to
+maximize. The certainty equivalent is in the units of the outcome, the
+expected utility in utility units. Draws put the sample axis first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from decide.measures._base import Objective, Property
+from decide.measures._dispersion import cp_mean
+from decide.measures._risk import entropic_cvxpy
+from decide.measures._tail import grad_entropic
+from decide.measures._utilities import Exponential, Linear, Utility
+from decide.measures._utility_functions import (
+    check_utility,
+    k_certainty_equivalent,
+    k_expected_utility,
+)
+
+if TYPE_CHECKING:
+    import cvxpy as cp
+
+__all__ = ["CertaintyEquivalent", "ExpectedUtility"]
+
+P = Property
+
+
+def _is_linear(u: Utility) -> bool:
+    return u.homogeneous and u.ce_translation_invariant
+
+
+class ExpectedUtility(Objective):
+    r"""Expected utility :math:`E[u(X)] = \sum_i w_i u(x_i)`.
+
+    Parameters
+    ----------
+    utility : Utility
+        ``Linear()``, ``Exponential(a)``, ``Power(g)``, ``Log()``, ``Quadratic(b)``
+        or ``PiecewiseLinear(breakpoints, slopes)``.
+
+    Raises
+    ------
+    DecideTypeError
+        If ``utility`` is not a :class:`Utility`.
+    DecideValueError
+        When scoring draws outside the utility's domain (``Power``, ``Log``:
+        positive outcomes; the message names the smallest draw).
+
+    Notes
+    -----
+    Law invariant; monotone when ``u`` is increasing; concave when ``u`` is;
+    SSD-consistent when both; translation invariant only for linear ``u`` and
+    positively homogeneous when ``u(tx) = t u(x)``. Gradient :math:`w_i u'(x_i)`.
+    DCP form ``mean(u(expr))`` when ``u`` has one (all but a non-concave
+    ``PiecewiseLinear``): exponential cone for ``Exponential``, ``cvxpy.log``
+    for ``Log``, ``-pos`` terms for a concave ``PiecewiseLinear``.
+
+    References
+    ----------
+    von Neumann, J., & Morgenstern, O. (1944). *Theory of Games and Economic Behavior*.
+
+    Examples
+    --------
+    >>> from decide.measures import ExpectedUtility, Log
+    >>> round(ExpectedUtility(Log())([1.0, 100.0]), 6)
+    2.302585
+    """
+
+    def __init__(self, utility: Utility):
+        self.utility = check_utility(utility)
+        u = self.utility
+        props = {P.LAW_INVARIANT}
+        if u.increasing:
+            props.add(P.MONOTONE)
+        if u.concave:
+            props.add(P.CONCAVE)
+        if u.increasing and u.concave:
+            props.add(P.SSD_CONSISTENT)
+        if u.homogeneous:
+            props.add(P.POSITIVELY_HOMOGENEOUS)
+        if _is_linear(u):
+            props.add(P.TRANSLATION_INVARIANT)
+        self._properties = frozenset(props)
+
+    @property
+    def has_cvxpy(self) -> bool:
+        return self.utility.has_cvxpy and self.utility.concave
+
+    def _check_domain(self, x: np.ndarray) -> None:
+        self.utility.check_domain(x)
+
+    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
+        return float(k_expected_utility(x, w, self.utility))
+
+    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        d = self.utility.derivative(x)
+        return d / x.shape[0] if w is None else d * w
+
+    def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
+        if not self.has_cvxpy:
+            raise NotImplementedError(f"{self!r} has no DCP form (the utility is not DCP-concave).")
+        return cp_mean(self.utility.to_cvxpy(expr), w)
+
+    def _params(self) -> dict[str, Any]:
+        return {"utility": self.utility}
+
+
+class CertaintyEquivalent(Objective):
+    r"""Certainty equivalent :math:`u^{-1}(E[u(X)])`, in the units of the outcome.
+
+    Parameters
+    ----------
+    utility : Utility
+        See :class:`ExpectedUtility`.
+
+    Raises
+    ------
+    DecideTypeError
+        If ``utility`` is not a :class:`Utility`.
+    DecideValueError
+        When scoring draws outside the utility's domain.
+
+    Notes
+    -----
+    Ranks actions like :class:`ExpectedUtility` but is in outcome units. For
+    ``Exponential(a)`` it is the entropic risk (translation invariant and
+    concave; :math:`\mu - a\sigma^2/2` for a normal law); for ``Power`` and
+    ``Log`` the power / geometric mean (positively homogeneous and concave).
+    Monotone and SSD-consistent for an increasing concave utility.
+    Gradient :math:`w_i u'(x_i) / u'(\mathrm{CE})`. DCP form for ``Exponential``
+    (``log_sum_exp``) and ``Linear`` only.
+
+    References
+    ----------
+    Pratt, J. W. (1964). Risk aversion in the small and in the large.
+    *Econometrica* 32, 122-136.
+
+    Examples
+    --------
+    >>> from decide.measures import CertaintyEquivalent, Log
+    >>> round(CertaintyEquivalent(Log())([1.0, 100.0]), 6)
+    10.0
+    """
+
+    def __init__(self, utility: Utility):
+        self.utility = check_utility(utility)
+        u = self.utility
+        props = {P.LAW_INVARIANT}
+        if u.increasing:
+            props.add(P.MONOTONE)
+        if u.increasing and u.concave:
+            props.add(P.SSD_CONSISTENT)
+        if u.ce_translation_invariant and u.increasing:
+            props.add(P.TRANSLATION_INVARIANT)
+        if u.ce_homogeneous and u.increasing:
+            props.add(P.POSITIVELY_HOMOGENEOUS)
+        if u.ce_concave:
+            props.add(P.CONCAVE)
+        self._properties = frozenset(props)
+
+    @property
+    def has_cvxpy(self) -> bool:
+        u = self.utility
+        return isinstance(u, Exponential | Linear) or _is_linear(u)
+
+    def _check_domain(self, x: np.ndarray) -> None:
+        self.utility.check_domain(x)
+
+    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
+        return float(k_certainty_equivalent(x, w, self.utility))
+
+    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        u = self.utility
+        if isinstance(u, Exponential) and u.risk_aversion > 0:
+            return grad_entropic(x, w, u.risk_aversion)
+        ce = k_certainty_equivalent(x, w, u)
+        wt = np.full(x.shape[0], 1.0 / x.shape[0]) if w is None else w
+        return wt * u.derivative(x) / u.derivative(np.asarray(ce))
+
+    def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
+        u = self.utility
+        if isinstance(u, Exponential) and u.risk_aversion > 0:
+            return entropic_cvxpy(expr, w, u.risk_aversion)
+        if _is_linear(u):
+            return cp_mean(expr, w)
+        raise NotImplementedError(f"{self!r} has no DCP form; use method='scipy'.")
+
+    def _params(self) -> dict[str, Any]:
+        return {"utility": self.utility}

@@ -1,0 +1,346 @@
+"""Moment and threshold measures as plain functions over a sample axis.
+
+Conventions: outcomes are rewards (higher is better); the functions here return
+the *conventional* values (a variance is positive, a shortfall probability is
+in [0, 1]); the objective classes turn them into scores to maximize. Draws put
+the sample axis first; ``weights`` are non-negative probability weights over the
+reduced axes, normalized internally. Moments are those of the (weighted)
+empirical law: population moments, no ``n - 1`` correction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from decide._validation import check_finite_scalar
+from decide.errors import DecideValueError
+from decide.measures._reduce import Axis, Dims, reduce_draws
+
+__all__ = [
+    "expected_shortfall_below",
+    "mean",
+    "probability_of_shortfall",
+    "semivariance",
+    "sharpe",
+    "sortino",
+    "std",
+    "variance",
+]
+
+
+# -- kernels: reduce the last axis of x (..., m) with weights w (m,) or None ----------
+def k_mean(x: np.ndarray, w: np.ndarray | None) -> Any:
+    return x.mean(axis=-1) if w is None else x @ w
+
+
+def k_variance(x: np.ndarray, w: np.ndarray | None) -> Any:
+    d = x - k_mean(x, w)[..., None] if x.ndim > 1 else x - k_mean(x, w)
+    return k_mean(d * d, w)
+
+
+def k_semivariance(x: np.ndarray, w: np.ndarray | None, target: float | None) -> Any:
+    t = k_mean(x, w) if target is None else target
+    d = np.maximum(np.expand_dims(t, -1) - x, 0.0)
+    return k_mean(d * d, w)
+
+
+def k_lower_partial(x: np.ndarray, w: np.ndarray | None, threshold: float) -> Any:
+    return k_mean(np.maximum(threshold - x, 0.0), w)
+
+
+def k_shortfall_probability(x: np.ndarray, w: np.ndarray | None, threshold: float) -> Any:
+    return k_mean((x < threshold).astype(np.float64), w)
+
+
+def _nonzero(value: Any, what: str, measure: str) -> Any:
+    arr = np.asarray(value)
+    if np.any(arr <= 0):
+        raise DecideValueError(
+            f"draws have zero {what}, so the {measure} is undefined (division by zero); "
+            "use the mean, or a measure without a ratio, for constant draws."
+        )
+    return value
+
+
+def k_sharpe(x: np.ndarray, w: np.ndarray | None, risk_free: float) -> Any:
+    sd = np.sqrt(k_variance(x, w))
+    return (k_mean(x, w) - risk_free) / _nonzero(sd, "standard deviation", "Sharpe ratio")
+
+
+def k_sortino(x: np.ndarray, w: np.ndarray | None, target: float) -> Any:
+    dd = np.sqrt(k_semivariance(x, w, target))
+    return (k_mean(x, w) - target) / _nonzero(
+        dd, "downside deviation below target", "Sortino ratio"
+    )
+
+
+# -- public functions ----------------------------------------------------------------
+_COMMON = """
+    draws : array_like or xarray.DataArray
+        Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
+        (n_samples, n_replicates). A DataArray is reduced over ``dims``.
+    axis : int or tuple of int or None, default 0
+        Axes to reduce for arrays (``None``: all). Reduce ``(0, 1)`` to pool the
+        replicates of (n_samples, n_replicates) draws.
+    weights : array_like, optional
+        Non-negative weights with the shape of the reduced axes (or one per sample
+        along the first reduced axis); normalized to sum to one.
+    dims : str or sequence of str, optional
+        DataArray dims to reduce; default ``("chain", "draw")`` or ``"sample"``."""
+
+
+def _doc(f: Any) -> Any:
+    f.__doc__ = f.__doc__.replace("    {common}", _COMMON.strip("\n"))
+    return f
+
+
+@_doc
+def mean(draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None) -> Any:
+    r"""Expected outcome, :math:`\sum_i w_i x_i`.
+
+    Parameters
+    ----------
+    {common}
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+        The reduced axes removed (a DataArray keeps its other dims).
+
+    Raises
+    ------
+    DecideValueError
+        If the draws are empty or not finite, or the weights do not match.
+
+    Examples
+    --------
+    >>> from decide.measures import mean
+    >>> mean([1.0, 2.0, 6.0])
+    3.0
+    """
+    return reduce_draws(k_mean, draws, axis=axis, weights=weights, dims=dims)
+
+
+@_doc
+def variance(draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None) -> Any:
+    r"""Variance of the (weighted) empirical law, :math:`\sum_i w_i (x_i - \mu)^2`.
+
+    Parameters
+    ----------
+    {common}
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Notes
+    -----
+    The population (plug-in) variance of the predictive distribution, no
+    ``n - 1`` correction: it is a property of the law the draws represent.
+
+    Examples
+    --------
+    >>> from decide.measures import variance
+    >>> variance([0.0, 2.0])
+    1.0
+    """
+    return reduce_draws(k_variance, draws, axis=axis, weights=weights, dims=dims)
+
+
+@_doc
+def std(draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None) -> Any:
+    r"""Standard deviation, the square root of :func:`variance`.
+
+    Parameters
+    ----------
+    {common}
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Examples
+    --------
+    >>> from decide.measures import std
+    >>> std([0.0, 2.0])
+    1.0
+    """
+    return reduce_draws(
+        lambda x, w: np.sqrt(k_variance(x, w)), draws, axis=axis, weights=weights, dims=dims
+    )
+
+
+@_doc
+def semivariance(
+    draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None, target: float | None = None
+) -> Any:
+    r"""Downside semivariance, :math:`E[(t - X)_+^2]` with :math:`t` the mean or a target.
+
+    Parameters
+    ----------
+    {common}
+    target : float, optional
+        Reference level ``t``; default the mean of the draws.
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Notes
+    -----
+    Only outcomes below ``t`` count (rewards: the lower side is the bad side).
+    For a law symmetric about its mean it is half the variance.
+
+    References
+    ----------
+    Markowitz, H. (1959). *Portfolio Selection*, ch. IX.
+
+    Examples
+    --------
+    >>> from decide.measures import semivariance
+    >>> semivariance([-1.0, 1.0])
+    0.5
+    """
+    t = None if target is None else check_finite_scalar(target, "target")
+    return reduce_draws(
+        lambda x, w: k_semivariance(x, w, t), draws, axis=axis, weights=weights, dims=dims
+    )
+
+
+@_doc
+def sharpe(
+    draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None, risk_free: float = 0.0
+) -> Any:
+    r"""Sharpe ratio, :math:`(\mu - r_f) / \sigma`.
+
+    Parameters
+    ----------
+    {common}
+    risk_free : float, default 0
+        Outcome of the riskless alternative.
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Raises
+    ------
+    DecideValueError
+        If the draws have zero standard deviation (the ratio is undefined).
+
+    References
+    ----------
+    Sharpe, W. F. (1966). Mutual fund performance. *Journal of Business* 39, 119-138.
+
+    Examples
+    --------
+    >>> from decide.measures import sharpe
+    >>> sharpe([0.0, 2.0])
+    1.0
+    """
+    rf = check_finite_scalar(risk_free, "risk_free")
+    return reduce_draws(
+        lambda x, w: k_sharpe(x, w, rf), draws, axis=axis, weights=weights, dims=dims
+    )
+
+
+@_doc
+def sortino(
+    draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None, target: float = 0.0
+) -> Any:
+    r"""Sortino ratio, :math:`(\mu - t) / \sqrt{E[(t - X)_+^2]}`.
+
+    Parameters
+    ----------
+    {common}
+    target : float, default 0
+        Minimum acceptable outcome ``t``.
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Raises
+    ------
+    DecideValueError
+        If no draw falls below ``target`` (zero downside deviation).
+
+    References
+    ----------
+    Sortino, F. A., & Price, L. N. (1994). Performance measurement in a downside
+    risk framework. *Journal of Investing* 3(3), 59-64.
+
+    Examples
+    --------
+    >>> from decide.measures import sortino
+    >>> sortino([-1.0, 3.0])
+    1.414213...
+    """
+    t = check_finite_scalar(target, "target")
+    return reduce_draws(
+        lambda x, w: k_sortino(x, w, t), draws, axis=axis, weights=weights, dims=dims
+    )
+
+
+@_doc
+def probability_of_shortfall(
+    draws: Any, threshold: float = 0.0, axis: Axis = 0, weights: Any = None, dims: Dims = None
+) -> Any:
+    r"""Probability that the outcome falls strictly below a threshold, :math:`P(X < t)`.
+
+    Parameters
+    ----------
+    {common}
+    threshold : float, default 0
+        The level ``t`` (with the default, the probability of a loss).
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+        In [0, 1].
+
+    Examples
+    --------
+    >>> from decide.measures import probability_of_shortfall
+    >>> probability_of_shortfall([-1.0, 0.0, 2.0, 3.0], threshold=0.0)
+    0.25
+    """
+    t = check_finite_scalar(threshold, "threshold")
+    return reduce_draws(
+        lambda x, w: k_shortfall_probability(x, w, t), draws, axis=axis, weights=weights, dims=dims
+    )
+
+
+@_doc
+def expected_shortfall_below(
+    draws: Any, threshold: float = 0.0, axis: Axis = 0, weights: Any = None, dims: Dims = None
+) -> Any:
+    r"""Expected shortfall below a threshold, :math:`E[(t - X)_+]` (a non-negative number).
+
+    Parameters
+    ----------
+    {common}
+    threshold : float, default 0
+        The level ``t``; only outcomes below it count.
+
+    Returns
+    -------
+    float, ndarray or xarray.DataArray
+
+    Notes
+    -----
+    The first lower partial moment (the expected regret against a target); not
+    to be confused with the tail mean :func:`cvar`.
+
+    Examples
+    --------
+    >>> from decide.measures import expected_shortfall_below
+    >>> expected_shortfall_below([-2.0, 0.0, 1.0, 5.0], threshold=1.0)
+    1.0
+    """
+    t = check_finite_scalar(threshold, "threshold")
+    return reduce_draws(
+        lambda x, w: k_lower_partial(x, w, t), draws, axis=axis, weights=weights, dims=dims
+    )
