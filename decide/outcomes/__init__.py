@@ -4,6 +4,7 @@ from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._draws import DrawsOutcome, from_draws
 from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
+from decide.outcomes._pymc import PyMCOutcome, from_pymc
 
 __all__ = [
     "ActionSpec",
@@ -11,7 +12,9 @@ __all__ = [
     "FunctionOutcome",
     "LinearOutcome",
     "OutcomeModel",
+    "PyMCOutcome",
     "from_draws",
     "from_function",
+    "from_pymc",
     "linear",
 ]
