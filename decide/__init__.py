@@ -8,6 +8,8 @@ for choosing the action.
 
 from __future__ import annotations
 
+import sys as _sys
+
 __version__ = "0.1.0"
 
 from decide import errors, measures, optimize, outcomes
@@ -15,6 +17,10 @@ from decide.errors import *  # noqa: F403
 from decide.measures import *  # noqa: F403
 from decide.optimize import *  # noqa: F403
 from decide.outcomes import *  # noqa: F403
+
+# The star import bound the function ``optimize`` to this name; keep the subpackage here
+# instead: it is callable, so ``decide.optimize(...)`` still runs the function.
+optimize = _sys.modules["decide.optimize"]  # noqa: F811
 
 __all__ = [
     "__version__",

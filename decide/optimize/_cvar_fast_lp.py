@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,11 +120,35 @@ class LPOutcome:
     iterations: int
 
 
+_BANNER_SILENCED = False
+
+
+@contextlib.contextmanager
+def _quiet_c_stdout() -> Iterator[None]:
+    """Send the C-level stdout (file descriptor 1) to /dev/null for the block."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _highs() -> Any:
+    """A silent HiGHS instance (the first one in a process prints a banner from C)."""
+    global _BANNER_SILENCED
     import highspy
 
-    with contextlib.redirect_stdout(io.StringIO()):
+    if _BANNER_SILENCED:
         h = highspy.Highs()
+    else:
+        with _quiet_c_stdout(), contextlib.redirect_stdout(io.StringIO()):
+            h = highspy.Highs()
+        _BANNER_SILENCED = True
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     return h

@@ -265,3 +265,20 @@ def test_bad_scenarios():
         solve_cvar_lp([[1.0, np.nan]], alpha=0.5, lb=0.0, ub=1.0)
     with pytest.raises(DecideTypeError, match="numeric"):
         solve_cvar_lp([["a"]], alpha=0.5)
+
+
+def test_first_highs_solve_prints_nothing():
+    """HiGHS prints a banner from C on its first construction in a process; we silence it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from decide.optimize import solve_cvar_lp\n"
+        "R = np.random.default_rng(0).normal(size=(300, 3))\n"
+        "solve_cvar_lp(R, alpha=0.1, lb=np.zeros(3), ub=np.ones(3),"
+        " A_eq=np.ones((1, 3)), b_eq=np.ones(1))\n"
+        "print('done')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "done\n"

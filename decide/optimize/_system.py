@@ -1,0 +1,170 @@
+"""The polyhedron form of a linear action space, with feasibility checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from decide.errors import InfeasibleError
+
+__all__ = ["LinearSystem"]
+
+_FEAS_TOL = 1e-9
+
+
+def _fmt(values: np.ndarray, limit: int = 8) -> str:
+    vals = [f"{v:g}" for v in np.asarray(values, float).reshape(-1)]
+    if len(vals) > limit:
+        vals = [*vals[:limit], "..."]
+    return "[" + ", ".join(vals) + "]"
+
+
+@dataclass(frozen=True)
+class LinearSystem:
+    """The polyhedron ``lb <= x <= ub, A_ub @ x <= b_ub, A_eq @ x == b_eq``.
+
+    Attributes
+    ----------
+    lb, ub : ndarray of shape (n,)
+        Bounds on the flat action; ``-inf`` / ``inf`` where unbounded.
+    A_ub : ndarray of shape (k_ub, n)
+    b_ub : ndarray of shape (k_ub,)
+    A_eq : ndarray of shape (k_eq, n)
+    b_eq : ndarray of shape (k_eq,)
+    rows_ub, rows_eq : tuple of str
+        Which constraint each row comes from (for error messages).
+    """
+
+    lb: np.ndarray
+    ub: np.ndarray
+    A_ub: np.ndarray
+    b_ub: np.ndarray
+    A_eq: np.ndarray
+    b_eq: np.ndarray
+    rows_ub: tuple[str, ...] = ()
+    rows_eq: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Number of action variables."""
+        return int(self.lb.shape[0])
+
+    @property
+    def bounded(self) -> bool:
+        """Whether every variable has finite bounds."""
+        return bool(np.all(np.isfinite(self.lb)) and np.all(np.isfinite(self.ub)))
+
+    def implied_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Tightest bounds on each element implied by all constraints (``inf`` if unbounded).
+
+        Finite bounds are kept; each infinite one is replaced by the optimum of a
+        linear program (``min x_i`` or ``max x_i`` over the polyhedron) when it is finite.
+        """
+        from scipy.optimize import linprog
+
+        lb, ub = self.lb.copy(), self.ub.copy()
+        if self.A_ub.shape[0] == 0 and self.A_eq.shape[0] == 0:
+            return lb, ub
+        kw = self.as_kwargs()
+        bounds = list(zip(_none(self.lb), _none(self.ub)))
+        for i in range(self.n):
+            for sign, target in ((1.0, lb), (-1.0, ub)):
+                if np.isfinite(target[i]):
+                    continue
+                c = np.zeros(self.n)
+                c[i] = sign
+                res = linprog(c, A_ub=kw["A_ub"], b_ub=kw["b_ub"], A_eq=kw["A_eq"],
+                              b_eq=kw["b_eq"], bounds=bounds, method="highs")
+                if res.status == 0:
+                    target[i] = float(res.x[i])
+        return lb, ub
+
+    def as_kwargs(self) -> dict[str, np.ndarray | None]:
+        """Keyword arguments ``lb, ub, A_ub, b_ub, A_eq, b_eq`` (``None`` for no rows)."""
+        has_ub, has_eq = self.A_ub.shape[0] > 0, self.A_eq.shape[0] > 0
+        return {
+            "lb": self.lb,
+            "ub": self.ub,
+            "A_ub": self.A_ub if has_ub else None,
+            "b_ub": self.b_ub if has_ub else None,
+            "A_eq": self.A_eq if has_eq else None,
+            "b_eq": self.b_eq if has_eq else None,
+        }
+
+    def violation(self, x: np.ndarray) -> tuple[float, str]:
+        """Largest constraint violation at ``x`` (absolute) and the constraint it belongs to."""
+        worst, where = 0.0, ""
+        checks = [
+            (self.lb - x, "lower bound"),
+            (x - self.ub, "upper bound"),
+            (self.A_ub @ x - self.b_ub if self.A_ub.size else np.zeros(0), self.rows_ub),
+            (np.abs(self.A_eq @ x - self.b_eq) if self.A_eq.size else np.zeros(0), self.rows_eq),
+        ]
+        for viol, names in checks:
+            if viol.size and np.max(viol) > worst:
+                i = int(np.argmax(viol))
+                worst = float(viol[i])
+                where = names if isinstance(names, str) else names[i]
+                if isinstance(names, str):
+                    where = f"{names} of element {i}"
+        return worst, where
+
+    def check_feasible(self) -> None:
+        """Raise :class:`InfeasibleError` naming the constraint if the polyhedron is empty."""
+        bad = np.flatnonzero(self.lb > self.ub + _FEAS_TOL * (1 + np.abs(self.ub)))
+        if bad.size:
+            i = int(bad[0])
+            raise InfeasibleError(
+                f"the action space is empty: element {i} has lower bound {self.lb[i]:g} above "
+                f"its upper bound {self.ub[i]:g}. Lower every lower bound to at most its upper bound."
+            )
+        # one row at a time against the bounds: gives the numbers in the message
+        for A, b, names, eq in (
+            (self.A_ub, self.b_ub, self.rows_ub, False),
+            (self.A_eq, self.b_eq, self.rows_eq, True),
+        ):
+            for i in range(A.shape[0]):
+                a = A[i]
+                with np.errstate(invalid="ignore"):
+                    lo = np.sum(np.where(a > 0, a * self.lb, 0.0) + np.where(a < 0, a * self.ub, 0.0))
+                    hi = np.sum(np.where(a > 0, a * self.ub, 0.0) + np.where(a < 0, a * self.lb, 0.0))
+                tol = _FEAS_TOL * (1 + abs(b[i]))
+                if lo > b[i] + tol:
+                    word = "equal" if eq else "be at most"
+                    raise InfeasibleError(
+                        f"the action space is empty: {names[i]} needs the constrained sum to "
+                        f"{word} {b[i]:g}, but the bounds force it to be at least {lo:g}. Lower "
+                        "the lower bounds or raise the total."
+                    )
+                if eq and hi < b[i] - tol:
+                    raise InfeasibleError(
+                        f"the action space is empty: {names[i]} needs the constrained sum to equal "
+                        f"{b[i]:g}, but the bounds allow at most {hi:g}. Raise the upper bounds "
+                        "or lower the total."
+                    )
+        if self.A_ub.shape[0] + self.A_eq.shape[0] > 1:
+            from scipy.optimize import linprog
+
+            kw = self.as_kwargs()
+            res = linprog(
+                np.zeros(self.n),
+                A_ub=kw["A_ub"],
+                b_ub=kw["b_ub"],
+                A_eq=kw["A_eq"],
+                b_eq=kw["b_eq"],
+                bounds=list(zip(_none(self.lb), _none(self.ub))),
+                method="highs",
+            )
+            if res.status == 2:
+                raise InfeasibleError(
+                    "the action space is empty: the constraints "
+                    f"{sorted(set(self.rows_ub + self.rows_eq))} have no common point within the "
+                    f"bounds lower={_fmt(self.lb)}, upper={_fmt(self.ub)} (each holds alone). "
+                    "Relax one of them."
+                )
+
+
+def _none(v: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(x) else float(x) for x in v]
+
