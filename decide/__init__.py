@@ -12,11 +12,12 @@ import sys as _sys
 
 __version__ = "0.1.0"
 
-from decide import errors, measures, optimize, outcomes
+from decide import errors, measures, optimize, outcomes, uncertainty
 from decide.errors import *  # noqa: F403
 from decide.measures import *  # noqa: F403
 from decide.optimize import *  # noqa: F403
 from decide.outcomes import *  # noqa: F403
+from decide.uncertainty import *  # noqa: F403
 
 # The star import bound the function ``optimize`` to this name; keep the subpackage here
 # instead: it is callable, so ``decide.optimize(...)`` still runs the function.
@@ -28,8 +29,10 @@ __all__ = [
     "measures",
     "optimize",
     "outcomes",
+    "uncertainty",
     *errors.__all__,
     *measures.__all__,
     *outcomes.__all__,
     *optimize.__all__,
+    *uncertainty.__all__,
 ]

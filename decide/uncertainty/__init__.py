@@ -1,0 +1,27 @@
+"""What the uncertainty means for the decision.
+
+:func:`decompose` splits an outcome's variance and tail risk into the
+epistemic part (parameter uncertainty that more data would remove) and the
+aleatoric part (irreducible noise). :func:`evpi` and :func:`evppi` value
+perfect information about all or some parameters; :func:`expected_regret`
+and :func:`prob_best` compare a finite set of actions draw by draw.
+
+Outcomes are rewards (higher is better); risk is in the lower tail and
+``alpha`` is the tail probability; draw arrays put the sample axis first,
+``(n_samples,)`` or ``(n_samples, n_replicates)``.
+"""
+
+from decide.uncertainty._decompose import decompose
+from decide.uncertainty._decomposition import Decomposition
+from decide.uncertainty._evppi import evppi
+from decide.uncertainty._voi import ValueOfInformation, evpi, expected_regret, prob_best
+
+__all__ = [
+    "Decomposition",
+    "ValueOfInformation",
+    "decompose",
+    "evpi",
+    "evppi",
+    "expected_regret",
+    "prob_best",
+]
