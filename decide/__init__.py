@@ -12,11 +12,13 @@ import sys as _sys
 
 __version__ = "0.1.0"
 
-from decide import errors, measures, optimize, outcomes, uncertainty
+# plots is a submodule only, not star-imported (matplotlib loads on the first plot)
+from decide import errors, measures, optimize, outcomes, plots, policies, uncertainty
 from decide.errors import *  # noqa: F403
 from decide.measures import *  # noqa: F403
 from decide.optimize import *  # noqa: F403
 from decide.outcomes import *  # noqa: F403
+from decide.policies import *  # noqa: F403
 from decide.uncertainty import *  # noqa: F403
 
 # The star import bound the function ``optimize`` to this name; keep the subpackage here
@@ -30,9 +32,12 @@ __all__ = [
     "optimize",
     "outcomes",
     "uncertainty",
+    "policies",
+    "plots",
     *errors.__all__,
     *measures.__all__,
     *outcomes.__all__,
     *optimize.__all__,
     *uncertainty.__all__,
+    *policies.__all__,
 ]

@@ -1,0 +1,329 @@
+"""``compare``: optimize several policies on some draws, judge them on draws they never saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decide._validation import check_finite_scalar
+from decide.measures import Mean, Objective
+from decide.optimize._api import optimize
+from decide.outcomes import OutcomeModel
+from decide.policies._common import (
+    CE_LEVELS,
+    Policy,
+    action_columns,
+    as_outcome,
+    ce_columns,
+    check_holdout,
+    check_levels,
+    check_n_folds,
+    fold_indices,
+    holdout_indices,
+    parse_policies,
+    pooled_sd,
+    risk_summary,
+)
+
+__all__ = ["compare"]
+
+
+@dataclass
+class _Fit:
+    """What one policy did: its reported action and its draws on each evaluation set."""
+
+    policy: Policy
+    action: np.ndarray
+    held_out: np.ndarray
+    all_draws: np.ndarray
+    in_sample: list[float] = field(default_factory=list)
+    converged: bool = True
+
+
+def _score(policy: Policy) -> Objective:
+    return policy.objective if policy.objective is not None else Mean()
+
+
+def _choose(
+    outcome: OutcomeModel, policy: Policy, space: Any, method: str, seed: int, options: dict[str, Any]
+) -> tuple[np.ndarray, float, bool]:
+    """The action of ``policy`` on ``outcome`` (its draws), its in-sample score, convergence."""
+    if policy.objective is None:
+        assert policy.action is not None
+        return policy.action, float(Mean()(outcome.draws(policy.action))), True
+    d = optimize(outcome, policy.objective, space=space, method=method, random_seed=seed, **options)
+    return np.asarray(d.flat_action, dtype=np.float64), d.value, d.converged
+
+
+def _fit_holdout(
+    outcome: OutcomeModel, policies: list[Policy], space: Any, holdout: float,
+    rng: np.random.Generator, method: str, options: dict[str, Any],
+) -> tuple[list[_Fit], dict[str, Any]]:
+    train, test = holdout_indices(outcome.n_samples, holdout, rng)
+    fit_on, judge_on = outcome.subset(train), outcome.subset(test)
+    fits = []
+    for p in policies:
+        x, value, ok = _choose(fit_on, p, space, method, int(rng.integers(2**31)), options)
+        fits.append(
+            _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok)
+        )
+    return fits, {"n_train": int(train.size), "n_test": int(test.size), "held_out": test}
+
+
+def _fit_crossfit(
+    outcome: OutcomeModel, policies: list[Policy], space: Any, n_folds: int,
+    rng: np.random.Generator, method: str, options: dict[str, Any],
+) -> tuple[list[_Fit], dict[str, Any]]:
+    n = outcome.n_samples
+    folds = fold_indices(n, n_folds, rng)
+    seeds = rng.integers(2**31, size=(n_folds + 1, len(policies)))
+    fits = []
+    for j, p in enumerate(policies):
+        x_all, _, ok = _choose(outcome, p, space, method, int(seeds[n_folds, j]), options)
+        all_draws = outcome.draws(x_all)
+        oof = np.empty_like(np.asarray(all_draws, dtype=np.float64))
+        in_sample = []
+        for f, test in enumerate(folds):
+            train = np.setdiff1d(np.arange(n), test, assume_unique=True)
+            x, value, ok_f = _choose(outcome.subset(train), p, space, method, int(seeds[f, j]), options)
+            oof[test] = outcome.subset(test).draws(x)
+            in_sample.append(value)
+            ok = ok and ok_f
+        fits.append(_Fit(p, x_all, oof, all_draws, in_sample=in_sample, converged=ok))
+    sizes = [int(f.size) for f in folds]
+    return fits, {"n_train": n - min(sizes), "n_test": n, "folds": folds}
+
+
+def _regret(draws: dict[str, np.ndarray]) -> dict[str, float]:
+    """Expected regret against the best *chosen* action, draw by draw."""
+    if len(draws) < 2:
+        return dict.fromkeys(draws, 0.0)
+    from decide.uncertainty import expected_regret
+
+    return {str(k): float(v) for k, v in expected_regret(draws).items()}
+
+
+def _dominance(table: pd.DataFrame) -> tuple[list[bool], list[str]]:
+    """Policies whose held-out mean AND CVaR 5% are both below another policy's."""
+    m, c = table["mean"].to_numpy(), table["cvar_5"].to_numpy()
+    tol = 1e-9 * (1.0 + max(float(np.max(np.abs(m))), float(np.max(np.abs(c)))))
+    flags, by = [], []
+    for i in range(len(m)):
+        better = [
+            str(table.index[j]) for j in range(len(m))
+            if j != i and m[j] > m[i] + tol and c[j] > c[i] + tol
+        ]
+        flags.append(bool(better))
+        by.append(", ".join(better))
+    return flags, by
+
+
+def compare(
+    outcome: OutcomeModel,
+    policies: dict[str, Any],
+    space: Any = None,
+    *,
+    holdout: float | str = 0.5,
+    n_folds: int = 5,
+    random_seed: int | np.random.Generator | None = None,
+    target: float = 0.0,
+    ce_risk_aversions: Any = CE_LEVELS,
+    method: str = "auto",
+    **options: Any,
+) -> pd.DataFrame:
+    r"""Optimize each policy on part of the posterior draws and judge it on the rest.
+
+    Outcomes are rewards (higher is better); risk lives in the lower tail and
+    ``alpha`` is the tail probability (``cvar_5`` is the mean of the worst 5% of
+    outcome draws, a reward). Draws put the sample axis first.
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+        Any outcome model with ``subset`` (``linear``, ``from_draws``,
+        ``from_function``, ``from_pymc``).
+    policies : dict of str to Objective or action
+        Policy name to an objective to optimize (``Mean()``, ``CVaR(0.05)``,
+        ``MeanVariance(2.0)``, ``ExpectedUtility(Exponential(1.0))``, a user
+        objective) or to a fixed action (the status quo, an equal split: an
+        array of the action's shape, a dict by action name, an xarray object, a
+        :class:`~decide.optimize.Decision`, or an option label of a
+        ``from_draws`` outcome).
+    space : Box, Budget, LinearConstraints, Integer, Discrete, optional
+        Where the objectives are optimized, as in :func:`~decide.optimize.optimize`
+        (optional for ``from_draws`` outcomes: all options).
+    holdout : float in (0, 1) or "crossfit", default 0.5
+        Share of the posterior draws held out: the objectives are optimized on
+        the other draws and every policy is judged on the held-out ones.
+        ``"crossfit"`` splits the draws into ``n_folds`` folds, optimizes on
+        every ``n_folds - 1`` of them and judges on the remaining fold, so every
+        draw is used for judging once and no draw is wasted.
+    n_folds : int, default 5
+        Folds of ``holdout="crossfit"`` (at least 2 draws per fold).
+    random_seed : int or numpy.random.Generator, optional
+        Seeds the split and the optimizers; the same seed gives the same table.
+    target : float, default 0.0
+        ``prob_loss`` is the probability that the outcome falls below ``target``.
+    ce_risk_aversions : sequence of float, default (0.5, 1.0, 2.0)
+        Relative CARA risk aversions ``k`` of the certainty-equivalent columns;
+        the absolute risk aversion is ``a = k / s`` (see Notes).
+    method : str, default "auto"
+        Passed to :func:`~decide.optimize.optimize`.
+    **options
+        Passed to :func:`~decide.optimize.optimize` (e.g. ``n_starts``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy (index ``"policy"``, in the order given), columns:
+
+        * one column per flat action element (``outcome.action_space.labels``,
+          e.g. ``"spend[tv]"``): the action chosen on the optimization draws
+          (with ``"crossfit"``: optimized on all draws, the action to deploy);
+        * on the held-out draws: ``mean``, ``sd``, ``cvar_5``, ``cvar_10``,
+          ``prob_loss``, ``regret``, ``ce_<k>`` for each ``k``;
+        * ``objective`` (the policy's objective, ``Mean()`` for a fixed action),
+          ``objective_in_sample`` (its value on the draws it was optimized on),
+          ``objective_held_out`` and ``optimism`` (in-sample minus held-out: the
+          optimizer's curse);
+        * the same risk columns on all draws with the suffix ``_all``
+          (``mean_all``, ..., ``regret_all``);
+        * ``dominated`` (bool) and ``dominated_by`` (names, comma separated);
+        * ``converged`` (every optimization behind the row converged).
+
+        ``DataFrame.attrs`` records ``holdout``, ``n_folds``, ``n_train``,
+        ``n_test``, ``target``, ``ce_scale`` (``s``), ``ce_risk_aversions``
+        (column to absolute ``a``), ``action_columns``, and the sample positions
+        held out: ``held_out`` (an array) or, with ``"crossfit"``, ``folds`` (a
+        list of arrays).
+
+    Raises
+    ------
+    DecideTypeError
+        If ``outcome`` is not an OutcomeModel, ``policies`` not a dict, or a policy
+        is neither an Objective nor an action.
+    DecideValueError
+        If ``policies`` is empty, ``holdout`` is outside (0, 1) (and not
+        ``"crossfit"``), a split leaves fewer than 2 draws on a side, or there
+        are fewer than ``2 * n_folds`` draws.
+
+    Warns
+    -----
+    ConvergenceWarning
+        From :func:`~decide.optimize.optimize` when a solve did not converge
+        (the row's ``converged`` is then False).
+
+    Notes
+    -----
+    With :math:`y_s(a)` the outcome under action :math:`a` for posterior draw
+    :math:`s` and :math:`H` the held-out draws:
+
+    * ``regret`` is the expected regret against perfect information over the
+      set of chosen actions :math:`\mathcal{A}` (one per policy),
+      :math:`R(a) = \frac{1}{|H|}\sum_{s \in H}\big[\max_{b \in \mathcal{A}}
+      \bar y_s(b) - \bar y_s(a)\big]`, where :math:`\bar y_s` averages the
+      draw's replicates; it is 0 for the policy that is best in every draw and
+      for a single policy.
+    * ``ce_<k>`` is the certainty equivalent under CARA utility
+      :math:`u(y) = (1 - e^{-a y})/a`, :math:`-\frac1a \log \frac{1}{|H|}
+      \sum_{s} e^{-a y_s}`, with :math:`a = k / s` and :math:`s` the sd of the
+      outcome draws of all policies pooled (all draws), so ``k`` is unit free
+      and the columns are comparable across rows. For a normal outcome
+      :math:`N(\mu, \sigma^2)` it is :math:`\mu - k\sigma^2 / (2 s)`.
+    * ``optimism`` is :math:`\hat\rho_{\text{train}}(a^*) - \hat\rho_H(a^*)`:
+      an action chosen because it scores best on some draws is partly chosen for
+      the noise of those draws, so its score there is biased upward (the
+      optimizer's curse); on draws it never saw the bias is gone. A fixed action
+      shows only Monte Carlo noise. With ``"crossfit"`` the in-sample value is the
+      mean over folds and the held-out value is scored on the pooled
+      out-of-fold draws (each draw under the action chosen without it).
+    * A policy is dominated when another has a strictly higher held-out mean
+      **and** a strictly higher held-out CVaR 5%.
+
+    References
+    ----------
+    .. [1] Smith, J. E. and Winkler, R. L. (2006). The optimizer's curse:
+       skepticism and postdecision surprise in decision analysis. Management
+       Science, 52(3), 311-322.
+    .. [2] Chernozhukov, V. et al. (2018). Double/debiased machine learning for
+       treatment and structural parameters. The Econometrics Journal, 21(1), C1-C68.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.measures import CVaR, Mean
+    >>> from decide.outcomes import from_draws
+    >>> from decide.policies import compare
+    >>> rng = np.random.default_rng(0)
+    >>> arms = from_draws({"safe": rng.normal(1.0, 0.2, 2000),
+    ...                    "risky": rng.normal(1.3, 2.0, 2000)})
+    >>> table = compare(arms, {"neutral": Mean(), "cautious": CVaR(0.05),
+    ...                        "status quo": "safe"}, random_seed=1)
+    >>> table[["action[safe]", "action[risky]"]]
+                action[safe]  action[risky]
+    policy
+    neutral              0.0            1.0
+    cautious             1.0            0.0
+    status quo           1.0            0.0
+    >>> bool(table.loc["neutral", "cvar_5"] < table.loc["cautious", "cvar_5"])
+    True
+    """
+    outcome = as_outcome(outcome)
+    parsed = parse_policies(outcome, policies)
+    how = check_holdout(holdout)
+    target = check_finite_scalar(target, "target")
+    levels = check_levels(ce_risk_aversions, "ce_risk_aversions")
+    rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+    if how == "crossfit":
+        k = check_n_folds(n_folds, outcome.n_samples)
+        fits, info = _fit_crossfit(outcome, parsed, space, k, rng, method, options)
+    else:
+        assert isinstance(how, float)
+        fits, info = _fit_holdout(outcome, parsed, space, how, rng, method, options)
+    return _table(outcome, fits, how, n_folds, target, levels, info)
+
+
+def _table(
+    outcome: OutcomeModel, fits: list[_Fit], how: float | str, n_folds: int, target: float,
+    levels: tuple[float, ...], info: dict[str, Any],
+) -> pd.DataFrame:
+    s = pooled_sd([f.all_draws for f in fits])
+    ce = [(col, k / s) for col, k in zip(ce_columns(levels), levels)]
+    cols = action_columns(outcome)
+    regret_h = _regret({f.policy.name: f.held_out for f in fits})
+    regret_a = _regret({f.policy.name: f.all_draws for f in fits})
+    rows = []
+    for f in fits:
+        row: dict[str, Any] = dict(zip(cols, f.action.tolist()))
+        held = risk_summary(f.held_out, target=target, ce=ce)
+        held["regret"] = regret_h[f.policy.name]
+        row.update(held)
+        score = _score(f.policy)
+        row["objective"] = repr(score)
+        row["objective_in_sample"] = float(np.mean(f.in_sample))
+        row["objective_held_out"] = float(score(f.held_out))
+        row["optimism"] = row["objective_in_sample"] - row["objective_held_out"]
+        every = risk_summary(f.all_draws, target=target, ce=ce)
+        every["regret"] = regret_a[f.policy.name]
+        row.update({f"{k}_all": v for k, v in every.items()})
+        row["converged"] = f.converged
+        rows.append(row)
+    table = pd.DataFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
+    flags, by = _dominance(table)
+    converged = table.pop("converged")
+    table["dominated"] = flags
+    table["dominated_by"] = by
+    table["converged"] = converged
+    table.attrs.update(
+        holdout=how,
+        n_folds=n_folds if how == "crossfit" else None,
+        target=target,
+        ce_scale=s,
+        ce_risk_aversions={col: a for col, a in ce},
+        action_columns=cols,
+        **info,
+    )
+    return table

@@ -1,0 +1,256 @@
+"""``frontier``: the mean-risk efficient frontier as the risk aversion grows from 0."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decide.errors import DecideTypeError, DecideValueError
+from decide.measures import Mean, Objective, WeightedObjective
+from decide.optimize import Decision, available_methods
+from decide.optimize._api import optimize
+from decide.outcomes import OutcomeModel
+from decide.policies._common import action_columns, as_outcome, default_risk, mean_and_risk
+
+__all__ = ["frontier"]
+
+#: Weight kept on the mean at the minimum-risk end, so ties in risk go to the higher mean.
+_TIE_BREAK = 1e-6
+
+#: From this many samples ``"auto"`` solves mean-CVaR points with the specialized CVaR LP
+#: (``method="cvar-lp"``) instead of re-solving the cvxpy program: measured on this machine
+#: (benchmarks/bench_policies.py), a CLARABEL re-solve costs about as much as one CVaR-LP
+#: solve at 2000 samples and 6x more at 10000.
+_CVAR_LP_FROM = 5000
+
+
+def _risk_terms(risk: Objective) -> list[tuple[float, Objective]]:
+    return list(risk.terms) if isinstance(risk, WeightedObjective) else [(1.0, risk)]
+
+
+class _Solver:
+    """Solves ``max  m * E[Y] + r * risk(Y)`` for many ``(m, r)``, reusing one program if it can."""
+
+    def __init__(
+        self, outcome: OutcomeModel, risk: Objective, space: Any, method: str,
+        random_seed: Any, options: dict[str, Any],
+    ) -> None:
+        self.outcome, self.risk, self.space, self.method = outcome, risk, space, method
+        self.options = options
+        self.rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+        self.terms = _risk_terms(risk)
+        self.program: Any = None
+        self.previous: np.ndarray | None = None
+        self.solves = 0
+        combined = Mean() + risk
+        from decide.optimize._spaces import as_space
+
+        resolved_space = None if space is None else as_space(space)
+        works = (
+            available_methods(outcome, combined, resolved_space)
+            if resolved_space is not None
+            else ["enumerate"]
+        )
+        self.works = works
+        self.cvar_lp = (
+            method == "auto" and "cvar-lp" in works and outcome.n_samples >= _CVAR_LP_FROM
+        )
+        if self.cvar_lp:
+            self.method = "cvar-lp"
+        elif (
+            method in ("auto", "cvxpy")
+            and "cvxpy" in works
+            and all(w >= 0 for w, _ in self.terms)
+        ):
+            from decide.optimize import ConvexProblem
+
+            kwargs = {"solvers": options["solvers"]} if "solvers" in options else {}
+            self.program = ConvexProblem(outcome, combined, resolved_space, **kwargs)
+        self.warm_start = self.program is None and (
+            method in ("scipy", "scipy-global")
+            or (method == "auto" and works[0] == "scipy" and "cvar-lp" not in works)
+        )
+
+    @property
+    def reuse(self) -> str:
+        if self.program is not None:
+            return "ConvexProblem (cvxpy Parameters): built once, re-solved per point"
+        if self.cvar_lp:
+            return "optimize(method='cvar-lp') per point (the specialized mean-CVaR LP)"
+        if self.warm_start:
+            return "optimize per point, warm-started at the previous action"
+        return "optimize per point"
+
+    def solve(self, m: float, r: float) -> Decision:
+        self.solves += 1
+        weights = [m, *(r * w for w, _ in self.terms)]
+        if self.program is not None:
+            return self.program.solve(weights=weights)
+        objective = WeightedObjective(
+            [(m, Mean()), *((r * w, t) for w, t in self.terms)]
+        )
+        options = dict(self.options)
+        if self.warm_start and self.previous is not None and "x0" not in options:
+            options["x0"] = self.previous
+        d = optimize(
+            self.outcome, objective, space=self.space, method=self.method,
+            random_seed=self.rng, **options,
+        )
+        self.previous = np.asarray(d.flat_action, dtype=np.float64)
+        return d
+
+
+def _check_risk_aversion(values: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"risk_aversion must be a sequence of numbers >= 0; got {values!r}."
+        ) from None
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise DecideValueError(
+            "risk_aversion must be a non-empty sequence of finite numbers >= 0; got "
+            f"{arr.tolist()}."
+        )
+    return arr
+
+
+def frontier(
+    outcome: OutcomeModel,
+    risk: Objective | None = None,
+    space: Any = None,
+    *,
+    n_points: int = 20,
+    risk_aversion: Any = None,
+    method: str = "auto",
+    random_seed: int | np.random.Generator | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    r"""The mean-risk efficient frontier: the best action as the risk aversion grows from 0.
+
+    Outcomes are rewards (higher is better); risk lives in the lower tail and
+    ``alpha`` is the tail probability. Each point maximizes
+    :math:`E[Y(a)] + \lambda\,\rho(Y(a))` where :math:`\rho` is ``risk`` as a score
+    (``CVaR(0.05)`` is the mean of the worst 5% of draws; ``Variance()`` scores
+    as minus the variance).
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+        Outcome draws under an action, e.g. :func:`decide.outcomes.linear`.
+    risk : Objective, default CVaR(0.05)
+        The risk score traded against the mean (``CVaR(alpha)``, ``Variance()``,
+        ``StdDev()``, ``EVaR(alpha)``, a weighted sum with non-negative weights, ...).
+    space : Box, Budget, LinearConstraints, Integer, Discrete, optional
+        Where to look (optional for ``from_draws`` outcomes: all options).
+    n_points : int, default 20
+        Points on the frontier when ``risk_aversion`` is not given (at least 2).
+    risk_aversion : sequence of float, optional
+        The values of :math:`\lambda \ge 0` to solve at, instead of the automatic grid.
+    method : str, default "auto"
+        ``"auto"`` or ``"cvxpy"`` re-solve one convex program
+        (:class:`~decide.optimize.ConvexProblem`, whose term weights are cvxpy
+        Parameters) when the outcome is affine and the risk has a DCP form;
+        ``"auto"`` uses the specialized CVaR LP (``"cvar-lp"``) per point instead
+        for a CVaR risk from 5000 samples on, where it is faster than a re-solve;
+        otherwise every point calls :func:`~decide.optimize.optimize` with this
+        method (warm-started at the previous point's action for scipy).
+    random_seed : int or numpy.random.Generator, optional
+        Seeds scipy's extra starts.
+    **options
+        Passed to :func:`~decide.optimize.optimize` (``solvers`` also to the convex program).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point, ordered by ``risk_aversion``: ``risk_aversion``
+        (:math:`\lambda`), ``mean`` (:math:`E[Y]` at the point's action, all
+        draws), ``risk`` (:math:`-\rho(Y)`, the risk on the loss scale: lower is
+        better, e.g. minus the worst-5% mean for ``CVaR(0.05)``, the variance for
+        ``Variance()``), ``converged``, then one column per flat action element.
+        ``DataFrame.attrs`` holds ``risk`` (the objective), ``action_columns``,
+        ``chord_slope`` (:math:`c` below), ``n_solves`` and ``reuse`` (how the
+        program was re-solved).
+
+    Raises
+    ------
+    DecideTypeError
+        If ``risk`` is not an Objective or ``outcome`` not an OutcomeModel.
+    DecideValueError
+        If ``n_points`` < 2 or ``risk_aversion`` holds negative or non-finite values.
+
+    Notes
+    -----
+    For an exact optimum at each point, the mean and the loss-scale risk are
+    both non-increasing in :math:`\lambda` (a larger :math:`\lambda` trades mean
+    for a better tail). The automatic grid first solves both ends, the
+    risk-neutral action (:math:`\lambda = 0`) and the minimum-risk action
+    (the mean keeps a weight of :math:`10^{-6}`, so ties in risk go to the
+    higher mean; reported as :math:`\lambda = 10^6`), then spreads the interior
+    points evenly in :math:`u = \lambda / (\lambda + c)`, where
+    :math:`c = (\mu_0 - \mu_1) / (\rho_1 - \rho_0)` is the slope of the chord
+    between the ends, so the points cover the whole frontier whatever the units
+    of the risk. Points are computed by maximizing
+    :math:`(1-u) E[Y] + u c \rho(Y)`, which has the same maximizer.
+
+    References
+    ----------
+    .. [1] Markowitz, H. (1952). Portfolio selection. Journal of Finance, 7(1), 77-91.
+    .. [2] Rockafellar, R. T. and Uryasev, S. (2002). Conditional value-at-risk for
+       general loss distributions. Journal of Banking & Finance, 26(7), 1443-1471.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.measures import CVaR
+    >>> from decide.optimize import Budget
+    >>> from decide.outcomes import linear
+    >>> from decide.policies import frontier
+    >>> R = np.random.default_rng(0).normal([0.08, 0.03], [0.30, 0.05], size=(1000, 2))
+    >>> table = frontier(linear(R), CVaR(0.05), Budget(1.0), n_points=5)
+    >>> list(table.columns)
+    ['risk_aversion', 'mean', 'risk', 'converged', 'action[0]', 'action[1]']
+    >>> bool(np.all(np.diff(table["mean"]) < 1e-7) and np.all(np.diff(table["risk"]) < 1e-7))
+    True
+    """
+    outcome = as_outcome(outcome)
+    risk = default_risk() if risk is None else risk
+    if not isinstance(risk, Objective):
+        raise DecideTypeError(
+            f"risk must be a decide Objective (CVaR(0.05), Variance(), EVaR(0.1), ...); got "
+            f"{type(risk).__name__}."
+        )
+    solver = _Solver(outcome, risk, space, method, random_seed, options)
+    results: list[tuple[float, Decision]] = []
+    chord = np.nan
+    if risk_aversion is not None:
+        for lam in np.sort(_check_risk_aversion(risk_aversion)):
+            results.append((float(lam), solver.solve(1.0, float(lam))))
+    else:
+        if isinstance(n_points, bool) or not isinstance(n_points, numbers.Integral) or n_points < 2:
+            raise DecideValueError(f"n_points must be an integer >= 2; got {n_points!r}.")
+        first = solver.solve(1.0, 0.0)
+        last = solver.solve(_TIE_BREAK, 1.0)
+        (m0, r0), (m1, r1) = (mean_and_risk(d.draws, risk) for d in (first, last))
+        scale = 1e-9 * (1.0 + abs(m0) + abs(r0))
+        chord = (m0 - m1) / (r0 - r1) if (m0 - m1) > scale and (r0 - r1) > scale else 1.0
+        results.append((0.0, first))
+        for u in np.linspace(0.0, 1.0, int(n_points))[1:-1]:
+            results.append((float(u * chord / (1.0 - u)), solver.solve(1.0 - u, u * chord)))
+        results.append((1.0 / _TIE_BREAK, last))
+    cols = action_columns(outcome)
+    rows = []
+    for lam, d in results:
+        mean, loss = mean_and_risk(d.draws, risk)
+        row: dict[str, Any] = {"risk_aversion": lam, "mean": mean, "risk": loss, "converged": d.converged}
+        row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs.update(
+        risk=risk, action_columns=cols, chord_slope=float(chord), n_solves=solver.solves,
+        reuse=solver.reuse,
+    )
+    return table

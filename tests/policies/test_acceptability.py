@@ -1,0 +1,76 @@
+"""Tests of decide.policies.acceptability against a direct numpy computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes import from_draws
+from decide.policies import acceptability
+
+
+@pytest.fixture(scope="module")
+def draws() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    theta = rng.normal(0.0, 0.3, size=(500, 1))
+    return {
+        "safe": 1.0 + theta + rng.normal(0, 0.2, (500, 40)),
+        "mid": 1.1 + 0.5 * theta + rng.normal(0, 0.6, (500, 40)),
+        "risky": 1.3 - theta + rng.normal(0, 1.5, (500, 40)),
+    }
+
+
+def _direct(draws: dict[str, np.ndarray], a: float) -> np.ndarray:
+    if a == 0:
+        U = np.column_stack([y.mean(axis=1) for y in draws.values()])
+    else:
+        U = np.column_stack(
+            [-(logsumexp(-a * y, axis=1) - np.log(y.shape[1])) / a for y in draws.values()]
+        )
+    return np.bincount(U.argmax(axis=1), minlength=U.shape[1]) / U.shape[0]
+
+
+def test_matches_direct_computation(draws: dict[str, np.ndarray]) -> None:
+    levels = [0.0, 0.5, 1.0, 3.0]
+    table = acceptability(draws, risk_aversions=levels)
+    s = np.concatenate([y.reshape(-1) for y in draws.values()]).std()
+    assert table.attrs["scale"] == pytest.approx(s)
+    assert table.index.tolist() == levels and table.columns.tolist() == ["safe", "mid", "risky"]
+    for k in levels:
+        np.testing.assert_allclose(table.loc[k].to_numpy(), _direct(draws, k / s), atol=1e-12)
+    np.testing.assert_allclose(table.sum(axis=1), 1.0)
+    # more risk aversion moves the probability to the safe action
+    assert table.loc[0.0, "risky"] > table.loc[3.0, "risky"]
+    assert table.loc[3.0, "safe"] > table.loc[0.0, "safe"]
+
+
+def test_absolute_risk_aversion_and_outcome_model(draws: dict[str, np.ndarray]) -> None:
+    model = from_draws(draws)
+    table = acceptability(model, risk_aversions=[0.0, 2.0], relative=False)
+    assert table.attrs["scale"] == 1.0
+    np.testing.assert_allclose(table.loc[2.0].to_numpy(), _direct(draws, 2.0), atol=1e-12)
+    sub = acceptability(model, ["safe", "risky"], risk_aversions=[1.0], relative=False)
+    pair = {k: draws[k] for k in ("safe", "risky")}
+    np.testing.assert_allclose(sub.loc[1.0].to_numpy(), _direct(pair, 1.0), atol=1e-12)
+
+
+def test_needs_replicates() -> None:
+    rng = np.random.default_rng(0)
+    flat = {"a": rng.normal(size=100), "b": rng.normal(size=100)}
+    with pytest.raises(DecideValueError, match=r"needs several outcome replicates.*\['a', 'b'\]"):
+        acceptability(flat)
+    with pytest.raises(DecideValueError, match=r"needs several outcome replicates"):
+        acceptability(from_draws(flat))
+
+
+def test_bad_input(draws: dict[str, np.ndarray]) -> None:
+    with pytest.raises(DecideValueError, match=r"at least 2 actions"):
+        acceptability({"safe": draws["safe"]})
+    with pytest.raises(DecideValueError, match=r"risk_aversions must be .* >= 0; got \[-1.0\]"):
+        acceptability(draws, risk_aversions=[-1.0])
+    with pytest.raises(DecideTypeError, match=r"outcome must be an OutcomeModel or a dict"):
+        acceptability(np.ones((10, 3)))
+    with pytest.raises(DecideValueError, match=r"actions must be None"):
+        acceptability(draws, ["safe"])
