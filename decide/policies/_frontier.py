@@ -88,7 +88,7 @@ class _Solver:
         self.solves += 1
         weights = [m, *(r * w for w, _ in self.terms)]
         if self.program is not None:
-            return self.program.solve(weights=weights)
+            return self.program.solve(objective_weights=weights)
         objective = WeightedObjective(
             [(m, Mean()), *((r * w, t) for w, t in self.terms)]
         )
