@@ -167,6 +167,8 @@ COUNTEREXAMPLES: dict[str, list[dict[str, Any]]] = {
         {"x": np.array([0.0, 10.0]), "y": np.array([10.0, 0.0]), "lam": 0.5},
         {"x": np.array([-1.0, 1.0]), "y": np.array([1.0, -1.0]), "lam": 0.5},
         {"x": np.array([1.0, 10.0]), "y": np.array([10.0, 1.0]), "lam": 0.5},
+        # certainty equivalent of a kinked (loss-averse) utility: CE(avg) 0.35 < avg CE 0.45
+        {"x": np.array([-1.6, -0.9]), "y": np.array([1.2, 3.1]), "lam": 0.5},
     ],
     "coherent": [
         {"x": _losses(30, [0, 1]), "y": _losses(30, [2, 3])},
