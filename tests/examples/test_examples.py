@@ -1,0 +1,88 @@
+"""Smoke tests of examples/: each runs with small settings and shows its qualitative result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+
+def _cvar(x, alpha):
+    x = np.sort(np.asarray(x, float).reshape(-1))
+    return float(x[: int(np.ceil(alpha * x.size))].mean())
+
+
+def test_marketing_adstock(example, tmp_path):
+    m = example("marketing_adstock")
+    r = m.main(out_dir=tmp_path, posterior=m.known_draws(300))
+    d = r["decisions"]
+    social = {k: v.flat_action[1] for k, v in d.items()}
+    # saturation makes the risk-neutral split interior; risk aversion cuts the uncertain channel
+    assert 0.05 * m.BUDGET < social["risk-neutral"] < 0.95 * m.BUDGET
+    assert social["CVaR(0.05)"] < social["risk-neutral"] - 0.1
+    assert _cvar(d["CVaR(0.05)"].draws, 0.05) >= _cvar(d["risk-neutral"].draws, 0.05)
+    assert d["risk-neutral"].draws.mean() >= d["CVaR(0.05)"].draws.mean()
+    assert r["figure"].stat().st_size > 0
+
+
+def test_treatment_choice(example, tmp_path):
+    r = example("treatment_choice").main(n_draws=300, out_dir=tmp_path)
+    # confounding flips the sign: raw comparison says harmful, adjusted says helpful
+    assert r["naive_difference"] < 0 < r["effect"].mean()
+    assert r["decision"].option == "treat" and r["prob_best"]["treat"] > 0.9
+    assert 0 <= r["evpi"].value < r["expected_regret"]["no treatment"]
+    assert r["figure"].stat().st_size > 0
+
+
+def test_newsvendor_matches_the_critical_fractile(example, tmp_path):
+    m = example("newsvendor")
+    r = m.main(n_samples=20000, out_dir=tmp_path)
+    shape, rate = m.posterior()
+    q = int(stats.nbinom(shape, rate / (rate + 1)).ppf((m.PRICE - m.COST) / m.PRICE))
+    assert r["closed_form"] == q
+    assert abs(r["neutral"] - q) <= 1
+    assert r["cvar"] < r["neutral"]
+
+
+def test_portfolio_frontiers(example, tmp_path):
+    m = example("portfolio")
+    r = m.main(n_samples=2000, n_points=6, out_dir=tmp_path)
+    assert r["cvar"].method == "cvxpy"
+    for name in ("cvar_frontier", "mv_frontier"):
+        f = r[name]
+        assert np.all(np.diff(f["mean"]) <= 1e-6) and np.all(np.diff(f["risk"]) <= 1e-6)
+    mv = r["mv_frontier"]
+    w = mv.iloc[-1][mv.attrs["action_columns"]].to_numpy(float)
+    # the most risk-averse point approaches the closed-form minimum-variance portfolio
+    assert np.all(r["min_variance"] > 0)
+    np.testing.assert_allclose(w, r["min_variance"], atol=0.02)
+
+
+def test_ab_test_stop_rule(example, tmp_path):
+    m = example("ab_test")
+    r = m.main(visitors=(300, 30000), n_samples=20000, out_dir=tmp_path)
+    early, late = r["looks"][300], r["looks"][30000]
+    assert not early["stop"] and late["stop"] and late["best"] == "C"
+    assert late["evpi"].value < early["evpi"].value
+    draws = m.posterior_draws(30000, 20000, m.main.__defaults__[3] + 1)
+    stacked = np.column_stack(list(draws.values()))
+    loss_c = float(np.mean(stacked.max(1) - stacked[:, 2]))
+    assert late["expected_loss"]["C"] == pytest.approx(loss_c, rel=1e-9, abs=1e-12)
+
+
+def test_simulate_first(example, tmp_path):
+    r = example("simulate_first").main(n_prior=300, n_replicates=5, out_dir=tmp_path)
+    assert r["prior"]["evpi"].value > 3 * r["posterior"]["evpi"].value
+    assert r["posterior"]["share_on_A"]["risk-neutral"] > 0.99
+    assert r["posterior"]["share_on_A"]["CVaR(0.1)"] < 0.9
+
+
+def test_causalpy_example_skips_without_causalpy(example, tmp_path, capsys):
+    import importlib.util
+
+    if importlib.util.find_spec("causalpy") is not None:
+        pytest.skip("CausalPy is installed")
+    m = example("causalpy_decision")
+    r = m.main(out_dir=tmp_path)
+    assert r == {"skipped": True, "message": m.SKIP_MESSAGE}
+    assert "CausalPy is not installed" in capsys.readouterr().out
