@@ -74,7 +74,7 @@ def read_table(spec: Spec) -> pd.DataFrame:
     if spec.format == "parquet":
         if importlib.util.find_spec("pyarrow") is None:
             raise spec_error(spec, "posterior", "path", "reading Parquet needs pyarrow, which is not "
-                             "installed: run `pip install pyarrow` (or save the draws as CSV).")
+                             "installed: run `pip install \"bayes-decide[parquet]\"` (or save the draws as CSV).")
         table = pd.read_parquet(spec.posterior)
     elif spec.format == "csv":
         table = pd.read_csv(spec.posterior)

@@ -114,7 +114,7 @@ def test_parquet_without_pyarrow_names_the_package(tmp_path, roi, capsys):
     spec = tmp_path / "s.toml"
     spec.write_text(SPEC.format(path="roi.parquet", objectives="m = 'mean'"))
     assert main(["optimize", str(spec)]) == 2
-    assert "pip install pyarrow" in capsys.readouterr().err
+    assert "bayes-decide[parquet]" in capsys.readouterr().err
 
 
 def test_missing_posterior_file_names_the_path(tmp_path, capsys):
