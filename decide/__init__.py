@@ -13,8 +13,9 @@ import sys as _sys
 __version__ = "0.1.0"
 
 # plots is a submodule only, not star-imported (matplotlib loads on the first plot)
-from decide import errors, measures, optimize, outcomes, plots, policies, uncertainty
+from decide import errors, many, measures, optimize, outcomes, plots, policies, uncertainty
 from decide.errors import *  # noqa: F403
+from decide.many import *  # noqa: F403
 from decide.measures import *  # noqa: F403
 from decide.optimize import *  # noqa: F403
 from decide.outcomes import *  # noqa: F403
@@ -34,10 +35,12 @@ __all__ = [
     "uncertainty",
     "policies",
     "plots",
+    "many",
     *errors.__all__,
     *measures.__all__,
     *outcomes.__all__,
     *optimize.__all__,
     *uncertainty.__all__,
     *policies.__all__,
+    *many.__all__,
 ]
