@@ -13,25 +13,27 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset, thin
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes._pymc_grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes._pymc_graph import MODES, GraphSpec, build_graph
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
 
 def default_backend() -> str:
-    """The fastest pytensor mode measured on this stack.
+    """The fastest pytensor mode measured on this stack: ``"NUMBA"``.
 
-    ``"FAST_RUN"`` (the C backend) on pytensor 2.x, ``"NUMBA"`` on pytensor 3.x.
+    On pytensor 3.x numba is the backend that pytensor optimizes for. On pytensor
+    2.38, ``benchmarks/bench_outcomes.py`` measured numba at or below the C backend
+    (``"FAST_RUN"``) for the value, and with a steadier value+vjp / value ratio (2.1-2.4
+    against 2.4-4.9 with the ``"split"`` strategy).
     """
-    import pytensor
-
-    major = int(str(pytensor.__version__).split(".")[0])
-    return "FAST_RUN" if major < 3 else "NUMBA"
+    return "NUMBA"
 
 
 class PyMCOutcome(OutcomeModel):
@@ -50,12 +52,19 @@ class PyMCOutcome(OutcomeModel):
         Variables simulated under ``do`` rather than read from the posterior.
     backend : str
         pytensor mode used to compile.
+    vjp_strategy : {"joint", "split"}
+        ``"joint"``: one function returns the reduced value and the gradient (the
+        forward pass shared); ``"split"``: a gradient-only function next to the value
+        function. Default: the faster on this stack (:func:`default_vjp_strategy`);
+        set it before the first :meth:`vjp` call to change it.
+    posterior : xarray.Dataset
+        The parameter draws the outcome is computed from, read-only (see :attr:`posterior`).
     """
 
     def __init__(
         self,
         graph: GraphSpec,
-        draws: dict[str, np.ndarray],
+        posterior: xr.Dataset,
         *,
         mode: str,
         n_replicates: int | None,
@@ -74,7 +83,7 @@ class PyMCOutcome(OutcomeModel):
         self.n_replicates = n_replicates
         self._reps = 1 if n_replicates is None else int(n_replicates)
         self._rng = rng
-        self._draws = {name: draws[name] for name, *_ in graph.params}
+        self._set_posterior(posterior)
         self.n_samples = int(n_samples)
         coords = {}
         for ds in graph.action_dims:
@@ -90,15 +99,18 @@ class PyMCOutcome(OutcomeModel):
             ),
             coords=coords,
         )
-        self._uniforms = {
-            name: rng.uniform(size=(self.n_samples * self._reps, *shape))
-            for name, _, shape in graph.uniforms
-        }
+        rows = self.n_samples * self._reps
+        uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
+        # the parts depending on the fixed uniforms only (e.g. Phi^{-1}(u)) are evaluated once
+        self._output, noise = hoist_noise(graph.output, uniforms, rows)
+        self._noise_vars = [v for v, _ in noise]
+        self._noise = [a for _, a in noise]
+        self.vjp_strategy = default_vjp_strategy()
         self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
         inputs = self._inputs()
         try:
             self._value_fn = pytensor.function(
-                inputs, graph.output, mode=backend, on_unused_input="ignore"
+                inputs, self._output, mode=backend, on_unused_input="ignore"
             )
         except Exception as exc:
             raise DecideValueError(
@@ -122,13 +134,45 @@ class PyMCOutcome(OutcomeModel):
                 "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
             )
 
+    # -- posterior draws ----------------------------------------------------
+    def _set_posterior(self, posterior: xr.Dataset) -> None:
+        """Keep the draws read-only; ``_draws`` holds the same (C-contiguous) arrays."""
+        names = [name for name, *_ in self._graph.params]
+        data = {}
+        for name in names:
+            arr = np.ascontiguousarray(posterior[name].values)
+            arr.flags.writeable = False
+            data[name] = (posterior[name].dims, arr)
+        self._posterior = xr.Dataset(data, coords=posterior[names].coords)
+        self._draws = {name: self._posterior[name].values for name in names}
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The parameter draws the outcome is computed from (read-only).
+
+        The free random variables of the model that the outcome reads from the
+        posterior (not the simulated ones), after thinning by ``max_draws``, in
+        the dtype the model uses, aligned with the sample axis of :meth:`sample`
+        and :meth:`draws`: row ``s`` of every array is the draw that produced
+        ``sample(a)[s]``. Use it to regress outcomes on parameters (e.g.
+        :func:`decide.uncertainty.evppi`).
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per posterior-fed free variable, dims ``("sample", *var_dims)``.
+            A new Dataset on each access, sharing read-only arrays: writing into
+            ``.values`` raises ``ValueError``; copy it (``.copy(deep=True)``) to edit.
+        """
+        return self._posterior.copy(deep=False)
+
     # -- inputs -----------------------------------------------------------
     def _inputs(self) -> list[Any]:
         g = self._graph
         return [
             *g.action_inputs,
             *[b for _, b, _, _ in g.params],
-            *[u for _, u, _ in g.uniforms],
+            *self._noise_vars,
             *g.rngs,
         ]
 
@@ -142,7 +186,7 @@ class PyMCOutcome(OutcomeModel):
             args.append(np.repeat(arr, reps, axis=0) if reps > 1 else arr)
         if not replicate:
             return args
-        args.extend(self._uniforms[name] for name, _, _ in g.uniforms)
+        args.extend(self._noise)
         if self.mode == "sample":
             seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
         else:
@@ -193,23 +237,13 @@ class PyMCOutcome(OutcomeModel):
         return super().vjp(action, cotangent)
 
     def _compile_vjp(self) -> Any:
+        """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         import pytensor
-        import pytensor.tensor as pt
 
-        out = self._graph.output
-        axes = tuple(range(1, out.ndim))
-        if not axes:
-            red = out
-        elif self.reduce == "mean":
-            red = out.mean(axis=axes)
-        else:
-            red = out.sum(axis=axes)
-        cot = pt.vector("cotangent", dtype="float64")
-        grads = pytensor.grad(
-            (cot * red).sum(), list(self._graph.action_inputs), disconnected_inputs="ignore"
-        )
+        red, cot, grads = vjp_graph(self._output, self._graph.action_inputs, self.reduce)
+        outs = grads if self.vjp_strategy == "split" else [red, *grads]
         fn = pytensor.function(
-            [*self._inputs(), cot], [red, *grads], mode=self.backend, on_unused_input="ignore"
+            [*self._inputs(), cot], outs, mode=self.backend, on_unused_input="ignore"
         )
         fn.trust_input = True
         return fn
@@ -242,7 +276,13 @@ class PyMCOutcome(OutcomeModel):
             )
         if self._vjp_fn is None:
             self._vjp_fn = self._compile_vjp()
-        red, *grads = self._vjp_fn(*self._args(x), np.ascontiguousarray(cot.reshape(-1)))
+        args = self._args(x)
+        if self.vjp_strategy == "split":
+            out = np.asarray(self._value_fn(*args), dtype=np.float64)
+            red = self._reduce(out.reshape(*lead, *self._outcome_shape))
+            grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
+        else:
+            red, *grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         grad = np.concatenate([np.asarray(g, dtype=np.float64).reshape(-1) for g in grads])
         return np.asarray(red, dtype=np.float64).reshape(lead), grad
 
@@ -272,8 +312,9 @@ class PyMCOutcome(OutcomeModel):
 
         The simulated variables are replaced by their means (``pymc`` moments).
         This is exact when the outcome is affine in the simulated variables
-        (e.g. ``price * demand - cost``); otherwise a warning was raised at
-        construction and the value is the plug-in ``f(E[Y | theta])``.
+        (e.g. ``price * demand - cost``); otherwise the value is the plug-in
+        ``f(E[Y | theta])`` and a warning is raised (at construction in ``"mean"``
+        mode, on each call in the other modes) that points to ``"crn"`` / ``"sample"``.
 
         Returns
         -------
@@ -287,6 +328,8 @@ class PyMCOutcome(OutcomeModel):
         """
         if self._graph.mean_output is None:
             raise NotImplementedError(self._graph.no_mean_reason)
+        if not self._graph.mean_exact and self.mode != "mean":  # "mean" warned at construction
+            warnings.warn(_plugin_message(self._graph), UserWarning, stacklevel=2)
         return super().conditional_mean(action)
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> PyMCOutcome:
@@ -309,16 +352,26 @@ class PyMCOutcome(OutcomeModel):
                 f"indices must be in [0, {self.n_samples}); got min {idx.min()}, max {idx.max()}."
             )
         new = copy.copy(self)
-        new._draws = {k: np.ascontiguousarray(v[idx]) for k, v in self._draws.items()}
-        new._uniforms = {
-            k: np.ascontiguousarray(
+        new._set_posterior(self._posterior.isel({SAMPLE_DIM: idx}))
+        new._noise = [
+            np.ascontiguousarray(
                 v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
             )
-            for k, v in self._uniforms.items()
-        }
+            for v in self._noise
+        ]
         new.n_samples = int(idx.size)
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
+
+
+def _plugin_message(graph: GraphSpec) -> str:
+    return (
+        f"the outcome is not affine in the simulated variables {graph.simulated}, so "
+        'mode="mean" and conditional_mean() plug the means in: f(E[Y | theta]), not '
+        'E[f(Y) | theta]. For a non-linear outcome use mode="crn" (common random numbers, '
+        'differentiable for continuous likelihoods) or mode="sample" with n_replicates, '
+        "and average the replicates."
+    )
 
 
 def graph_defaults(graph: GraphSpec) -> dict[str, np.ndarray]:
@@ -392,8 +445,8 @@ def from_pymc(
     random_seed : int, numpy.random.Generator or None
         Seeds thinning, the fixed uniforms of ``"crn"`` and the noise of ``"sample"``.
     backend : str or None
-        pytensor mode; default :func:`default_backend` (``"FAST_RUN"`` = C on
-        pytensor 2.x, ``"NUMBA"`` on pytensor 3.x).
+        pytensor mode; default :func:`default_backend` (``"NUMBA"``; ``"FAST_RUN"`` is
+        the C backend).
 
     Returns
     -------
@@ -473,26 +526,22 @@ def from_pymc(
     rng = _seed(random_seed)
     ds = posterior_dataset(idata, group=group, name="idata")
     ds = thin(ds, max_draws, rng)
-    draws = {str(k): np.ascontiguousarray(np.asarray(v.values)) for k, v in ds.data_vars.items()}
     graph = build_graph(
-        model, names, outcome, mode, {k: tuple(v.shape[1:]) for k, v in draws.items()}
+        model, names, outcome, mode, {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()}
     )
+    used: dict[str, Any] = {}
     for name, _, _, dtype in graph.params:
-        arr = draws[name]
+        da = ds[name].transpose(SAMPLE_DIM, ...)
+        arr = np.asarray(da.values)
         if not np.all(np.isfinite(arr)):
             raise DecideValueError(f"posterior draws of {name!r} must be finite; found NaN or inf.")
-        draws[name] = np.ascontiguousarray(arr.astype(dtype, copy=False))
-    if not graph.mean_exact:
-        warnings.warn(
-            f"the outcome is not affine in the simulated variables {graph.simulated}: the "
-            "conditional mean (mode='mean', conditional_mean) is the plug-in f(E[Y | theta]), "
-            "not E[f(Y) | theta]. Use mode='sample' or 'crn' for the exact predictive.",
-            UserWarning,
-            stacklevel=2,
-        )
+        used[name] = (da.dims, arr.astype(dtype, copy=False))
+    posterior = ds[list(used)].assign(used)
+    if not graph.mean_exact and mode == "mean":
+        warnings.warn(_plugin_message(graph), UserWarning, stacklevel=2)
     return PyMCOutcome(
         graph,
-        draws,
+        posterior,
         mode=mode,
         n_replicates=None if n_replicates is None else int(n_replicates),
         reduce=reduce,

@@ -29,6 +29,17 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes._pymc_ops import (
+    _affine_in,
+    _check_grad,
+    _check_param_shapes,
+    _graph_tools,
+    _is_xtensor,
+    _lower_xtensor,
+    _rng_inputs,
+    _vectorize,
+    rebuild,
+)
 
 __all__ = ["GraphSpec", "build_graph"]
 
@@ -82,20 +93,8 @@ class GraphSpec:
     xtensor: bool = False
 
 
-def _graph_tools() -> tuple[Any, Any]:
-    try:  # pytensor 3.x
-        from pytensor.graph.traversal import ancestors, io_toposort
-    except ImportError:  # pytensor 2.x
-        from pytensor.graph.basic import ancestors, io_toposort
-    return ancestors, io_toposort
-
-
 def _var_list(model: Any) -> str:
     return ", ".join(sorted(model.named_vars))
-
-
-def _is_xtensor(var: Any) -> bool:
-    return type(var.type).__name__ == "XTensorType"
 
 
 def _to_tensor(var: Any) -> Any:
@@ -186,67 +185,6 @@ def _crn_draw(rv: Any, u: Any) -> Any | None:
         return None
 
 
-def _value_ancestors(outs: Sequence[Any]) -> set[Any]:
-    """Ancestors through value edges only: shapes and ``fill``/``Alloc`` templates skipped."""
-    from pytensor.tensor.basic import Alloc
-    from pytensor.tensor.elemwise import Elemwise
-    from pytensor.tensor.shape import Shape, Shape_i
-
-    seen: set[Any] = set()
-    stack = list(outs)
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        node = v.owner
-        if node is None or isinstance(node.op, Shape | Shape_i):
-            continue
-        inputs = list(node.inputs)
-        if isinstance(node.op, Elemwise) and type(node.op.scalar_op).__name__ == "Second":
-            inputs = inputs[1:]
-        elif isinstance(node.op, Alloc):
-            inputs = inputs[:1]
-        stack.extend(inputs)
-    return seen
-
-
-def _affine_in(fns: Sequence[Any], ys: Sequence[Any]) -> bool:
-    """Whether each expression's gradient in the ``ys`` is free of the ``ys`` (affine)."""
-    import pytensor
-    from pytensor.graph.rewriting.utils import rewrite_graph
-
-    yset = set(ys)
-    for f in fns:
-        found = [y for y in ys if y in _value_ancestors([f])]
-        if not found:
-            continue
-        f = f if f.dtype.startswith("float") else f.astype("float64")
-        grads = pytensor.grad(f.sum(), found, disconnected_inputs="ignore")
-        grads = rewrite_graph(grads, include=("canonicalize",))
-        if yset & _value_ancestors(grads if isinstance(grads, list) else [grads]):
-            return False
-    return True
-
-
-def rebuild(out: Any, replace: Mapping[Any, Any]) -> Any:
-    """``out`` with variables replaced, node by node (types may change, e.g. int -> float)."""
-    _, io_toposort = _graph_tools()
-    memo = dict(replace)
-    if out in memo:
-        return memo[out]
-    for node in io_toposort([], [out]):
-        if all(o in replace for o in node.outputs):
-            continue
-        new_inputs = [memo.get(i, i) for i in node.inputs]
-        if all(n is o for n, o in zip(new_inputs, node.inputs)):
-            continue
-        new_node = node.op.make_node(*new_inputs)
-        for old, new in zip(node.outputs, new_node.outputs):
-            memo.setdefault(old, new)
-    return memo.get(out, out)
-
-
 def build_graph(
     model: Any,
     action: Sequence[str],
@@ -297,7 +235,12 @@ def build_graph(
         shape, default = _static_shape(model, name)
         x = pt.tensor(f"{name}__action", shape=shape, dtype="float64")
         var = model[name]
-        do_values[name] = x if var.dtype == "float64" else pt.cast(x, var.dtype)
+        value = x if var.dtype == "float64" else pt.cast(x, var.dtype)
+        if _is_xtensor(var):
+            from pytensor.xtensor import as_xtensor
+
+            value = as_xtensor(value, dims=var.type.dims)
+        do_values[name] = value
         action_inputs.append(x)
         shapes.append(shape)
         d = tuple(str(v) for v in (dims_map.get(name) or ()))
@@ -307,11 +250,17 @@ def build_graph(
         )
     intervened = pm.do(model, do_values)
     out, out_name = _resolve_outcome(intervened, outcome)
-    is_x = _is_xtensor(out)
-    out = _to_tensor(out)
-    out_dims = (
-        tuple(str(v) for v in (dims_map.get(out_name) or ())) if isinstance(outcome, str) else ()
-    )
+    free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
+    is_x = _is_xtensor(out) or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
+    if _is_xtensor(out):
+        out_dims = tuple(str(d) for d in out.type.dims)
+    elif isinstance(outcome, str):
+        out_dims = tuple(str(v) for v in (dims_map.get(out_name) or ()))
+    else:
+        out_dims = ()
+    if is_x:
+        out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
+        free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
 
     anc = set(ancestors([out]))
     if not any(x in anc for x in action_inputs):
@@ -319,8 +268,8 @@ def build_graph(
             f"the outcome {out_name!r} does not depend on the action {list(action)}; check the "
             "names (the action must be an ancestor of the outcome in the model graph)."
         )
-    rv_set = set(intervened.free_RVs) | set(intervened.observed_RVs)
-    observed = set(intervened.observed_RVs)
+    rv_set = set(free_rvs) | set(observed_rvs)
+    observed = set(observed_rvs)
     order = [v for node in io_toposort([], [out]) for v in node.outputs]
     rvs = [v for v in order if v in rv_set]
 
@@ -426,13 +375,6 @@ def build_graph(
                 ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
                 batch_map[u] = ub
                 uniforms.append((n, ub, shape))
-    if is_x:
-        from pytensor.graph.rewriting.utils import rewrite_graph
-
-        core_out = rewrite_graph(core_out, include=("lower_xtensor",))
-        if mean_core is not None:
-            mean_core = rewrite_graph(mean_core, include=("lower_xtensor",))
-
     output = _vectorize(core_out, batch_map)
     if mean_core is None:
         mean_output = None
@@ -462,121 +404,3 @@ def build_graph(
         model_coords={k: np.asarray(v) for k, v in (model.coords or {}).items() if v is not None},
         xtensor=is_x,
     )
-
-
-def _check_param_shapes(
-    core_params: Mapping[Any, Any],
-    action_inputs: Sequence[Any],
-    defaults: Sequence[np.ndarray],
-    posterior_vars: Mapping[str, tuple[int, ...]],
-) -> None:
-    """Compare the model's shape of each posterior-fed variable with the draws' shape."""
-    import pytensor
-
-    rvs = list(core_params)
-    if not rvs:
-        return
-    try:
-        fn = pytensor.function(
-            list(action_inputs),
-            [rv.shape for rv in rvs],
-            on_unused_input="ignore",
-            mode="FAST_COMPILE",
-        )
-        shapes = fn(*defaults)
-    except Exception:  # shapes depend on other random variables: checked at run time
-        return
-    for rv, shape in zip(rvs, shapes):
-        want = tuple(int(v) for v in np.atleast_1d(shape)) if np.ndim(shape) else ()
-        got = tuple(posterior_vars[rv.name])
-        if want != got:
-            raise DecideValueError(
-                f"posterior draws of {rv.name!r} have shape {got} per draw but the model "
-                f"variable has shape {want}; pass the posterior of this model."
-            )
-
-
-def _drop_sizes(out: Any) -> Any:
-    """Univariate random variables with an explicit size get parameters broadcast to it.
-
-    ``vectorize_graph`` cannot always batch a random variable whose ``size`` is
-    fixed (pytensor: "Size length is incompatible with batched dimensions");
-    with ``size=None`` and broadcast parameters the batch dim passes through.
-    """
-    import pytensor.tensor as pt
-    from pytensor.tensor.random.op import RandomVariable
-
-    _, io_toposort = _graph_tools()
-    repl = {}
-    for node in io_toposort([], [out]):
-        op = node.op
-        if not isinstance(op, RandomVariable) or op.ndim_supp != 0:
-            continue
-        if any(nd != 0 for nd in op.ndims_params):
-            continue
-        rng, size, *params = node.inputs
-        if (
-            type(size.type).__name__ == "NoneTypeT"
-            or size.type.ndim == 0
-            or size.type.shape == (0,)
-        ):
-            continue
-        shape = tuple(size[i] for i in range(int(size.type.shape[0])))
-        new = op.make_node(rng, None, *[pt.broadcast_to(p_, shape) for p_ in params])
-        for o, n in zip(node.outputs, new.outputs):
-            repl[o] = n
-    return rebuild(out, repl) if repl else out
-
-
-def _vectorize(out: Any, batch_map: Mapping[Any, Any]) -> Any:
-    """Vectorize one output over the leading draw dim of the batched inputs."""
-    from pytensor.graph.replace import vectorize_graph
-
-    ancestors, _ = _graph_tools()
-    out = _drop_sizes(out)
-    anc = set(ancestors([out]))
-    return vectorize_graph(out, replace={k: v for k, v in batch_map.items() if k in anc})
-
-
-def _rng_inputs(out: Any) -> tuple[Any, list[Any]]:
-    """Give every random variable left in the graph its own generator input."""
-    from pytensor.tensor.random.op import RandomVariable
-    from pytensor.tensor.random.type import random_generator_type
-
-    _, io_toposort = _graph_tools()
-    repl, rngs = {}, []
-    for node in io_toposort([], [out]):
-        if isinstance(node.op, RandomVariable):
-            old = node.inputs[0]
-            if old in repl:
-                raise DecideValueError(
-                    "two random variables of the outcome share one generator; cannot give "
-                    "them independent noise."
-                )
-            new = random_generator_type(f"rng{len(rngs)}")
-            repl[old] = new
-            rngs.append(new)
-    if repl:
-        out = rebuild(out, repl)
-    return out, rngs
-
-
-def _check_grad(out: Any, action_inputs: Sequence[Any]) -> str | None:
-    import pytensor
-
-    ancestors, _ = _graph_tools()
-    from pytensor.tensor.random.op import RandomVariable
-
-    for v in ancestors([out]):
-        if v.owner is not None and isinstance(v.owner.op, RandomVariable):
-            deps = set(ancestors(v.owner.inputs))
-            if any(x in deps for x in action_inputs):
-                return (
-                    f"the outcome goes through the random variable {v.owner.op}, which has no "
-                    'gradient; use mode="mean" (or "crn" for continuous likelihoods).'
-                )
-    try:
-        pytensor.grad(out.sum(), list(action_inputs), disconnected_inputs="ignore")
-    except Exception as exc:
-        return f"pytensor cannot differentiate the outcome in the action: {exc}"
-    return None

@@ -1,0 +1,246 @@
+"""Graph utilities of :func:`decide.outcomes.from_pymc` (pytensor objects, no model logic).
+
+Node-by-node rebuilding, lowering of xtensor graphs (``pymc.dims``), the symbolic
+affinity check of the plug-in mean, per-output vectorization over the draw dim,
+generator inputs of the random variables left in the graph, and the gradient check.
+pytensor is imported inside the functions (``import decide`` stays light).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from decide.errors import DecideValueError
+
+__all__ = ["rebuild"]
+
+
+def _graph_tools() -> tuple[Any, Any]:
+    try:  # pytensor 3.x
+        from pytensor.graph.traversal import ancestors, io_toposort
+    except ImportError:  # pytensor 2.x
+        from pytensor.graph.basic import ancestors, io_toposort
+    return ancestors, io_toposort
+
+
+def _is_xtensor(var: Any) -> bool:
+    return type(var.type).__name__ == "XTensorType"
+
+
+def _lower_xtensor(out: Any, rvs: Sequence[Any]) -> tuple[Any, list[Any]]:
+    """Lower a graph built on xtensor ops (``pymc.dims``) to plain tensors.
+
+    The outcome and the model's random variables are lowered together
+    (``rewrite_graph(..., include=("lower_xtensor",))`` on a clone, inputs kept), so
+    the lowered outcome refers to the lowered random variables, which are plain
+    pytensor ``RandomVariable`` outputs (dims in the order of the xtensor's dims):
+    moments, inverse CDFs, the plain ``vectorize_graph`` and ``pytensor.grad`` then
+    work as on a tensor model.
+    """
+    from pytensor.graph.replace import clone_replace
+    from pytensor.graph.rewriting.utils import rewrite_graph
+    from pytensor.tensor.random.op import RandomVariable
+
+    def inner(v: Any) -> Any:
+        while v.owner is not None and type(v.owner.op).__name__ == "XTensorFromTensor":
+            v = v.owner.inputs[0]
+        return v
+
+    lowered = rewrite_graph(clone_replace([out, *rvs]), include=("lower_xtensor",))
+    res = [inner(v) for v in lowered]
+    for low, rv in zip(res[1:], rvs):
+        if low.owner is None or not isinstance(low.owner.op, RandomVariable):
+            raise DecideValueError(
+                f"the random variable {rv.name!r} (named dims, pytensor.xtensor) did not lower "
+                "to a plain pytensor random variable; from_pymc cannot classify it. Build "
+                "the model without pymc.dims for this variable."
+            )
+        low.name = rv.name
+    if _is_xtensor(res[0]):
+        raise DecideValueError(
+            "the outcome (named dims, pytensor.xtensor) could not be lowered to plain "
+            "pytensor tensors; pass an outcome built from the model's variables."
+        )
+    return res[0], res[1:]
+
+
+def _value_ancestors(outs: Sequence[Any]) -> set[Any]:
+    """Ancestors through value edges only: shapes and ``fill``/``Alloc`` templates skipped."""
+    from pytensor.tensor.basic import Alloc
+    from pytensor.tensor.elemwise import Elemwise
+    from pytensor.tensor.shape import Shape, Shape_i
+
+    seen: set[Any] = set()
+    stack = list(outs)
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        node = v.owner
+        if node is None or isinstance(node.op, Shape | Shape_i):
+            continue
+        inputs = list(node.inputs)
+        if isinstance(node.op, Elemwise) and type(node.op.scalar_op).__name__ == "Second":
+            inputs = inputs[1:]
+        elif isinstance(node.op, Alloc):
+            inputs = inputs[:1]
+        stack.extend(inputs)
+    return seen
+
+
+def _affine_in(fns: Sequence[Any], ys: Sequence[Any]) -> bool:
+    """Whether each expression's gradient in the ``ys`` is free of the ``ys`` (affine)."""
+    import pytensor
+    from pytensor.graph.rewriting.utils import rewrite_graph
+
+    yset = set(ys)
+    for f in fns:
+        found = [y for y in ys if y in _value_ancestors([f])]
+        if not found:
+            continue
+        f = f if f.dtype.startswith("float") else f.astype("float64")
+        grads = pytensor.grad(f.sum(), found, disconnected_inputs="ignore")
+        grads = rewrite_graph(grads, include=("canonicalize",))
+        if yset & _value_ancestors(grads if isinstance(grads, list) else [grads]):
+            return False
+    return True
+
+
+def rebuild(out: Any, replace: Mapping[Any, Any]) -> Any:
+    """``out`` with variables replaced, node by node (types may change, e.g. int -> float)."""
+    _, io_toposort = _graph_tools()
+    memo = dict(replace)
+    if out in memo:
+        return memo[out]
+    for node in io_toposort([], [out]):
+        if all(o in replace for o in node.outputs):
+            continue
+        new_inputs = [memo.get(i, i) for i in node.inputs]
+        if all(n is o for n, o in zip(new_inputs, node.inputs)):
+            continue
+        new_node = node.op.make_node(*new_inputs)
+        for old, new in zip(node.outputs, new_node.outputs):
+            memo.setdefault(old, new)
+    return memo.get(out, out)
+
+
+def _check_param_shapes(
+    core_params: Mapping[Any, Any],
+    action_inputs: Sequence[Any],
+    defaults: Sequence[np.ndarray],
+    posterior_vars: Mapping[str, tuple[int, ...]],
+) -> None:
+    """Compare the model's shape of each posterior-fed variable with the draws' shape."""
+    import pytensor
+
+    rvs = list(core_params)
+    if not rvs:
+        return
+    try:
+        fn = pytensor.function(
+            list(action_inputs),
+            [rv.shape for rv in rvs],
+            on_unused_input="ignore",
+            mode="FAST_COMPILE",
+        )
+        shapes = fn(*defaults)
+    except Exception:  # shapes depend on other random variables: checked at run time
+        return
+    for rv, shape in zip(rvs, shapes):
+        want = tuple(int(v) for v in np.atleast_1d(shape)) if np.ndim(shape) else ()
+        got = tuple(posterior_vars[rv.name])
+        if want != got:
+            raise DecideValueError(
+                f"posterior draws of {rv.name!r} have shape {got} per draw but the model "
+                f"variable has shape {want}; pass the posterior of this model."
+            )
+
+
+def _drop_sizes(out: Any) -> Any:
+    """Univariate random variables with an explicit size get parameters broadcast to it.
+
+    ``vectorize_graph`` cannot always batch a random variable whose ``size`` is
+    fixed (pytensor: "Size length is incompatible with batched dimensions");
+    with ``size=None`` and broadcast parameters the batch dim passes through.
+    """
+    import pytensor.tensor as pt
+    from pytensor.tensor.random.op import RandomVariable
+
+    _, io_toposort = _graph_tools()
+    repl = {}
+    for node in io_toposort([], [out]):
+        op = node.op
+        if not isinstance(op, RandomVariable) or op.ndim_supp != 0:
+            continue
+        if any(nd != 0 for nd in op.ndims_params):
+            continue
+        rng, size, *params = node.inputs
+        if (
+            type(size.type).__name__ == "NoneTypeT"
+            or size.type.ndim == 0
+            or size.type.shape == (0,)
+        ):
+            continue
+        shape = tuple(size[i] for i in range(int(size.type.shape[0])))
+        new = op.make_node(rng, None, *[pt.broadcast_to(p_, shape) for p_ in params])
+        for o, n in zip(node.outputs, new.outputs):
+            repl[o] = n
+    return rebuild(out, repl) if repl else out
+
+
+def _vectorize(out: Any, batch_map: Mapping[Any, Any]) -> Any:
+    """Vectorize one output over the leading draw dim of the batched inputs."""
+    from pytensor.graph.replace import vectorize_graph
+
+    ancestors, _ = _graph_tools()
+    out = _drop_sizes(out)
+    anc = set(ancestors([out]))
+    return vectorize_graph(out, replace={k: v for k, v in batch_map.items() if k in anc})
+
+
+def _rng_inputs(out: Any) -> tuple[Any, list[Any]]:
+    """Give every random variable left in the graph its own generator input."""
+    from pytensor.tensor.random.op import RandomVariable
+    from pytensor.tensor.random.type import random_generator_type
+
+    _, io_toposort = _graph_tools()
+    repl, rngs = {}, []
+    for node in io_toposort([], [out]):
+        if isinstance(node.op, RandomVariable):
+            old = node.inputs[0]
+            if old in repl:
+                raise DecideValueError(
+                    "two random variables of the outcome share one generator; cannot give "
+                    "them independent noise."
+                )
+            new = random_generator_type(f"rng{len(rngs)}")
+            repl[old] = new
+            rngs.append(new)
+    if repl:
+        out = rebuild(out, repl)
+    return out, rngs
+
+
+def _check_grad(out: Any, action_inputs: Sequence[Any]) -> str | None:
+    import pytensor
+
+    ancestors, _ = _graph_tools()
+    from pytensor.tensor.random.op import RandomVariable
+
+    for v in ancestors([out]):
+        if v.owner is not None and isinstance(v.owner.op, RandomVariable):
+            deps = set(ancestors(v.owner.inputs))
+            if any(x in deps for x in action_inputs):
+                return (
+                    f"the outcome goes through the random variable {v.owner.op}, which has no "
+                    'gradient; use mode="mean" (or "crn" for continuous likelihoods).'
+                )
+    try:
+        pytensor.grad(out.sum(), list(action_inputs), disconnected_inputs="ignore")
+    except Exception as exc:
+        return f"pytensor cannot differentiate the outcome in the action: {exc}"
+    return None
