@@ -280,7 +280,8 @@ class Sharpe(Objective):
         mu = k_mean(x, w)
         sd = float(np.sqrt(k_variance(x, w)))
         k_sharpe(x, w, self.risk_free)  # raises on zero spread
-        return wt / sd - (mu - self.risk_free) * wt * (x - mu) / sd**3
+        # divide step by step: sd**3 underflows to 0 for a tiny (but non-zero) spread
+        return (wt - (mu - self.risk_free) / sd * wt * ((x - mu) / sd)) / sd
 
     def _params(self) -> dict[str, Any]:
         return {"risk_free": self.risk_free}
@@ -324,7 +325,8 @@ class Sortino(Objective):
         wt = _weights(x, w)
         d = np.maximum(self.target - x, 0.0)
         dd = math.sqrt(float(wt @ (d * d)))
-        return wt / dd + (k_mean(x, w) - self.target) * wt * d / dd**3
+        # divide step by step: dd**3 underflows to 0 for a tiny (but non-zero) downside
+        return (wt + (k_mean(x, w) - self.target) / dd * wt * (d / dd)) / dd
 
     def _params(self) -> dict[str, Any]:
         return {"target": self.target}

@@ -184,12 +184,22 @@ class Exponential(Utility):
         return {"risk_aversion": self.risk_aversion}
 
 
-def _check_positive(x: np.ndarray, who: Utility) -> None:
+#: log of the largest float64: x ** -gamma overflows when -gamma * log(x) exceeds it
+_LOG_MAX = float(np.log(np.finfo(np.float64).max))
+
+
+def _check_positive(x: np.ndarray, who: Utility, gamma: float = 0.0) -> None:
     lo = float(np.min(x))
     if lo <= 0:
         raise DecideValueError(
             f"{who!r} is defined for positive outcomes only; got smallest draw {lo!r}. "
             "Shift the outcomes (e.g. wealth = initial + outcome) or use Exponential utility."
+        )
+    if gamma > 0 and -gamma * np.log(lo) >= _LOG_MAX:
+        raise DecideValueError(
+            f"{who!r} cannot score a draw this close to 0: the smallest draw {lo!r} makes the "
+            f"marginal utility x**-{gamma:g} overflow float64. Rescale the outcomes (other "
+            "units) or shift them away from 0."
         )
 
 
@@ -255,7 +265,7 @@ class Power(Utility):
         return (cp.power(expr, p) - 1) / p
 
     def check_domain(self, x: np.ndarray) -> None:
-        _check_positive(x, self)
+        _check_positive(x, self, self.risk_aversion)
 
     def _params(self) -> dict[str, Any]:
         return {"risk_aversion": self.risk_aversion}
@@ -298,7 +308,7 @@ class Log(Utility):
         return cp.log(expr)
 
     def check_domain(self, x: np.ndarray) -> None:
-        _check_positive(x, self)
+        _check_positive(x, self, 1.0)
 
 
 class Quadratic(Utility):

@@ -150,8 +150,12 @@ def optimize(
         If ``method`` cannot solve the problem (the message lists the methods that
         can), the objective is unbounded over the space, ``x0`` lies outside the
         space, or an option is unknown.
+    DecideTypeError
+        If ``outcome``, ``objective``, ``space`` or ``random_seed`` has the wrong type.
     SolverError
-        If every solver failed.
+        If every solver failed (with ``method="auto"`` a failing cvar-lp or cvxpy
+        solve falls back to cvxpy or scipy first; the fallback is recorded in
+        ``Decision.diagnostics.fallbacks``).
 
     Warns
     -----
@@ -211,7 +215,7 @@ def optimize(
     valid = (*METHODS,)
     if method not in valid:
         raise DecideValueError(f"method must be one of {list(valid)}; got {method!r}.")
-    rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+    rng = _as_rng(random_seed)
     weights = options.pop("weights", None)
 
     system: LinearSystem | None = None
@@ -246,6 +250,25 @@ def optimize(
     return decision
 
 
+def _as_rng(random_seed: Any) -> np.random.Generator:
+    """``random_seed`` as a Generator; a clear error for anything else."""
+    if isinstance(random_seed, np.random.Generator):
+        return random_seed
+    if random_seed is None or (
+        isinstance(random_seed, int | np.integer) and not isinstance(random_seed, bool)
+    ):
+        if random_seed is not None and random_seed < 0:
+            raise DecideValueError(
+                f"random_seed must be a non-negative integer, a numpy.random.Generator or None; "
+                f"got {random_seed!r}."
+            )
+        return np.random.default_rng(random_seed)
+    raise DecideTypeError(
+        "random_seed must be a non-negative integer, a numpy.random.Generator or None; got "
+        f"{random_seed!r} of type {type(random_seed).__name__}."
+    )
+
+
 def _dispatch(
     chosen: str, requested: str, prob: Problem, rng: np.random.Generator, options: dict[str, Any]
 ) -> Decision:
@@ -255,7 +278,13 @@ def _dispatch(
 
         return solve_enumerate(prob, prob.space)
     if chosen == "cvar-lp":
-        return cvar_lp.solve_cvar_lp_method(prob, **_only(options, "cvar-lp"))
+        try:
+            return cvar_lp.solve_cvar_lp_method(prob, **_only(options, "cvar-lp"))
+        except SolverError as exc:
+            if requested != "auto":
+                raise
+            # the exact convex program solves the same problem, only slower
+            return _fallback_from_cvar_lp(prob, rng, options, exc)
     if chosen == "cvxpy":
         from decide.optimize._cvxpy import ConvexProblem
 
@@ -274,6 +303,14 @@ def _dispatch(
         decision.diagnostics.wall_time = time.perf_counter() - prob.started
         return decision
     return _scipy(prob, rng, _only(options, chosen), global_search=chosen == "scipy-global")
+
+
+def _fallback_from_cvar_lp(
+    prob: Problem, rng: np.random.Generator, options: dict[str, Any], exc: SolverError
+) -> Decision:
+    decision = _dispatch("cvxpy", "auto", prob, rng, options)
+    decision.diagnostics.fallbacks.insert(0, f"cvar-lp: {exc}")
+    return decision
 
 
 def _only(options: dict[str, Any], method: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import ConvergenceWarning
+from decide.errors import ConvergenceWarning, DecideError, SolverError
 from decide.measures._base import Objective, WeightedObjective
 from decide.optimize._decision import Decision, Diagnostics
 from decide.optimize._problem import Problem
@@ -65,18 +65,40 @@ def solve_cvar_lp_method(prob: Problem, rtol: float = 1e-9, max_rounds: int = 50
     aff = prob.outcome.affine_form()
     assert form is not None and aff is not None and prob.system is not None
     alpha, wm, wc = form
+    from decide.optimize._cvxpy import outcome_scale
+
+    A, b = np.asarray(aff[0], dtype=np.float64), np.asarray(aff[1], dtype=np.float64)
+    # a mean-CVaR mix is positively homogeneous: unit-scale outcomes for the LP tolerances
+    scale = outcome_scale(A, b)
     with warnings.catch_warnings():  # re-issued below through Problem.finish
         warnings.simplefilter("ignore", ConvergenceWarning)
-        res = solve_cvar_lp(
-            np.asarray(aff[0]), np.asarray(aff[1]), alpha=alpha, weight_mean=wm, weight_cvar=wc,
-            rtol=rtol, max_rounds=max_rounds, **prob.system.as_kwargs(),
+        try:
+            res = solve_cvar_lp(
+                A * scale, b * scale, alpha=alpha, weight_mean=wm,
+                weight_cvar=wc, rtol=rtol, max_rounds=max_rounds, **prob.system.as_kwargs(),
+            )
+        except DecideError:
+            raise
+        except Exception as exc:  # a failure inside HiGHS or numpy: never a bare traceback
+            raise SolverError(
+                f"the CVaR LP solver failed: {type(exc).__name__}: {str(exc)[:200]}. Try "
+                "method='cvxpy'."
+            ) from exc
+    x = np.asarray(res.x, dtype=np.float64)
+    if x.shape != (prob.n,) or not np.all(np.isfinite(x)):
+        raise SolverError(
+            f"the CVaR LP solver returned no usable action (status {res.status!r}, action "
+            f"{x.tolist()!r}). Try method='cvxpy'."
         )
     diag = Diagnostics(
         status=res.status, converged=res.status == "optimal", iterations=int(res.rounds),
         evaluations=int(res.n_cuts), solver="cvar-lp",
     )
+    if scale != 1.0:
+        diag.notes.append(f"outcomes scaled by {scale:.3g} inside the LP (bounds below unscaled)")
     diag.notes.append(
-        f"certified bounds [{res.lower_bound:.10g}, {res.upper_bound:.10g}], relative gap "
+        f"certified bounds [{res.lower_bound / scale:.10g}, {res.upper_bound / scale:.10g}], "
+        "relative gap "
         f"{res.gap:.3g}; {res.band_size} scenarios kept in the last reduced LP"
     )
-    return prob.finish(np.asarray(res.x, dtype=np.float64), "cvar-lp", diag)
+    return prob.finish(x, "cvar-lp", diag)

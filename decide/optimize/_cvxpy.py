@@ -44,6 +44,20 @@ def _budget_totals(space: Space) -> list[Budget]:
     return [p for p in parts if isinstance(p, Budget)]
 
 
+def outcome_scale(A: np.ndarray, b: np.ndarray, low: float = 1e-3, high: float = 1e3) -> float:
+    """``1 / magnitude`` of the affine outcome when the magnitude is outside ``[low, high]``, else 1."""
+    mag = max(float(np.max(np.abs(A), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if not np.isfinite(mag) or mag == 0.0 or low <= mag <= high:
+        return 1.0
+    return 1.0 / mag
+
+
+def _homogeneous(terms: Any) -> bool:
+    from decide.measures import Property
+
+    return all(Property.POSITIVELY_HOMOGENEOUS in m.properties for _, m in terms)
+
+
 class ConvexProblem:
     """The exact convex program of a decision, built once and re-solved with new parameters.
 
@@ -78,8 +92,9 @@ class ConvexProblem:
     Raises
     ------
     DecideValueError
-        If the outcome is not affine, the objective has no DCP form, or the space
-        is not linear.
+        If the outcome is not affine, the objective has no DCP form, the space
+        is not linear, or the space is Integer and the program is not a linear
+        program (the default mixed-integer solver HiGHS takes LPs only).
     InfeasibleError
         If the space is empty.
 
@@ -132,6 +147,12 @@ class ConvexProblem:
         system = space.linear_constraints(spec)
         system.check_feasible()
         A, b = (np.asarray(v, dtype=np.float64) for v in aff)
+        terms = objective.terms if isinstance(objective, WeightedObjective) else ((1.0, objective),)
+        # solver tolerances are absolute: bring tiny or huge outcomes to unit scale when
+        # that cannot move the optimum (every term positively homogeneous)
+        self.outcome_scale = outcome_scale(A, b) if _homogeneous(terms) else 1.0
+        if self.outcome_scale != 1.0:
+            A, b = A * self.outcome_scale, b * self.outcome_scale
         n = spec.size
         x = cp.Variable(n, integer=space.integer, name="action")
         if A.ndim == 3:  # (n_samples, n_replicates, size)
@@ -139,7 +160,6 @@ class ConvexProblem:
             expr = cp.reshape(A.reshape(s * r, n) @ x + b.reshape(-1), (s, r), order="C")
         else:
             expr = A @ x + b
-        terms = objective.terms if isinstance(objective, WeightedObjective) else ((1.0, objective),)
         self._weight_params: list[Any] = []
         total_expr: Any = 0
         for wt, m in terms:
@@ -168,6 +188,15 @@ class ConvexProblem:
             raise DecideValueError(
                 f"the objective {objective!r} is not concave in DCP form over this outcome (a "
                 "negative weight on a concave measure?); use method='scipy'."
+            )
+        if space.integer and solvers is None and not self.problem.is_lp():
+            # HiGHS, the installed mixed-integer solver, takes linear programs only
+            raise DecideValueError(
+                f"method='cvxpy' on an Integer space needs a mixed-integer linear program, but "
+                f"the objective {objective!r} is not linear-programmable (a quadratic or conic "
+                "form); HiGHS cannot solve it. Use method='scipy' (rounding and local search), "
+                "a piecewise-linear objective (Mean, CVaR, WorstCase, MeanCVaR), or pass "
+                "solvers=[...] naming an installed mixed-integer conic solver."
             )
         budgets = _budget_totals(space)
         self._budget_rows = (
@@ -288,6 +317,11 @@ class ConvexProblem:
         prob = Problem(self.outcome, objective, self.space, self.system, self.weights)
         diag = Diagnostics()
         diag.notes.append(f"exact convex program (built in {self.build_time:.3g} s)")
+        if self.outcome_scale != 1.0:
+            diag.notes.append(
+                f"outcomes scaled by {self.outcome_scale:.3g} inside the solver (the objective is "
+                "positively homogeneous, so the optimum does not move)"
+            )
         fallback: tuple[np.ndarray, str, str] | None = None
         for solver in self.solvers:
             try:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideValueError
+from decide.errors import DecideError, DecideValueError, SolverError
 from decide.optimize._decision import Decision, Diagnostics
 from decide.optimize._problem import (
     Problem,
@@ -189,9 +189,15 @@ def solve_scipy(
     if n_starts is None:
         concave = "concave" in {str(p) for p in prob.objective.properties}
         n_starts = 1 if (concave and prob.outcome.affine_form() is not None) else 3
-    if int(n_starts) < 1:
+    if isinstance(n_starts, bool) or not isinstance(n_starts, int | np.integer) or n_starts < 1:
         raise DecideValueError(f"n_starts must be a positive integer; got {n_starts!r}.")
     n_starts = int(n_starts)
+    if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
+        raise DecideValueError(f"maxiter must be a positive integer; got {maxiter!r}.")
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.number) or not (
+        np.isfinite(tol) and tol > 0
+    ):
+        raise DecideValueError(f"tol must be a positive finite number; got {tol!r}.")
     diag = Diagnostics(solver=local_method)
     fd = not prob.has_grad
     if fd:
@@ -218,8 +224,22 @@ def solve_scipy(
     best_x, best_res, best_k = starts[0] * xs, None, 0
     iters = 0
     for k, z0 in enumerate(starts):
-        res = _local(f, z0, sysz, local_method, maxiter, tol)
+        try:
+            res = _local(f, z0, sysz, local_method, maxiter, tol)
+        except DecideError:
+            raise
+        except Exception as exc:  # the solver broke: record it, try the other starts
+            diag.fallbacks.append(f"{local_method} start {k}: raised {type(exc).__name__}: {str(exc)[:200]}")
+            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+                                "converged": False, "status": f"raised {type(exc).__name__}",
+                                "feasible": False})
+            continue
         z = np.clip(np.asarray(res.x, float), sysz.lb, sysz.ub)
+        if z.shape != z0.shape or not np.all(np.isfinite(z)):
+            diag.fallbacks.append(f"{local_method} start {k}: returned a non-finite action ({res.message})")
+            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+                                "converged": False, "status": str(res.message), "feasible": False})
+            continue
         x = z * xs
         ok = _success(res, local_method)
         viol, _ = system.violation(x)
@@ -239,7 +259,11 @@ def solve_scipy(
         key = (feasible, ok, val)
         if best_key is None or key > best_key:
             best_key, best_x, best_res, best_k = key, x, res, k
-    assert best_key is not None
+    if best_key is None:
+        raise SolverError(
+            f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
+            "local_method, x0, or method='scipy-global'."
+        )
     diag.status = str(best_res.message)
     diag.converged = bool(best_key[1])
     diag.iterations = iters

@@ -316,6 +316,24 @@ def _read_only(params: Params) -> Params:
     return out
 
 
+def _param_draws(values: Any, name: str) -> np.ndarray:
+    """One parameter's draws as float64, raising on non-numeric or non-finite values."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"params[{name!r}] must be numeric draws; got values of dtype "
+            f"{np.asarray(values).dtype}."
+        ) from None
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise DecideValueError(
+            f"params[{name!r}] must be finite; got {int(np.sum(~np.isfinite(arr)))} NaN or inf "
+            f"values (first at sample {bad}). Drop those draws first."
+        )
+    return arr
+
+
 def from_function(
     fn: Callable[..., Any],
     params: Any,
@@ -399,8 +417,8 @@ def from_function(
     Raises
     ------
     DecideValueError
-        If the action shape cannot be determined, ``params`` has no draws or a
-        ``var_names`` entry is missing, or (when called) ``fn`` or ``jac`` returns
+        If the action shape cannot be determined, ``params`` has fewer than 2
+        draws, a NaN or inf draw, or a ``var_names`` entry is missing, or (when called) ``fn`` or ``jac`` returns
         the wrong shape or non-finite values.
     DecideTypeError
         If ``fn`` or ``jac`` is not callable or ``params`` has an unsupported type.
@@ -448,7 +466,13 @@ def from_function(
                 f"{sorted(map(str, ds.data_vars))}."
             )
         ds = ds[names_list]
-    arrays = _read_only({str(k): np.asarray(ds[k].values, dtype=np.float64) for k in ds.data_vars})
+    arrays = _read_only({str(k): _param_draws(ds[k].values, str(k)) for k in ds.data_vars})
+    n_samples = next(iter(arrays.values())).shape[0]
+    if n_samples < 2:
+        raise DecideValueError(
+            f"params must hold at least 2 posterior draws to describe uncertainty; got "
+            f"{n_samples} (variables {list(arrays)}). Pass the full posterior, not one draw."
+        )
     space = _function_space(action_shape, names, dims, coords)
     return FunctionOutcome(
         fn,
