@@ -500,7 +500,15 @@ def from_pymc(
 
     if not isinstance(model, pm.Model):
         raise DecideTypeError(f"model must be a pymc.Model; got {type(model).__name__}.")
-    names = [action] if isinstance(action, str) else list(action)
+    if isinstance(action, str):
+        names = [action]
+    elif isinstance(action, list | tuple):
+        names = list(action)
+    else:
+        raise DecideTypeError(
+            f"action must be a variable name or a list of names; got {action!r} of type "
+            f"{type(action).__name__}. Variables: {', '.join(sorted(model.named_vars))}."
+        )
     if not names or not all(isinstance(n, str) for n in names):
         raise DecideValueError(
             f"action must be a variable name or a list of names; got {action!r}. Variables: "
@@ -526,6 +534,11 @@ def from_pymc(
     rng = _seed(random_seed)
     ds = posterior_dataset(idata, group=group, name="idata")
     ds = thin(ds, max_draws, rng)
+    if ds.sizes[SAMPLE_DIM] < 2:
+        raise DecideValueError(
+            f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
+            f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
+        )
     graph = build_graph(
         model, names, outcome, mode, {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()}
     )

@@ -140,3 +140,15 @@ def test_bad_subset_indices(marketing: Case) -> None:
         om.subset([0, 40])
     with pytest.raises(DecideValueError, match="non-empty"):
         om.subset([])
+
+
+def test_action_of_the_wrong_type_lists_the_variables(marketing):
+    model, idata = marketing.model, marketing.idata
+    with pytest.raises(DecideTypeError, match=r"action must be a variable name.*got 3 of type int.*Variables:"):
+        from_pymc(model, idata, action=3, outcome="sales")
+
+
+def test_single_draw_posterior_is_rejected(marketing):
+    model, idata = marketing.model, marketing.idata
+    with pytest.raises(DecideValueError, match=r"at least 2 posterior draws.*got 1 \(max_draws=1\)"):
+        from_pymc(model, idata, action="spend", outcome="sales", max_draws=1)
