@@ -179,14 +179,13 @@ def _drop_sizes(out: Any) -> Any:
         if any(nd != 0 for nd in op.ndims_params):
             continue
         rng, size, *params = node.inputs
-        if (
-            type(size.type).__name__ == "NoneTypeT"
-            or size.type.ndim == 0
-            or size.type.shape == (0,)
-        ):
+        if type(size.type).__name__ == "NoneTypeT" or size.type.ndim == 0:
             continue
-        shape = tuple(size[i] for i in range(int(size.type.shape[0])))
-        new = op.make_node(rng, None, *[pt.broadcast_to(p_, shape) for p_ in params])
+        if size.type.shape == (0,):  # size=(): a scalar variable (e.g. a scalar observed)
+            new = op.make_node(rng, None, *params)
+        else:
+            shape = tuple(size[i] for i in range(int(size.type.shape[0])))
+            new = op.make_node(rng, None, *[pt.broadcast_to(p_, shape) for p_ in params])
         for o, n in zip(node.outputs, new.outputs):
             repl[o] = n
     return rebuild(out, repl) if repl else out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 
 pm = pytest.importorskip("pymc")
 
@@ -309,3 +310,27 @@ def test_with_nuts_posterior() -> None:
     b_draws = np.asarray(idata.posterior["b"].values).ravel()
     np.testing.assert_allclose(om.draws(np.ones(20)), 20 * b_draws, rtol=1e-12)
     assert fingerprint(model, idata) == before
+
+
+@pytest.mark.parametrize("mode", ["sample", "crn"])
+def test_scalar_observed_likelihood_with_unbatched_location(mode):
+    """y ~ Normal(a, s) observed as a scalar: the action is the location, only s is batched.
+
+    pytensor cannot vectorize a random variable with an explicit empty size over batched
+    parameters; the graph builder drops the size so this works in every mode.
+    """
+    import pymc as pm
+
+    rng = np.random.default_rng(0)
+    with pm.Model() as model:
+        a = pm.Data("a", 1.0)
+        s = pm.HalfNormal("s", 1.0)
+        pm.Normal("y", a, s, observed=0.0)
+    sd = rng.gamma(5.0, 0.2, size=(1, 4000))
+    post = xr.Dataset({"s": (("chain", "draw"), sd)})
+    om = from_pymc(model, post, action="a", outcome="y", mode=mode, random_seed=1)
+    draws = om.draws(2.5)
+    assert draws.shape == (4000,)
+    # E[y] = a, Var[y] = E[s^2]: the mean within 4 standard errors
+    assert abs(draws.mean() - 2.5) < 4 * np.sqrt((sd**2).mean() / draws.size)
+    assert draws.var() == pytest.approx((sd**2).mean(), rel=0.1)
