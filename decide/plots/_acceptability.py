@@ -79,12 +79,11 @@ def plot_acceptability(
     fig, ax = get_ax(ax)
     for col in curve.columns:
         ax.plot(x, curve[col].to_numpy(dtype=np.float64), marker="o", markersize=3, label=str(col))
-    relative = curve.attrs.get("relative", True)
-    ax.set_xlabel(
-        "relative risk aversion k (CARA a = k / sd)" if relative else "CARA risk aversion a"
-    )
-    ax.set_ylabel("probability best")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Acceptability curves")
-    ax.legend()
-    return finish(fig, ax, show)
+    relative = curve.attrs.get("relative", True)
+    return finish(
+        fig, ax, show,
+        xlabel="relative risk aversion k (CARA a = k / sd)" if relative else "CARA risk aversion a",
+        ylabel="probability best",
+        title="Acceptability curves",
+    )

@@ -29,8 +29,18 @@ def get_ax(ax: Any) -> tuple[Any, Any]:
     return fig, new
 
 
-def finish(fig: Any, ax: Any, show: bool) -> tuple[Any, Any]:
-    """Show the figure only when asked; return ``(fig, ax)``."""
+def finish(
+    fig: Any, ax: Any, show: bool, *, xlabel: str, title: str, ylabel: str | None = None
+) -> tuple[Any, Any]:
+    """Label the axes (``ylabel`` only when given), add the title and the legend.
+
+    Show the figure only when asked; return ``(fig, ax)``.
+    """
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
     if show:
         import matplotlib.pyplot as plt
 

@@ -108,8 +108,9 @@ def plot_frontier(
             ax.scatter([r], [m], s=40, zorder=3, label=name)
             ax.annotate(name, (r, m), textcoords="offset points", xytext=(5, 5), fontsize=8)
     what = repr(risk) if risk is not None else "risk"
-    ax.set_xlabel(f"risk: -{what} (loss scale, lower is better)")
-    ax.set_ylabel("expected outcome (mean)")
-    ax.set_title("Mean-risk efficient frontier")
-    ax.legend()
-    return finish(fig, ax, show)
+    return finish(
+        fig, ax, show,
+        xlabel=f"risk: -{what} (loss scale, lower is better)",
+        ylabel="expected outcome (mean)",
+        title="Mean-risk efficient frontier",
+    )

@@ -109,8 +109,9 @@ def plot_outcomes(
             label=f"{name} (CVaR {a:.0%} = {c:.3g})",
         )
         ax.axvline(c, color=patches[0].get_edgecolor(), linestyle="--", linewidth=1.2)
-    ax.set_xlabel("outcome (reward, higher is better)")
-    ax.set_ylabel("density")
-    ax.set_title(f"Outcome distributions; dashed: CVaR at alpha = {a:g}")
-    ax.legend()
-    return finish(fig, ax, show)
+    return finish(
+        fig, ax, show,
+        xlabel="outcome (reward, higher is better)",
+        ylabel="density",
+        title=f"Outcome distributions; dashed: CVaR at alpha = {a:g}",
+    )

@@ -91,8 +91,9 @@ def plot_sweep(
     else:
         for j, lab in enumerate(labels):
             ax.plot(x, X[:, j], marker="o", markersize=3, label=lab)
-    ax.set_xlabel(str(parameter))
-    ax.set_ylabel("action")
-    ax.set_title(f"Chosen action as {parameter} changes")
-    ax.legend()
-    return finish(fig, ax, show)
+    return finish(
+        fig, ax, show,
+        xlabel=str(parameter),
+        ylabel="action",
+        title=f"Chosen action as {parameter} changes",
+    )

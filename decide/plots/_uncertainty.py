@@ -119,7 +119,8 @@ def plot_uncertainty(
     ax.barh(y, ale, left=epi, label="aleatoric (irreducible noise)")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlabel("share of the outcome variance" if share else "outcome variance")
-    ax.set_title("Epistemic and aleatoric uncertainty")
-    ax.legend()
-    return finish(fig, ax, show)
+    return finish(
+        fig, ax, show,
+        xlabel="share of the outcome variance" if share else "outcome variance",
+        title="Epistemic and aleatoric uncertainty",
+    )

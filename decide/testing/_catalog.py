@@ -140,6 +140,7 @@ def _losses(n: int, where: list[int], size: float = -100.0) -> np.ndarray:
 
 _ramp = np.array([1.0, 2.0, 3.0, 5.0, 10.0])
 _spike = np.r_[np.zeros(9), 10.0]
+_one_loss = np.r_[-19.0, np.ones(19)]
 
 #: Known counterexamples: property -> list of keyword arguments of its plain check.
 #: Each list ends with inputs on positive outcomes, for measures defined there only.
@@ -184,7 +185,9 @@ COUNTEREXAMPLES: dict[str, list[dict[str, Any]]] = {
         {"x": np.array([1.0, 3.0]), "y": np.array([1.0, 1.001])},
         {"x": np.array([5.0, 5.0, 5.0, 5.0]), "y": np.array([1.0, 1.0, 9.0, 9.0])},
         # a spread that lifts the 10% quantile: one big loss below many gains
-        {"x": np.zeros(20), "y": np.r_[-19.0, np.ones(19)]},
+        {"x": np.zeros(20), "y": _one_loss},
+        # averaging the loss with one gain puts both below zero: the shortfall probability rises
+        {"x": np.r_[np.full(2, _one_loss[:2].mean()), _one_loss[2:]], "y": _one_loss},
         {"x": np.array([1000.0]), "y": np.array([500.0])},
     ],
 }

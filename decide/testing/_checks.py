@@ -56,11 +56,32 @@ def _pairs(draw: Any, base: Strategy) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _others(x: np.ndarray) -> list[np.ndarray]:
-    """Partners for a two-argument law when only ``x`` is given."""
-    return [x.copy(), x[::-1].copy(), np.roll(x, 1, axis=0)]
+def _two_forms(
+    x: Any,
+    y: Any,
+    strategy: Strategy | None,
+    search: Callable[[Strategy], None],
+    plain: Callable[[np.ndarray], None],
+    **constants: Any,
+) -> None:
+    """Run a check in its search form (neither ``x`` nor ``y`` given) or its plain form.
 
-
+    ``search(base)`` runs the hypothesis search over the draws strategy
+    ``base``; ``plain(xa)`` evaluates the law on the validated draws ``xa``
+    (``y``, when the check takes it, is validated by ``plain``).
+    ``constants`` are the check's arguments that only the plain form takes
+    (``c``, ``t``, ``lam``, ``perm``): none may be given without ``x``.
+    """
+    if x is None and y is None:
+        for name, value in constants.items():
+            if value is not None:
+                raise DecideValueError(f"x must be given when {name} is given; got x=None.")
+        search(_base(strategy, plain=False))
+        return
+    _base(strategy, plain=True)
+    if x is None:
+        raise DecideValueError("x must be given when y is given; got x=None.")
+    plain(as_draws(x, "x"))
 
 
 def check_monotone(
@@ -130,33 +151,31 @@ def check_monotone(
     decide.testing._violation.PropertyViolation: check_monotone: ...
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None and y is None:
-        base = _base(strategy, plain=False)
 
+    def search(base: Strategy) -> None:
         def body(xy: tuple[np.ndarray, np.ndarray]) -> None:
             a, b = xy
             _laws.monotone(objective, np.maximum(a, b), np.minimum(a, b), rtol, atol)
 
         run_given(body, {"xy": _pairs(base)}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    if x is None:
-        raise DecideValueError("x must be given when y is given; got x=None.")
-    xa = as_draws(x, "x")
-    if y is None:
-        lo = float(xa.min())
-        ys = [lo + (xa - lo) / 2.0, np.full(xa.shape, lo)]
-    else:
-        xa, ya = as_pair(xa, y)
-        if np.any(xa < ya):
-            i = tuple(int(k) for k in np.argwhere(xa < ya)[0])
-            raise DecideValueError(
-                f"check_monotone needs x >= y draw by draw; got x{list(i)} = {xa[i]} < "
-                f"y{list(i)} = {ya[i]}. Pass (np.maximum(x, y), np.minimum(x, y))."
-            )
-        ys = [ya]
-    for yy in ys:
-        _laws.monotone(objective, xa, yy, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        if y is None:
+            lo = float(xa.min())
+            ys = [lo + (xa - lo) / 2.0, np.full(xa.shape, lo)]
+        else:
+            xa, ya = as_pair(xa, y)
+            if np.any(xa < ya):
+                i = tuple(int(k) for k in np.argwhere(xa < ya)[0])
+                raise DecideValueError(
+                    f"check_monotone needs x >= y draw by draw; got x{list(i)} = {xa[i]} < "
+                    f"y{list(i)} = {ya[i]}. Pass (np.maximum(x, y), np.minimum(x, y))."
+                )
+            ys = [ya]
+        for yy in ys:
+            _laws.monotone(objective, xa, yy, rtol, atol)
+
+    _two_forms(x, y, strategy, search, plain)
 
 
 def check_translation_invariant(
@@ -201,20 +220,19 @@ def check_translation_invariant(
     >>> check_translation_invariant(np.mean, max_examples=20)
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None:
-        if c is not None:
-            raise DecideValueError("x must be given when c is given; got x=None.")
-        base = _base(strategy, plain=False)
+
+    def search(base: Strategy) -> None:
         run_given(lambda x, c: _laws.translation(objective, x, c, rtol, atol),
                   {"x": base, "c": st.floats(-100.0, 100.0, allow_subnormal=False)},
                   max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    xa = as_draws(x, "x")
-    s = max(1.0, float(np.max(np.abs(xa))))
-    cs = [-s, s / 2.0, s] if c is None else [check_finite_scalar(c, "c")]
-    for cc in cs:
-        _laws.translation(objective, xa, cc, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        s = max(1.0, float(np.max(np.abs(xa))))
+        cs = [-s, s / 2.0, s] if c is None else [check_finite_scalar(c, "c")]
+        for cc in cs:
+            _laws.translation(objective, xa, cc, rtol, atol)
+
+    _two_forms(x, None, strategy, search, plain, c=c)
 
 
 def check_positive_homogeneous(
@@ -260,20 +278,19 @@ def check_positive_homogeneous(
     >>> check_positive_homogeneous(np.min, np.array([1.0, -3.0]), t=3.0)
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None:
-        if t is not None:
-            raise DecideValueError("x must be given when t is given; got x=None.")
-        base = _base(strategy, plain=False)
+
+    def search(base: Strategy) -> None:
         run_given(lambda x, t: _laws.homogeneity(objective, x, t, rtol, atol),
                   {"x": base, "t": st.floats(0.1, 10.0)}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    xa = as_draws(x, "x")
-    if t is not None and not check_finite_scalar(t, "t") > 0:
-        raise DecideValueError(f"t must be > 0; got {t!r}.")
-    ts = [0.5, 2.0, 10.0] if t is None else [float(t)]
-    for tt in ts:
-        _laws.homogeneity(objective, xa, tt, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        if t is not None and not check_finite_scalar(t, "t") > 0:
+            raise DecideValueError(f"t must be > 0; got {t!r}.")
+        ts = [0.5, 2.0, 10.0] if t is None else [float(t)]
+        for tt in ts:
+            _laws.homogeneity(objective, xa, tt, rtol, atol)
+
+    _two_forms(x, None, strategy, search, plain, t=t)
 
 
 def check_coherent(
@@ -328,22 +345,23 @@ def check_coherent(
     from decide.testing._convexity_checks import check_subadditive
 
     kw: dict[str, Any] = {"rtol": rtol, "atol": atol}
-    if x is None and y is None:
-        kw |= {"strategy": strategy, "max_examples": max_examples, "settings": settings}
-        check_monotone(objective, **kw)
-        check_translation_invariant(objective, **kw)
-        check_positive_homogeneous(objective, **kw)
-        check_subadditive(objective, **kw)
-        return
-    _base(strategy, plain=True)
-    if x is None:
-        raise DecideValueError("x must be given when y is given; got x=None.")
-    xa = as_draws(x, "x")
-    if y is None:
-        check_monotone(objective, xa, **kw)
-    else:
-        xa, ya = as_pair(xa, y)
-        check_monotone(objective, np.maximum(xa, ya), np.minimum(xa, ya), **kw)
-    check_translation_invariant(objective, xa, **kw)
-    check_positive_homogeneous(objective, xa, **kw)
-    check_subadditive(objective, xa, None if y is None else ya, **kw)
+
+    def search(_: Strategy) -> None:
+        # each axiom runs its own search, over ``strategy`` or its default
+        skw = kw | {"strategy": strategy, "max_examples": max_examples, "settings": settings}
+        check_monotone(objective, **skw)
+        check_translation_invariant(objective, **skw)
+        check_positive_homogeneous(objective, **skw)
+        check_subadditive(objective, **skw)
+
+    def plain(xa: np.ndarray) -> None:
+        if y is None:
+            check_monotone(objective, xa, **kw)
+        else:
+            xa, ya = as_pair(xa, y)
+            check_monotone(objective, np.maximum(xa, ya), np.minimum(xa, ya), **kw)
+        check_translation_invariant(objective, xa, **kw)
+        check_positive_homogeneous(objective, xa, **kw)
+        check_subadditive(objective, xa, None if y is None else ya, **kw)
+
+    _two_forms(x, y, strategy, search, plain)

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
-from decide._validation import as_draws, check_finite_scalar
+from decide._validation import check_finite_scalar
 from decide.errors import DecideValueError
 from decide.testing import _laws
-from decide.testing._checks import Objective, Strategy, _base, _others, _pairs
+from decide.testing._checks import Objective, Strategy, _pairs, _two_forms
 from decide.testing._violation import ATOL, RTOL, as_pair, check_tols, run_given
 
 __all__ = ["check_concave", "check_subadditive"]
+
+
+def _partners(xa: np.ndarray, y: Any) -> list[np.ndarray]:
+    """Second arguments of a two-argument law: ``y``, or without it ``xa``, reversed and rolled."""
+    if y is None:
+        return [xa.copy(), xa[::-1].copy(), np.roll(xa, 1, axis=0)]
+    return [as_pair(xa, y)[1]]
 
 
 def check_subadditive(
@@ -63,18 +71,16 @@ def check_subadditive(
     >>> check_subadditive(np.min, np.array([1.0, -3.0]), np.array([0.0, 2.0]))
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None and y is None:
-        base = _base(strategy, plain=False)
+
+    def search(base: Strategy) -> None:
         run_given(lambda xy: _laws.subadditive(objective, xy[0], xy[1], rtol, atol),
                   {"xy": _pairs(base)}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    if x is None:
-        raise DecideValueError("x must be given when y is given; got x=None.")
-    xa = as_draws(x, "x")
-    ys = _others(xa) if y is None else [as_pair(xa, y)[1]]
-    for yy in ys:
-        _laws.subadditive(objective, xa, yy, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        for yy in _partners(xa, y):
+            _laws.subadditive(objective, xa, yy, rtol, atol)
+
+    _two_forms(x, y, strategy, search, plain)
 
 
 def check_concave(
@@ -121,23 +127,19 @@ def check_concave(
     >>> check_concave(np.mean, np.array([1.0, -3.0]), np.array([0.0, 2.0]), lam=0.3)
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None and y is None:
-        if lam is not None:
-            raise DecideValueError("x must be given when lam is given; got x=None.")
-        base = _base(strategy, plain=False)
+
+    def search(base: Strategy) -> None:
         run_given(lambda xy, lam: _laws.concave(objective, xy[0], xy[1], lam, rtol, atol),
                   {"xy": _pairs(base), "lam": st.floats(0.0, 1.0)}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    if x is None:
-        raise DecideValueError("x must be given when y is given; got x=None.")
-    xa = as_draws(x, "x")
-    if lam is not None:
-        lam_f = check_finite_scalar(lam, "lam")
-        if not 0.0 <= lam_f <= 1.0:
-            raise DecideValueError(f"lam must be in [0, 1]; got {lam!r}.")
-    lams = [0.25, 0.5, 0.75] if lam is None else [lam_f]
-    ys = _others(xa) if y is None else [as_pair(xa, y)[1]]
-    for yy in ys:
-        for lm in lams:
-            _laws.concave(objective, xa, yy, lm, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        if lam is not None:
+            lam_f = check_finite_scalar(lam, "lam")
+            if not 0.0 <= lam_f <= 1.0:
+                raise DecideValueError(f"lam must be in [0, 1]; got {lam!r}.")
+        lams = [0.25, 0.5, 0.75] if lam is None else [lam_f]
+        for yy in _partners(xa, y):
+            for lm in lams:
+                _laws.concave(objective, xa, yy, lm, rtol, atol)
+
+    _two_forms(x, y, strategy, search, plain, lam=lam)

@@ -38,12 +38,17 @@ def _fail(check: str, law: str, obj: Objective, inputs: dict[str, Any],
     )
 
 
-def monotone(obj: Objective, x: np.ndarray, y: np.ndarray, rtol: float, atol: float) -> None:
+def _order(check: str, law: str, expected: str, obj: Objective, x: np.ndarray, y: np.ndarray,
+           rtol: float, atol: float) -> None:
+    """Consistency with an order in which ``x`` dominates ``y``: ``score(x) >= score(y)``."""
     sx, sy = score(obj, x), score(obj, y)
     tol = tolerance(rtol, atol, x, y, sx, sy)
     if not sx >= sy - tol:
-        _fail("check_monotone", "monotone", obj, {"x": x, "y": y},
-              {"score(x)": sx, "score(y)": sy}, "score(x) >= score(y)", tol)
+        _fail(check, law, obj, {"x": x, "y": y}, {"score(x)": sx, "score(y)": sy}, expected, tol)
+
+
+def monotone(obj: Objective, x: np.ndarray, y: np.ndarray, rtol: float, atol: float) -> None:
+    _order("check_monotone", "monotone", "score(x) >= score(y)", obj, x, y, rtol, atol)
 
 
 def translation(obj: Objective, x: np.ndarray, c: float, rtol: float, atol: float) -> None:
@@ -93,11 +98,8 @@ def law_invariance(obj: Objective, x: np.ndarray, perm: np.ndarray,
 
 
 def ssd(obj: Objective, x: np.ndarray, y: np.ndarray, rtol: float, atol: float) -> None:
-    sx, sy = score(obj, x), score(obj, y)
-    tol = tolerance(rtol, atol, x, y, sx, sy)
-    if not sx >= sy - tol:
-        _fail("check_ssd_consistent", "ssd_consistent", obj, {"x": x, "y": y},
-              {"score(x)": sx, "score(y)": sy}, "score(x) >= score(y) (x dominates y in SSD)", tol)
+    _order("check_ssd_consistent", "ssd_consistent", "score(x) >= score(y) (x dominates y in SSD)",
+           obj, x, y, rtol, atol)
 
 
 def ssd_dominates(x: np.ndarray, y: np.ndarray, rtol: float = 1e-12) -> bool:

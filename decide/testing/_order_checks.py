@@ -13,10 +13,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from decide._validation import as_draws
 from decide.errors import DecideValueError
 from decide.testing import _laws
-from decide.testing._checks import Objective, Strategy, _base
+from decide.testing._checks import Objective, Strategy, _two_forms
 from decide.testing._strategies import _group_means
 from decide.testing._violation import ATOL, RTOL, as_pair, check_tols, run_given
 
@@ -87,11 +86,8 @@ def check_law_invariant(
     >>> check_law_invariant(np.median, np.array([1.0, -3.0, 4.0]))
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None:
-        if perm is not None:
-            raise DecideValueError("x must be given when perm is given; got x=None.")
-        base = _base(strategy, plain=False)
 
+    def search(base: Strategy) -> None:
         @st.composite
         def with_perm(draw: Any) -> tuple[np.ndarray, np.ndarray]:
             xa = draw(base)
@@ -99,21 +95,24 @@ def check_law_invariant(
 
         run_given(lambda xp: _laws.law_invariance(objective, xp[0], xp[1], rtol, atol),
                   {"xp": with_perm()}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    xa = as_draws(x, "x")
-    n = xa.shape[0]
-    if perm is None:
-        perms = [np.arange(n)[::-1], np.roll(np.arange(n), 1), np.random.default_rng(0).permutation(n)]
-    else:
-        p = np.asarray(perm)
-        if p.shape != (n,) or not np.array_equal(np.sort(p), np.arange(n)):
-            raise DecideValueError(
-                f"perm must be a permutation of range({n}) (one index per sample); got {perm!r}."
-            )
-        perms = [p.astype(np.int64)]
-    for p in perms:
-        _laws.law_invariance(objective, xa, p, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        n = xa.shape[0]
+        if perm is None:
+            perms = [np.arange(n)[::-1], np.roll(np.arange(n), 1),
+                     np.random.default_rng(0).permutation(n)]
+        else:
+            p = np.asarray(perm)
+            if p.shape != (n,) or not np.array_equal(np.sort(p), np.arange(n)):
+                raise DecideValueError(
+                    f"perm must be a permutation of range({n}) (one index per sample); got "
+                    f"{perm!r}."
+                )
+            perms = [p.astype(np.int64)]
+        for p in perms:
+            _laws.law_invariance(objective, xa, p, rtol, atol)
+
+    _two_forms(x, None, strategy, search, plain, perm=perm)
 
 
 def check_ssd_consistent(
@@ -172,24 +171,23 @@ def check_ssd_consistent(
     >>> check_ssd_consistent(np.min, np.array([0.0, 0.0]), np.array([-1.0, 1.0]))
     """
     rtol, atol = check_tols(rtol, atol)
-    if x is None and y is None:
-        base = _base(strategy, plain=False)
+
+    def search(base: Strategy) -> None:
         run_given(lambda xy: _laws.ssd(objective, xy[0], xy[1], rtol, atol),
                   {"xy": _ssd_pairs(base)}, max_examples, settings)
-        return
-    _base(strategy, plain=True)
-    if x is None:
-        raise DecideValueError("x must be given when y is given; got x=None.")
-    xa = as_draws(x, "x")
-    if y is None:
-        for dom in _spreads(xa):
-            _laws.ssd(objective, dom, xa, rtol, atol)
-        return
-    xa, ya = as_pair(xa, y)
-    if not _laws.ssd_dominates(xa, ya):
-        raise DecideValueError(
-            "check_ssd_consistent needs x to dominate y in second-order stochastic dominance "
-            "(partial sums of the sorted draws of x >= those of y); it does not. Swap x and y "
-            "or pass only the dominated draws as x."
-        )
-    _laws.ssd(objective, xa, ya, rtol, atol)
+
+    def plain(xa: np.ndarray) -> None:
+        if y is None:
+            for dom in _spreads(xa):
+                _laws.ssd(objective, dom, xa, rtol, atol)
+            return
+        xa, ya = as_pair(xa, y)
+        if not _laws.ssd_dominates(xa, ya):
+            raise DecideValueError(
+                "check_ssd_consistent needs x to dominate y in second-order stochastic "
+                "dominance (partial sums of the sorted draws of x >= those of y); it does not. "
+                "Swap x and y or pass only the dominated draws as x."
+            )
+        _laws.ssd(objective, xa, ya, rtol, atol)
+
+    _two_forms(x, y, strategy, search, plain)
