@@ -157,6 +157,9 @@ COUNTEREXAMPLES: dict[str, list[dict[str, Any]]] = {
     "translation_invariant": [
         {"x": np.array([0.0, 1.0, 2.0, 10.0]), "c": 5.0},
         {"x": _ramp, "c": 3.0},
+        # across a kink at 0 (loss-averse utilities) and for ratios of the downside
+        {"x": np.array([-1.0, 1.0]), "c": 5.0},
+        {"x": np.array([-1.0, 1.0]), "c": 0.5},
     ],
     "positively_homogeneous": [
         {"x": np.array([-1.0, 0.0, 2.0, 10.0]), "t": 2.0},
@@ -189,5 +192,7 @@ COUNTEREXAMPLES: dict[str, list[dict[str, Any]]] = {
         # averaging the loss with one gain puts both below zero: the shortfall probability rises
         {"x": np.r_[np.full(2, _one_loss[:2].mean()), _one_loss[2:]], "y": _one_loss},
         {"x": np.array([1000.0]), "y": np.array([500.0])},
+        # x >= y draw by draw, so x also dominates y in SSD (ratios of losses)
+        {"x": np.array([-1.0, -1.0]), "y": np.array([-1.0, -10.0])},
     ],
 }
