@@ -79,6 +79,8 @@ def main() -> int:
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--load", default=None, help="a fitted MMM saved with MMM.save")
     parser.add_argument("--save", default=None, help="save the fitted MMM here")
+    parser.add_argument("--backend", default=None,
+                        help="pytensor mode for from_pymc (e.g. FAST_RUN, NUMBA); default: the stack's")
     args = parser.parse_args()
     if importlib.util.find_spec("pymc_marketing") is None:
         print("SKIPPED: pymc-marketing is not installed (pip install 'bayes-decide[bench]').")
@@ -140,7 +142,8 @@ def main() -> int:
         plan_rows = np.flatnonzero((date_coord >= np.datetime64(start)) &
                                    (date_coord <= np.datetime64(end)))
         try:
-            outcome = from_pymc(model, mmm.idata, action="channel_data", outcome=response)
+            outcome = from_pymc(model, mmm.idata, action="channel_data", outcome=response,
+                                backend=args.backend)
         except Exception as exc:  # report, never fake a result
             print(f"[{label}] decide        : from_pymc could not build the MMM's outcome model: "
                   f"{type(exc).__name__}: {exc}", flush=True)
