@@ -16,7 +16,7 @@ import numpy as np
 
 from decide._validation import check_finite_scalar
 from decide.errors import DecideValueError
-from decide.measures._reduce import Axis, Dims, reduce_draws
+from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 
 __all__ = [
     "expected_shortfall_below",
@@ -77,23 +77,7 @@ def k_sortino(x: np.ndarray, w: np.ndarray | None, target: float) -> Any:
 
 
 # -- public functions ----------------------------------------------------------------
-_COMMON = """
-    draws : array_like or xarray.DataArray
-        Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
-        (n_samples, n_replicates). A DataArray is reduced over ``dims``.
-    axis : int or tuple of int or None, default 0
-        Axes to reduce for arrays (``None``: all). Reduce ``(0, 1)`` to pool the
-        replicates of (n_samples, n_replicates) draws.
-    weights : array_like, optional
-        Non-negative weights with the shape of the reduced axes (or one per sample
-        along the first reduced axis); normalized to sum to one.
-    dims : str or sequence of str, optional
-        DataArray dims to reduce; default ``("chain", "draw")`` or ``"sample"``."""
-
-
-def _doc(f: Any) -> Any:
-    f.__doc__ = f.__doc__.replace("    {common}", _COMMON.strip("\n"))
-    return f
+_doc = fill_doc(common=DOC_DRAWS + "\n" + DOC_REDUCE)
 
 
 @_doc

@@ -177,3 +177,30 @@ def snap(k: float) -> float:
     """Round ``k`` to the nearest integer when it is one up to float error."""
     r = round(k)
     return float(r) if abs(k - r) <= 1e-9 * max(1.0, abs(k)) else k
+
+
+#: numpydoc entries shared by the plain functions (``{common}`` in their docstrings).
+DOC_DRAWS = """    draws : array_like or xarray.DataArray
+        Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
+        (n_samples, n_replicates). A DataArray is reduced over ``dims``."""
+DOC_REDUCE = """    axis : int or tuple of int or None, default 0
+        Axes to reduce for arrays (``None``: all). Reduce ``(0, 1)`` to pool the
+        replicates of (n_samples, n_replicates) draws.
+    weights : array_like, optional
+        Non-negative weights with the shape of the reduced axes (or one per sample
+        along the first reduced axis); normalized to sum to one.
+    dims : str or sequence of str, optional
+        DataArray dims to reduce; default ``("chain", "draw")`` or ``"sample"``."""
+
+
+def fill_doc(**sections: str) -> Any:
+    """Decorator replacing each line ``    {key}`` of a docstring by ``sections[key]``."""
+
+    def decorate(f: Any) -> Any:
+        doc = f.__doc__ or ""
+        for key, text in sections.items():
+            doc = doc.replace("    {" + key + "}", text)
+        f.__doc__ = doc
+        return f
+
+    return decorate

@@ -22,7 +22,16 @@ from typing import Any
 import numpy as np
 
 from decide._validation import check_in_range
-from decide.measures._reduce import Axis, Dims, drop_zero_weights, reduce_draws, snap
+from decide.measures._reduce import (
+    DOC_DRAWS,
+    DOC_REDUCE,
+    Axis,
+    Dims,
+    drop_zero_weights,
+    fill_doc,
+    reduce_draws,
+    snap,
+)
 
 __all__ = ["cvar", "entropic_risk", "evar", "value_at_risk", "worst_case"]
 
@@ -228,29 +237,12 @@ def k_evar(x: np.ndarray, w: np.ndarray | None, alpha: float) -> Any:
 
 
 # -- public functions -----------------------------------------------------------------
-_COMMON = """
-    draws : array_like or xarray.DataArray
-        Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
-        (n_samples, n_replicates). A DataArray is reduced over ``dims``.
-    axis : int or tuple of int or None, default 0
-        Axes to reduce for arrays (``None``: all). Reduce ``(0, 1)`` to pool the
-        replicates of (n_samples, n_replicates) draws.
-    weights : array_like, optional
-        Non-negative weights with the shape of the reduced axes (or one per sample
-        along the first reduced axis); normalized to sum to one.
-    dims : str or sequence of str, optional
-        DataArray dims to reduce; default ``("chain", "draw")`` or ``"sample"``."""
-
 _ALPHA = """
     alpha : float
         Tail probability in (0, 1): the share of worst outcomes considered."""
 
 
-def _doc(f: Any) -> Any:
-    f.__doc__ = f.__doc__.replace("    {common}", _COMMON.strip("\n")).replace(
-        "    {alpha}", _ALPHA.strip("\n")
-    )
-    return f
+_doc = fill_doc(common=DOC_DRAWS + "\n" + DOC_REDUCE, alpha=_ALPHA.strip("\n"))
 
 
 @_doc

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
-from decide.measures._reduce import Axis, Dims, reduce_draws
+from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 from decide.measures._utilities import Exponential, Log, Power, Utility
 
 __all__ = ["certainty_equivalent", "expected_utility"]
@@ -60,20 +60,6 @@ def k_certainty_equivalent(x: np.ndarray, w: np.ndarray | None, u: Utility) -> A
         s = e.mean(axis=-1) if w is None else e @ w
         return np.exp((top[..., 0] + np.log(s)) / p)
     return u.inverse(k_expected_utility(x, w, u))
-
-
-_COMMON = """
-    draws : array_like or xarray.DataArray
-        Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
-        (n_samples, n_replicates). A DataArray is reduced over ``dims``.
-    utility : Utility
-        E.g. ``Exponential(1.0)``.
-    axis : int or tuple of int or None, default 0
-        Axes to reduce for arrays (``None``: all).
-    weights : array_like, optional
-        Non-negative weights with the shape of the reduced axes; normalized.
-    dims : str or sequence of str, optional
-        DataArray dims to reduce; default ``("chain", "draw")`` or ``"sample"``."""
 
 
 def expected_utility(
@@ -154,5 +140,7 @@ def certainty_equivalent(
     return reduce_draws(kernel, draws, axis=axis, weights=weights, dims=dims)
 
 
+_UTILITY = """    utility : Utility
+        E.g. ``Exponential(1.0)``."""
 for _f in (expected_utility, certainty_equivalent):
-    _f.__doc__ = _f.__doc__.replace("    {common}", _COMMON.strip("\n"))  # type: ignore[union-attr]
+    fill_doc(common="\n".join((DOC_DRAWS, _UTILITY, DOC_REDUCE)))(_f)
