@@ -55,11 +55,16 @@ class CVaRLPWarm:
         Number of scenarios of the solve that produced it.
     band_target : int
         Band half-width (in scenarios) that the solve ended with.
+    radius : float
+        Largest coordinate change from the start of that solve to its optimum;
+        the next solve starts a trust region of this radius around ``x``
+        (``inf``: none).
     """
 
     x: np.ndarray
     n_scenarios: int
     band_target: int
+    radius: float = math.inf
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,9 @@ class CVaRLPResult:
         ``upper_bound`` comes from Lagrange multipliers (weak duality).
     gap : float
         ``(upper_bound - lower_bound) / max(|lower_bound|, |upper_bound|, scale)``
-        with ``scale = mean|y| + sum_j max_i |R_ij| |x_j| + |mean(b)|``.
+        with ``scale = max(mean|y|, 1e-6 * (mean|y| + sum_j max_i |R_ij| |x_j|
+        + |mean(b)|))``: relative to the objective, or to the typical outcome
+        when the objective is near 0.
     status : str
         ``"optimal"`` (gap <= rtol) or ``"max_rounds"`` (gap still open; a
         ConvergenceWarning was issued). Infeasible and unbounded problems raise.
@@ -241,20 +248,27 @@ def _band_target(S: int, n: int, alpha: float) -> int:
 def _warm_point(
     R: np.ndarray, b: np.ndarray, alpha: float, wm: float, wc: float, floor: float | None,
     cons: Constraints, rng: np.random.Generator,
-) -> np.ndarray | None:
-    """Solve on a random subsample (recursively) to rank the scenarios; None if not worth it."""
+) -> tuple[np.ndarray | None, float]:
+    """Solve on a random subsample (recursively) to rank the scenarios.
+
+    Returns the subsample optimum (None when ``S`` is too small for a subsample
+    to pay) and a trust-region radius for the next level: the largest coordinate
+    change between the last two levels (``inf`` with a single level).
+    """
     S = R.shape[0]
     base = max(_BASE_MIN, math.ceil(_BASE_TAIL / alpha))
     m = max(base, S // _SHRINK)
     if 3 * m > S:
-        return None
+        return None, math.inf
     idx = np.sort(rng.choice(S, size=m, replace=False))
     Rs, bs = R[idx], b[idx]
-    x0 = _warm_point(Rs, bs, alpha, wm, wc, floor, cons, rng)
-    core = solve_core(Rs, bs, alpha, wm, wc, floor, cons, _WARM_RTOL, x0, _band_target(m, cons.n, alpha), 50)
+    x_prev, radius = _warm_point(Rs, bs, alpha, wm, wc, floor, cons, rng)
+    core = solve_core(Rs, bs, alpha, wm, wc, floor, cons, _WARM_RTOL, x_prev,
+                      _band_target(m, cons.n, alpha), 50, radius)
     if core.x is None:
-        return None
-    return core.x
+        return None, math.inf
+    step = math.inf if x_prev is None else float(np.max(np.abs(core.x - x_prev)))
+    return core.x, step if step > 0 else math.inf
 
 
 def solve_cvar_lp(
@@ -401,12 +415,13 @@ def solve_cvar_lp(
     with threadpool_limits(limits=1, user_api="blas"):
         if warm_start is not None:
             x0: np.ndarray | None = warm_start.x
+            radius = warm_start.radius
             w = max(warm_start.band_target, _band_target(S, n, a))
         else:
             rng = np.random.default_rng(20261130)
-            x0 = _warm_point(Rm, bv, a, wm, wc, floor, cons, rng)
+            x0, radius = _warm_point(Rm, bv, a, wm, wc, floor, cons, rng)
             w = _band_target(S, n, a)
-        core = solve_core(Rm, bv, a, wm, wc, floor, cons, tol, x0, w, int(max_rounds))
+        core = solve_core(Rm, bv, a, wm, wc, floor, cons, tol, x0, w, int(max_rounds), radius)
         if core.status == "infeasible" or (core.x is None and floor is not None):
             _raise_floor(Rm, bv, a, floor, lbv, ubv, Aub, bub, Aeq, beq)
     if core.status == "unbounded":
@@ -430,11 +445,12 @@ def solve_cvar_lp(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return _result(core, S, t_start)
+    return _result(core, S, t_start, x0)
 
 
-def _result(core: CoreResult, S: int, t_start: float) -> CVaRLPResult:
+def _result(core: CoreResult, S: int, t_start: float, x0: np.ndarray | None) -> CVaRLPResult:
     assert core.x is not None
+    moved = math.inf if x0 is None else float(np.max(np.abs(core.x - x0)))
     return CVaRLPResult(
         x=core.x,
         value=core.value,
@@ -448,7 +464,10 @@ def _result(core: CoreResult, S: int, t_start: float) -> CVaRLPResult:
         wall_time=time.perf_counter() - t_start,
         cvar=core.cvar,
         mean=core.mean,
-        warm=CVaRLPWarm(x=core.x.copy(), n_scenarios=S, band_target=int(core.band_target)),
+        warm=CVaRLPWarm(
+            x=core.x.copy(), n_scenarios=S, band_target=int(core.band_target),
+            radius=moved if moved > 0 else math.inf,
+        ),
     )
 
 

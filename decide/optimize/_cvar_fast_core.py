@@ -25,6 +25,16 @@ __all__ = ["CoreResult", "certify_ray", "cvar_exact", "solve_core", "tail_count"
 _LP_TOL = 1e-9
 #: Relative tolerance on constraint violation for a candidate to count as feasible.
 _FEAS_TOL = 1e-9
+#: Fraction of the rounding scale of ``y`` below which the gap is not resolved.
+_ROUNDING_FLOOR = 1e-6
+#: Trust region: accept a step that gains this fraction of the model's promise.
+_TR_ACCEPT = 0.5
+#: Trust region: growth after an accepted step on the edge, shrink after a rejected one.
+_TR_GROW, _TR_SHRINK = 4.0, 0.25
+#: Trust region: smallest starting radius, relative to ``max(1, |x0|_inf)``.
+_TR_MIN = 1e-3
+#: Trust region: removed once the radius exceeds this multiple of its start.
+_TR_DROP = 1e4
 
 
 def cvar_exact(y: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -109,7 +119,8 @@ def nearest_to_boundary(y: np.ndarray, v: float, rnorm: np.ndarray, count: int) 
     S = y.shape[0]
     if count >= S:
         return np.arange(S)
-    z = np.abs(y - v) / rnorm
+    with np.errstate(over="ignore"):  # inf: a scenario that moves with all others never crosses
+        z = np.abs(y - v) / rnorm
     return np.argpartition(z, count)[:count]
 
 
@@ -184,6 +195,7 @@ def solve_core(
     x0: np.ndarray | None,
     band_target: int,
     max_rounds: int,
+    radius: float = math.inf,
 ) -> CoreResult:
     """Run band-and-fold rounds until the certified relative gap is at most ``rtol``.
 
@@ -195,6 +207,18 @@ def solve_core(
     optimum is a lower bound. Violators and a wider window join the band until
     the bounds meet (at the latest when the band holds every scenario, where the
     reduced problem is the full LP).
+
+    A finite ``radius`` starts a trust region ``|x - center|_inf <= radius``
+    around ``x0`` (problems without a CVaR floor only). The reduced problem is
+    exact near the center and may over-estimate badly far from it; the trust
+    region keeps each step where the model is right, so the band grows by the
+    few scenarios that cross the VaR along the way instead of by every
+    scenario that a far-off step reshuffles. A step is accepted when it gains
+    at least ``_TR_ACCEPT`` of what the model promised; the region grows after
+    an accepted step that reached its edge and shrinks after a rejected one.
+    It only changes where the next reduced problem is solved: the upper bound is
+    always taken over the whole action set, and once the radius passes
+    ``_TR_DROP`` times its start the region is removed.
     """
     S, n = R.shape
     k = tail_count(alpha, S)
@@ -217,10 +241,22 @@ def solve_core(
     history: list[dict[str, float]] = []
     w = max(band_target, 1)
     gap = math.inf
+    tr = math.inf
+    if x0 is not None and floor is None and radius > 0:
+        tr = max(radius, _TR_MIN * max(1.0, float(np.max(np.abs(x0)))))
+    tr_cap = _TR_DROP * tr
+    center = x0
+    f_center = -math.inf
+    if math.isfinite(tr):
+        assert x0 is not None
+        y0 = R @ x0 + b
+        f_center = wm * float(np.mean(y0)) + wc * cvar_exact(y0, alpha)[0]
     for rnd in range(1, max_rounds + 1):
         idxL = np.flatnonzero(labels == 0)
         idxB = np.flatnonzero(labels == 1)
         band_size = int(idxB.size)
+        if band_size == S:
+            tr = math.inf  # the model is the full problem: nothing left to steer
         nL = int(idxL.size)
         tau = (k - nL) * c
         if idxL.size:
@@ -235,10 +271,14 @@ def solve_core(
         const = wm * bbar + wc * c * bL
         lp: LPOutcome
         if floor is None:
-            lp = solve_reduced_dual(R_B, b_B, a, const, wc, c, tau, cons, _LP_TOL)
+            lp_cons = cons if not math.isfinite(tr) else cons.within(center, tr)
+            lp = solve_reduced_dual(R_B, b_B, a, const, wc, c, tau, lp_cons, _LP_TOL)
         else:
             lp = solve_reduced_primal(R_B, b_B, a, const, wc, c, tau, sL, bL, floor, cons, _LP_TOL)
         iters += lp.iterations
+        if math.isfinite(tr) and lp.status != "optimal":
+            tr = math.inf  # the trust region only steers; never let it decide a status
+            continue
         if lp.status == "infeasible":
             # the reduced problem relaxes the floor (its CVaR over-estimates), so none exists
             return CoreResult("infeasible", None, math.nan, lower, upper, math.inf, rnd,
@@ -269,6 +309,9 @@ def solve_core(
         mu = float(np.mean(y))
         f = wm * mu + wc * cv
         ymag = float(np.mean(np.abs(y))) + float(colmax @ np.abs(x)) + abs(float(np.mean(b)))
+        # the gap is relative to the objective or the typical |y|, whichever is larger; the
+        # rounding scale of y (largest |R_ij x_j| summed) enters only as a far floor
+        yscale = max(float(np.mean(np.abs(y))), _ROUNDING_FLOOR * ymag)
         feasible = cons.violation(x) <= _FEAS_TOL * cons.scale(x)
         if floor is not None:
             feasible = feasible and cv >= floor - _FEAS_TOL * max(abs(floor), ymag)
@@ -290,22 +333,53 @@ def solve_core(
         st, val, _ = max_linear(r, cons)
         ub_k = K + val if st == "optimal" else math.inf
         upper = min(upper, ub_k)
-        denom = max(abs(lower), abs(upper), ymag, 1e-300)
+        denom = max(abs(lower), abs(upper), yscale, 1e-300)
         gap = (upper - lower) / denom if math.isfinite(lower) and math.isfinite(upper) else math.inf
-        history.append({"round": rnd, "band": band_size, "lower": lower, "upper": upper, "gap": gap})
+        history.append({"round": rnd, "band": band_size, "lower": lower, "upper": upper, "gap": gap,
+                        "radius": tr})
         if gap <= rtol:
             return CoreResult("optimal", best_x, lower, lower, max(upper, lower), max(gap, 0.0), rnd,
                               band_size, rnd, w, cvar=best[0], mean=best[1], lp_iterations=iters,
                               history=history)
         if band_size == S:
             break  # the reduced problem is already the full LP: only rounding is left
-        # move violators of the fold and a wider window around the new VaR into the band
-        viol = ((labels == 0) & (y > var_pos)) | ((labels == 2) & (y < var_pos))
-        labels[viol] = 1
-        labels[nearest_to_boundary(y, var_pos, rnorm, max(w // 4, 1))] = 1
+        if not math.isfinite(tr):
+            # violators of the fold and a wider window around the new VaR join the band
+            labels[_violators(labels, y, var_pos)] = 1
+            labels[nearest_to_boundary(y, var_pos, rnorm, max(w // 4, 1))] = 1
+            continue
+        on_edge = cons.within(center, tr).binding(x, cons)
+        promised = lp.value - f_center
+        if f - f_center >= _TR_ACCEPT * promised or promised <= rtol * denom:
+            # accepted: the model becomes exact at the new center
+            labels[_violators(labels, y, var_pos)] = 1
+            center, f_center = x, f
+            tr = tr * _TR_GROW if on_edge else tr
+        else:
+            # rejected: the far point's violators would bloat the band; take those of the
+            # shorter step that the shrunk region allows
+            assert center is not None
+            if f > f_center:
+                labels[_violators(labels, y, var_pos)] = 1
+                center, f_center = x, f
+            else:
+                ys = R @ (center + _TR_SHRINK * (x - center)) + b
+                labels[_violators(labels, ys, boundary_value(ys, k))] = 1
+            tr = tr * _TR_SHRINK
+        if tr > tr_cap:
+            tr = math.inf
     status = "max_rounds"
     return CoreResult(status, best_x, lower, lower, upper, gap, len(history), band_size, len(history),
                       w, cvar=best[0], mean=best[1], lp_iterations=iters, history=history)
+
+
+def _violators(labels: np.ndarray, y: np.ndarray, var_pos: float) -> np.ndarray:
+    """Folded scenarios at or above the VaR and dropped ones at or below it.
+
+    A scenario tied with the VaR counts: it may carry a fractional tail weight,
+    which neither label allows. With no violators the reduced model is exact at ``y``.
+    """
+    return ((labels == 0) & (y >= var_pos)) | ((labels == 2) & (y <= var_pos))
 
 
 def _fix_sum(q: np.ndarray, total: float, cap: float) -> np.ndarray:

@@ -78,6 +78,20 @@ class Constraints:
             v = max(v, float(np.max(np.abs(self.A_eq @ x - self.b_eq), initial=0.0)))
         return v
 
+    def within(self, center: np.ndarray, radius: float) -> Constraints:
+        """The same set intersected with the box ``|x - center|_inf <= radius``."""
+        return Constraints(
+            np.maximum(self.lb, center - radius), np.minimum(self.ub, center + radius),
+            self.A_ub, self.b_ub, self.A_eq, self.b_eq,
+        )
+
+    def binding(self, x: np.ndarray, outer: Constraints) -> bool:
+        """Whether ``x`` touches a bound of this set that is tighter than ``outer``'s."""
+        tol = 1e-9 * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+        hi = (self.ub < outer.ub) & (x >= self.ub - tol)
+        lo = (self.lb > outer.lb) & (x <= self.lb + tol)
+        return bool(np.any(hi | lo))
+
     def scale(self, x: np.ndarray) -> float:
         """Magnitude used to make :meth:`violation` relative."""
         parts = [1.0, float(np.max(np.abs(x), initial=0.0))]
