@@ -30,7 +30,7 @@ _ALLOWED = {
     "scipy-global": _GLOBAL_OPTIONS,
     "cvxpy": _CVXPY_OPTIONS,
     "enumerate": set(),
-    "cvar-lp": {"rtol", "max_rounds"},
+    "cvar-lp": {"rtol", "max_rounds", "warm_start"},
 }
 
 
@@ -134,7 +134,10 @@ def optimize(
         (``"SLSQP"`` or ``"trust-constr"``), ``maxiter``, ``tol``, ``max_steps``
         (integer local search); scipy-global: also ``popsize``, ``de_maxiter``,
         ``de_tol``, ``penalty``; cvxpy: ``solvers`` (order to try); cvar-lp: ``rtol``
-        (certified relative gap), ``max_rounds``.
+        (certified relative gap), ``max_rounds``, ``warm_start`` (a Decision from an
+        earlier solve on the same draws, e.g. the previous point of a sweep: the
+        solve starts at its action instead of a subsample solve; the answer is
+        the same, only the time changes).
 
     Returns
     -------

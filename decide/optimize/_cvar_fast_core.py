@@ -242,7 +242,10 @@ def solve_core(
     w = max(band_target, 1)
     gap = math.inf
     tr = math.inf
-    if x0 is not None and floor is None and radius > 0:
+    if (
+        x0 is not None and floor is None and radius > 0
+        and cons.violation(x0) <= _FEAS_TOL * cons.scale(x0)  # a center outside X steers nowhere
+    ):
         tr = max(radius, _TR_MIN * max(1.0, float(np.max(np.abs(x0)))))
     tr_cap = _TR_DROP * tr
     center = x0

@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import ConvergenceWarning, DecideError, SolverError
+from decide.errors import (
+    ConvergenceWarning,
+    DecideError,
+    DecideTypeError,
+    DecideValueError,
+    SolverError,
+)
 from decide.measures._base import Objective, WeightedObjective
 from decide.optimize._decision import Decision, Diagnostics
 from decide.optimize._problem import Problem
@@ -57,9 +63,34 @@ def applies(outcome: OutcomeModel, objective: Objective, space: Any, weights: An
     return aff is not None and np.ndim(aff[0]) == 2 and cvar_lp_form(objective) is not None
 
 
-def solve_cvar_lp_method(prob: Problem, rtol: float = 1e-9, max_rounds: int = 50) -> Decision:
+def _warm_state(warm_start: Any, prob: Problem) -> Any:
+    """The ``CVaRLPWarm`` behind ``warm_start`` (a Decision or a CVaRLPWarm), or None."""
+    from decide.optimize._cvar_fast import CVaRLPWarm
+
+    if warm_start is None or isinstance(warm_start, CVaRLPWarm):
+        return warm_start
+    if not isinstance(warm_start, Decision):
+        raise DecideTypeError(
+            "warm_start must be a Decision from an earlier optimize call (or its "
+            f".diagnostics.warm_state); got {type(warm_start).__name__}."
+        )
+    if isinstance(warm_start.diagnostics.warm_state, CVaRLPWarm):
+        return warm_start.diagnostics.warm_state
+    x = np.asarray(warm_start.flat_action, dtype=np.float64)
+    if x.shape != (prob.n,):
+        raise DecideValueError(
+            f"warm_start is a decision over {x.size} action coordinates; this problem has {prob.n}."
+        )
+    return CVaRLPWarm(x=x, n_scenarios=int(prob.outcome.n_samples), band_target=0)
+
+
+def solve_cvar_lp_method(
+    prob: Problem, rtol: float = 1e-9, max_rounds: int = 50, warm_start: Any = None
+) -> Decision:
     """Solve with ``solve_cvar_lp`` and wrap the result as a :class:`Decision`."""
     from decide.optimize._cvar_fast import solve_cvar_lp
+
+    warm = _warm_state(warm_start, prob)
 
     form = cvar_lp_form(prob.objective)
     aff = prob.outcome.affine_form()
@@ -75,7 +106,8 @@ def solve_cvar_lp_method(prob: Problem, rtol: float = 1e-9, max_rounds: int = 50
         try:
             res = solve_cvar_lp(
                 A * scale, b * scale, alpha=alpha, weight_mean=wm,
-                weight_cvar=wc, rtol=rtol, max_rounds=max_rounds, **prob.system.as_kwargs(),
+                weight_cvar=wc, rtol=rtol, max_rounds=max_rounds, warm_start=warm,
+                **prob.system.as_kwargs(),
             )
         except DecideError:
             raise
@@ -92,8 +124,12 @@ def solve_cvar_lp_method(prob: Problem, rtol: float = 1e-9, max_rounds: int = 50
         )
     diag = Diagnostics(
         status=res.status, converged=res.status == "optimal", iterations=int(res.rounds),
-        evaluations=int(res.n_cuts), solver="cvar-lp",
+        evaluations=int(res.n_cuts), solver="cvar-lp", warm_state=res.warm,
     )
+    diag.certificate = {
+        "lower_bound": res.lower_bound / scale, "upper_bound": res.upper_bound / scale,
+        "gap": res.gap, "band_size": res.band_size, "rounds": res.rounds,
+    }
     if scale != 1.0:
         diag.notes.append(f"outcomes scaled by {scale:.3g} inside the LP (bounds below unscaled)")
     diag.notes.append(

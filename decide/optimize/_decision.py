@@ -38,6 +38,15 @@ class Diagnostics:
         Anything worth knowing: finite differences, rounding, scaling, constraint violation.
     starts : list of dict
         One record per start of a multi-start search (start point, value, status).
+    certificate : dict or None
+        Certified bounds on the optimal value, for solvers that prove them
+        (``"cvar-lp"``): ``lower_bound`` (the value at the action),
+        ``upper_bound``, ``gap`` (relative, see :func:`~decide.optimize.solve_cvar_lp`),
+        ``band_size`` and ``rounds``. Values are on the objective's scale.
+    warm_state : object or None
+        Solver state the next solve of a sweep can start from: pass the decision
+        as ``optimize(..., warm_start=decision)``. Set by ``"cvar-lp"`` (a
+        :class:`~decide.optimize.CVaRLPWarm`), else None.
     """
 
     status: str = ""
@@ -49,6 +58,8 @@ class Diagnostics:
     fallbacks: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     starts: list[dict[str, Any]] = field(default_factory=list)
+    certificate: dict[str, float] | None = None
+    warm_state: Any = None
 
 
 class Decision:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from decide._validation import check_finite_scalar
 from decide.measures import Mean, Objective
+from decide.optimize import Decision
 from decide.optimize._api import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import (
@@ -48,14 +49,23 @@ def _score(policy: Policy) -> Objective:
 
 
 def _choose(
-    outcome: OutcomeModel, policy: Policy, space: Any, method: str, seed: int, options: dict[str, Any]
-) -> tuple[np.ndarray, float, bool]:
-    """The action of ``policy`` on ``outcome`` (its draws), its in-sample score, convergence."""
+    outcome: OutcomeModel, policy: Policy, space: Any, method: str, seed: int,
+    options: dict[str, Any], warm: Decision | None = None,
+) -> tuple[np.ndarray, float, bool, Decision | None]:
+    """The action of ``policy`` on ``outcome`` (its draws), its in-sample score, convergence.
+
+    ``warm`` is an earlier decision on similar draws; a ``"cvar-lp"`` solve starts
+    at its action (same answer, less time). The decision made is returned for the
+    next call (None for a fixed action).
+    """
     if policy.objective is None:
         assert policy.action is not None
-        return policy.action, float(Mean()(outcome.draws(policy.action))), True
-    d = optimize(outcome, policy.objective, space=space, method=method, random_seed=seed, **options)
-    return np.asarray(d.flat_action, dtype=np.float64), d.value, d.converged
+        return policy.action, float(Mean()(outcome.draws(policy.action))), True, None
+    opts = dict(options)
+    if warm is not None and warm.diagnostics.warm_state is not None:
+        opts.setdefault("warm_start", warm)
+    d = optimize(outcome, policy.objective, space=space, method=method, random_seed=seed, **opts)
+    return np.asarray(d.flat_action, dtype=np.float64), d.value, d.converged, d
 
 
 def _fit_holdout(
@@ -65,8 +75,10 @@ def _fit_holdout(
     train, test = holdout_indices(outcome.n_samples, holdout, rng)
     fit_on, judge_on = outcome.subset(train), outcome.subset(test)
     fits = []
+    last: Decision | None = None
     for p in policies:
-        x, value, ok = _choose(fit_on, p, space, method, int(rng.integers(2**31)), options)
+        x, value, ok, d = _choose(fit_on, p, space, method, int(rng.integers(2**31)), options, last)
+        last = d or last
         fits.append(
             _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok)
         )
@@ -81,14 +93,18 @@ def _fit_crossfit(
     folds = fold_indices(n, n_folds, rng)
     seeds = rng.integers(2**31, size=(n_folds + 1, len(policies)))
     fits = []
+    last: Decision | None = None
     for j, p in enumerate(policies):
-        x_all, _, ok = _choose(outcome, p, space, method, int(seeds[n_folds, j]), options)
+        x_all, _, ok, d_all = _choose(outcome, p, space, method, int(seeds[n_folds, j]), options, last)
+        last = d_all or last
         all_draws = outcome.draws(x_all)
         oof = np.empty_like(np.asarray(all_draws, dtype=np.float64))
         in_sample = []
         for f, test in enumerate(folds):
             train = np.setdiff1d(np.arange(n), test, assume_unique=True)
-            x, value, ok_f = _choose(outcome.subset(train), p, space, method, int(seeds[f, j]), options)
+            x, value, ok_f, _ = _choose(
+                outcome.subset(train), p, space, method, int(seeds[f, j]), options, d_all
+            )
             oof[test] = outcome.subset(test).draws(x)
             in_sample.append(value)
             ok = ok and ok_f

@@ -44,6 +44,7 @@ class _Solver:
         self.terms = _risk_terms(risk)
         self.program: Any = None
         self.previous: np.ndarray | None = None
+        self.last: Decision | None = None
         self.solves = 0
         combined = Mean() + risk
         from decide.optimize._spaces import as_space
@@ -79,7 +80,10 @@ class _Solver:
         if self.program is not None:
             return "ConvexProblem (cvxpy Parameters): built once, re-solved per point"
         if self.cvar_lp:
-            return "optimize(method='cvar-lp') per point (the specialized mean-CVaR LP)"
+            return (
+                "optimize(method='cvar-lp') per point (the specialized mean-CVaR LP), "
+                "warm-started at the previous point"
+            )
         if self.warm_start:
             return "optimize per point, warm-started at the previous action"
         return "optimize per point"
@@ -95,11 +99,14 @@ class _Solver:
         options = dict(self.options)
         if self.warm_start and self.previous is not None and "x0" not in options:
             options["x0"] = self.previous
+        if self.last is not None and self.last.diagnostics.warm_state is not None:
+            options.setdefault("warm_start", self.last)  # cvar-lp: start at the previous point
         d = optimize(
             self.outcome, objective, space=self.space, method=self.method,
             random_seed=self.rng, **options,
         )
         self.previous = np.asarray(d.flat_action, dtype=np.float64)
+        self.last = d
         return d
 
 
@@ -157,7 +164,8 @@ def frontier(
         ``"auto"`` uses the specialized CVaR LP (``"cvar-lp"``) per point instead
         for a CVaR risk from 5000 samples on, where it is faster than a re-solve;
         otherwise every point calls :func:`~decide.optimize.optimize` with this
-        method (warm-started at the previous point's action for scipy).
+        method (warm-started at the previous point's action for scipy and
+        ``"cvar-lp"``).
     random_seed : int or numpy.random.Generator, optional
         Seeds scipy's extra starts.
     **options

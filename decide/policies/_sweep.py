@@ -120,6 +120,7 @@ def sweep(
         )
     rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
     rows = []
+    last = None
     for v in vals:
         if isinstance(objective_factory, Objective):
             objective = objective_factory
@@ -131,7 +132,11 @@ def sweep(
                     f"{type(objective).__name__}."
                 )
         where = _at(space, v, "space") if callable(space) else space
-        d = optimize(outcome, objective, space=where, method=method, random_seed=rng, **options)
+        opts = dict(options)
+        if last is not None and last.diagnostics.warm_state is not None:
+            opts.setdefault("warm_start", last)  # cvar-lp: start at the previous value's action
+        d = optimize(outcome, objective, space=where, method=method, random_seed=rng, **opts)
+        last = d
         summary = d.summary().iloc[0]
         row: dict[str, Any] = {parameter: v}
         row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from decide.errors import DecideValueError
+from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean, MeanCVaR, MeanVariance
 from decide.optimize import Budget, Integer, LinearConstraints, optimize
 from decide.optimize._cvar_lp import AUTO_MIN_SAMPLES, cvar_lp_form
@@ -36,6 +36,12 @@ def test_cvar_lp_agrees_with_cvxpy(objective):
     a = optimize(linear(R), objective, space, method="cvxpy")
     b = optimize(linear(R), objective, space, method="cvar-lp")
     assert b.method == "cvar-lp" and b.converged and b.diagnostics.solver == "cvar-lp"
+    cert = b.diagnostics.certificate
+    assert cert["gap"] <= 1e-9
+    assert cert["upper_bound"] >= a.value - 1e-6 * abs(a.value)  # no solver beats the bound
+    assert cert["lower_bound"] == pytest.approx(b.value, rel=1e-12)
+    assert cert["lower_bound"] <= cert["upper_bound"]
+    assert a.diagnostics.certificate is None
     np.testing.assert_allclose(b.value, a.value, rtol=1e-6)
     np.testing.assert_allclose(b.flat_action, a.flat_action, atol=1e-4)
 
@@ -56,3 +62,36 @@ def test_cvar_lp_refuses_what_it_cannot_solve():
         optimize(linear(R), MeanVariance(1.0), Budget(1.0), method="cvar-lp")
     with pytest.raises(DecideValueError, match="Methods that work here"):
         optimize(linear(R), CVaR(0.1), Integer(Budget(3)), method="cvar-lp")
+
+
+def test_warm_start_from_a_previous_decision_gives_the_same_optimum():
+    R = _R(4000, seed=3)
+    space = Budget(1.0)
+    first = optimize(linear(R), 1.0 * Mean() + 1.0 * CVaR(0.1), space, method="cvar-lp")
+    assert first.diagnostics.warm_state is not None
+    np.testing.assert_array_equal(first.diagnostics.warm_state.x, first.flat_action)
+    objective = 1.0 * Mean() + 4.0 * CVaR(0.1)
+    cold = optimize(linear(R), objective, space, method="cvar-lp")
+    warm = optimize(linear(R), objective, space, method="cvar-lp", warm_start=first)
+    reference = optimize(linear(R), objective, space, method="cvxpy")
+    assert warm.converged and warm.diagnostics.warm_state is not None
+    assert warm.value == pytest.approx(cold.value, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(warm.value, reference.value, rtol=1e-6)
+
+
+def test_warm_start_from_another_method_starts_at_its_action():
+    R = _R(1500, seed=4)
+    prior = optimize(linear(R), CVaR(0.05), Budget(1.0), method="cvxpy")
+    assert prior.diagnostics.warm_state is None
+    warm = optimize(linear(R), CVaR(0.2), Budget(1.0), method="cvar-lp", warm_start=prior)
+    cold = optimize(linear(R), CVaR(0.2), Budget(1.0), method="cvar-lp")
+    assert warm.value == pytest.approx(cold.value, rel=1e-9)
+
+
+def test_bad_warm_start_is_named():
+    R = _R(300)
+    with pytest.raises(DecideTypeError, match="warm_start must be a Decision"):
+        optimize(linear(R), CVaR(0.1), Budget(1.0), method="cvar-lp", warm_start=[0.25] * 4)
+    other = optimize(linear(R[:, :3]), CVaR(0.1), Budget(1.0), method="cvar-lp")
+    with pytest.raises(DecideValueError, match="3 action coordinates; this problem has 4"):
+        optimize(linear(R), CVaR(0.1), Budget(1.0), method="cvar-lp", warm_start=other)

@@ -277,3 +277,30 @@ def test_bad_target_and_ce_levels(two_arms: dict[str, np.ndarray]) -> None:
 def test_outcome_must_be_a_model() -> None:
     with pytest.raises(DecideTypeError, match=r"outcome must be an OutcomeModel"):
         compare(np.ones((10, 2)), {"n": Mean()})
+
+
+def test_cvar_lp_policies_chain_warm_starts_and_keep_the_exact_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    cf = importlib.import_module("decide.optimize._cvar_fast")
+    seen = []
+    real = cf.solve_cvar_lp
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("warm_start") is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cf, "solve_cvar_lp", spy)
+    rng = np.random.default_rng(8)
+    R = rng.normal([0.08, 0.03, 0.05], [0.30, 0.04, 0.12], size=(3000, 3))
+    policies = {"cvar10": CVaR(0.1), "cvar5": CVaR(0.05), "mix": Mean() + 2.0 * CVaR(0.1)}
+    table = compare(linear(R), policies, Budget(1.0), holdout="crossfit", n_folds=3,
+                    random_seed=1, method="cvar-lp")
+    assert seen == [False] + [True] * (len(seen) - 1)  # every solve after the first is warm
+    monkeypatch.setattr(cf, "solve_cvar_lp", real)
+    for name, objective in policies.items():
+        cold = optimize(linear(R), objective, Budget(1.0), method="cvar-lp")
+        x = table.loc[name, ["action[0]", "action[1]", "action[2]"]].to_numpy(dtype=float)
+        assert float(objective(R @ x)) == pytest.approx(cold.value, rel=1e-9, abs=1e-12)

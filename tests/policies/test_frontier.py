@@ -154,3 +154,28 @@ def test_many_samples_use_the_cvar_lp_per_point() -> None:
     _assert_monotone(table)
     assert table["risk"].iloc[-1] == pytest.approx(_min_cvar_lp(big, 0.05), abs=1e-6)
     assert table["mean"].iloc[0] == pytest.approx(big.mean(axis=0).max(), abs=1e-7)
+
+
+def test_cvar_lp_points_start_at_the_previous_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    cf = importlib.import_module("decide.optimize._cvar_fast")
+    seen = []
+    real = cf.solve_cvar_lp
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("warm_start"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cf, "solve_cvar_lp", spy)
+    rng = np.random.default_rng(6)
+    big = rng.normal([0.08, 0.03, 0.05], [0.30, 0.04, 0.12], size=(5000, 3))
+    lams = [0.5, 1.0, 2.0, 4.0]
+    table = frontier(linear(big), CVaR(0.1), Budget(1.0), risk_aversion=lams)
+    assert "warm-started" in table.attrs["reuse"]
+    assert seen[0] is None and all(w is not None for w in seen[1:])
+    # each warm point is the exact optimum of its own problem (cold solves as reference)
+    monkeypatch.setattr(cf, "solve_cvar_lp", real)
+    for lam, mean, risk in table[["risk_aversion", "mean", "risk"]].itertuples(index=False):
+        cold = optimize(linear(big), Mean() + lam * CVaR(0.1), Budget(1.0), method="cvar-lp")
+        assert mean - lam * risk == pytest.approx(cold.value, rel=1e-9, abs=1e-12)

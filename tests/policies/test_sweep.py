@@ -67,3 +67,14 @@ def test_bad_factory_and_values(R: np.ndarray) -> None:
         sweep(linear(R), Mean(), [1.0], Budget(1.0), parameter="mean")
     with pytest.raises(DecideValueError, match=r"alpha"):
         sweep(linear(R), CVaR, [1.5], Box(0, 1))
+
+
+def test_cvar_lp_sweep_over_budgets_starts_each_solve_at_the_previous_action(R: np.ndarray) -> None:
+    # the previous action lies outside the next budget's space: the warm start must not matter
+    totals = [1.0, 2.0, 0.5]
+    table = sweep(linear(R), Mean() + 2.0 * CVaR(0.1), totals, lambda t: Budget(t),
+                  parameter="total", method="cvar-lp")
+    for t, (_, row) in zip(totals, table.iterrows()):
+        cold = optimize(linear(R), Mean() + 2.0 * CVaR(0.1), Budget(t), method="cvar-lp")
+        assert row["objective"] == pytest.approx(cold.value, rel=1e-9, abs=1e-12)
+        assert row[["action[0]", "action[1]", "action[2]"]].sum() == pytest.approx(t, abs=1e-9)
