@@ -11,12 +11,15 @@ Usage::
     python benchmarks/bench_cvar_lp.py            # default, about 10 minutes
     python benchmarks/bench_cvar_lp.py --quick    # S <= 1e4, alpha = 0.05
     python benchmarks/bench_cvar_lp.py --full     # adds S = 1e6 (n = 10) and cvxpy there
+    python benchmarks/bench_cvar_lp.py --sweep    # 20-point sweeps: cold vs warm-started
+    python benchmarks/bench_cvar_lp.py --floor    # max mean s.t. a CVaR floor, against cvxpy
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import platform
 import resource
 import time
@@ -108,16 +111,79 @@ def run_fast(R: np.ndarray, alpha: float, wm: float, wc: float, memory: bool):
     return dt, res, peak
 
 
+def run_sweep(S: int, n_points: int, alphas: list[float]) -> None:
+    """A mean-CVaR sweep over risk weights: every point cold vs each started at the previous one."""
+    cf = importlib.import_module("decide.optimize._cvar_fast")
+    n = 10
+    kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
+    lams = np.geomspace(0.05, 20.0, n_points)
+    head = (f"{'data':9s} {'S':>8s} {'alpha':>5s} {'points':>6s} | {'cold s':>7s} {'warm s':>7s} "
+            f"{'warm/cold':>9s} {'max rel diff':>12s} {'max gap':>8s}")
+    print(f"\nsweep: max mean + lam * CVaR_alpha for {n_points} lam in [0.05, 20] (geometric), n = {n}")
+    print(head)
+    print("-" * len(head))
+    for dname, gen in (("t5", t5_data), ("lognormal", lognormal_data)):
+        R = gen(S, n, seed=S + n)
+        for alpha in alphas:
+            t0 = time.perf_counter()
+            cold = [cf.solve_cvar_lp(R, alpha=alpha, weight_mean=1.0, weight_cvar=lam, **kw) for lam in lams]
+            t_cold = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            warm, state = [], None
+            for lam in lams:
+                res = cf.solve_cvar_lp(R, alpha=alpha, weight_mean=1.0, weight_cvar=lam, warm_start=state, **kw)
+                state = res.warm
+                warm.append(res)
+            t_warm = time.perf_counter() - t0
+            diff = max(abs(a.value - b.value) / max(abs(a.value), 1e-300) for a, b in zip(cold, warm))
+            gap = max(r.gap for r in cold + warm)
+            print(f"{dname:9s} {S:8d} {alpha:5.2f} {n_points:6d} | {t_cold:7.2f} {t_warm:7.2f} "
+                  f"{t_warm / t_cold:9.2f} {diff:12.1e} {gap:8.1e}", flush=True)
+
+
+def run_floor(sizes: list[int], alphas: list[float]) -> None:
+    """max mean s.t. CVaR_alpha >= floor, the floor halfway between the free and the best CVaR."""
+    import cvxpy as cp
+
+    cf = importlib.import_module("decide.optimize._cvar_fast")
+    n = 10
+    kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
+    head = (f"{'data':9s} {'S':>8s} {'alpha':>5s} | {'cvxpy s':>8s} {'fast s':>7s} {'fast/cvx':>8s} "
+            f"{'rel diff':>9s} {'gap':>8s} {'rnd':>4s}")
+    print(f"\nfloor: max mean s.t. CVaR_alpha >= floor over the simplex, n = {n}")
+    print(head)
+    print("-" * len(head))
+    for dname, gen in (("t5", t5_data), ("lognormal", lognormal_data)):
+        for S in sizes:
+            R = gen(S, n, seed=S + n)
+            for alpha in alphas:
+                top = cf.solve_cvar_lp(R, alpha=alpha, **kw).value
+                free = cf.solve_cvar_lp(R, alpha=alpha, weight_mean=1.0, weight_cvar=0.0, **kw).cvar
+                floor = 0.5 * (top + free)
+                x, t = cp.Variable(n), cp.Variable()
+                y = R @ x
+                cons = [x >= 0, cp.sum(x) == 1, t - cp.sum(cp.pos(t - y)) / (alpha * S) >= floor]
+                prob = cp.Problem(cp.Maximize(cp.sum(y) / S), cons)
+                t0 = time.perf_counter()
+                prob.solve(solver=cp.CLARABEL)
+                t_cvx = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                res = cf.solve_cvar_lp(R, alpha=alpha, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
+                t_fast = time.perf_counter() - t0
+                rel = abs(res.value - prob.value) / abs(prob.value)
+                print(f"{dname:9s} {S:8d} {alpha:5.2f} | {t_cvx:8.3f} {t_fast:7.3f} {t_fast / t_cvx:8.3f} "
+                      f"{rel:9.1e} {res.gap:8.1e} {res.rounds:4d}", flush=True)
+
+
 def print_versions() -> None:
     import clarabel
     import cvxpy
-    import highspy
     import scipy
     from threadpoolctl import threadpool_info
 
     print(f"python {platform.python_version()}  numpy {np.__version__}  scipy {scipy.__version__}  "
           f"cvxpy {cvxpy.__version__}  clarabel {clarabel.__version__}  "
-          f"highspy {getattr(highspy, '__version__', '?')}  machine {platform.machine()}")
+          f"highspy {importlib.metadata.version('highspy')}  machine {platform.machine()}")
     for info in threadpool_info():
         print(f"  threadpool: {info.get('internal_api')} {info.get('version')} "
               f"num_threads={info.get('num_threads')} ({info.get('filepath', '').split('/')[-1]})")
@@ -131,8 +197,22 @@ def main() -> None:
     ap.add_argument("--sizes", type=str, default=None, help="comma-separated S values (override)")
     ap.add_argument("--alphas", type=str, default=None, help="comma-separated alphas (override)")
     ap.add_argument("--data", type=str, default=None, help="t5 or lognormal (default both)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="only the warm-started sweep (S = 1e5 unless --sizes, 20 points)")
+    ap.add_argument("--floor", action="store_true",
+                    help="only max mean s.t. a CVaR floor, against cvxpy (S = 1e4, 1e5 unless --sizes)")
     args = ap.parse_args()
     print_versions()
+    if args.floor:
+        sizes = [int(float(v)) for v in args.sizes.split(",")] if args.sizes else [10_000, 100_000]
+        run_floor(sizes, [float(v) for v in args.alphas.split(",")] if args.alphas else [0.05, 0.2])
+        return
+    if args.sweep:
+        sizes = [int(float(v)) for v in args.sizes.split(",")] if args.sizes else [100_000]
+        alphas = [float(v) for v in args.alphas.split(",")] if args.alphas else [0.05, 0.2]
+        for S in sizes:
+            run_sweep(S, 20, alphas)
+        return
     missing = decide_optimize_available()
     print("decide.optimize(linear(R), CVaR(alpha), Budget(1), method='cvxpy'):",
           "available" if missing is None else f"not available ({missing})")

@@ -27,6 +27,8 @@ _LP_TOL = 1e-9
 _FEAS_TOL = 1e-9
 #: Fraction of the rounding scale of ``y`` below which the gap is not resolved.
 _ROUNDING_FLOOR = 1e-6
+#: Relative size below which an entry of the bound's linear term is rounding noise.
+_R_ROUND = 1e-12
 #: Trust region: accept a step that gains this fraction of the model's promise.
 _TR_ACCEPT = 0.5
 #: Trust region: growth after an accepted step on the edge, shrink after a rejected one.
@@ -333,6 +335,9 @@ def solve_core(
         else:
             r = wm * rbar
             K = wm * bbar
+        # entries of r within rounding of 0 are 0: otherwise a zero direction with no bound
+        # (the optimum x_j = 0 of lb = 0, ub = inf) would make the bound infinite
+        r = np.where(np.abs(r) <= _R_ROUND * (wm * np.abs(rbar) + max(kappa, 0.0) * colmax), 0.0, r)
         st, val, _ = max_linear(r, cons)
         ub_k = K + val if st == "optimal" else math.inf
         upper = min(upper, ub_k)

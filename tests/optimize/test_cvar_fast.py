@@ -334,3 +334,46 @@ def test_first_highs_solve_prints_nothing():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "done\n"
+
+
+@pytest.mark.parametrize("S", [500, 30_000])
+def test_optimum_at_zero_with_no_upper_bound_is_certified(S):
+    # every asset loses in the tail, so holding nothing is best; the dual's linear term is
+    # 0 up to rounding on the unbounded coordinates and must not make the bound infinite
+    R = 0.001 + 0.02 * np.random.default_rng(0).standard_t(5, size=(S, 4))
+    res = solve_cvar_lp(R, alpha=0.05, lb=0.0)
+    assert_certified(res)
+    assert res.value == 0.0 and np.all(res.x == 0.0)
+    if S <= 500:
+        assert full_lp(R, np.zeros(S), 0.05, 0.0, 1.0, lb=0.0)[1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_floor_with_an_unbounded_lagrangian_falls_back_to_the_floor_lp():
+    # holding more of a positive-mean asset raises the mean without limit (x >= 0, no ub);
+    # only the CVaR floor bounds the position, so the floor-free solves are unbounded
+    rng = np.random.default_rng(3)
+    R = 0.02 + 0.1 * rng.standard_t(4, size=(400, 2))
+    floor = -0.5
+    kw = {"lb": 0.0}
+    res = solve_cvar_lp(R, alpha=0.1, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
+    assert_certified(res)
+    _, ref = full_lp(R, np.zeros(400), 0.1, 1.0, 0.0, floor=floor, **kw)
+    assert close(res.value, ref)
+    assert res.cvar == pytest.approx(floor, rel=1e-9)  # the floor binds
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.9])
+def test_floor_search_at_scale_matches_the_floor_lp(monkeypatch, share):
+    # the Lagrangian search against the direct floor LP (the fallback) on the same problem
+    R = heavy(6000, 6, 21)
+    kw = {"lb": 0.0, "A_eq": np.ones((1, 6)), "b_eq": [1.0]}
+    top = solve_cvar_lp(R, alpha=0.05, **kw).value
+    free = solve_cvar_lp(R, alpha=0.05, weight_mean=1.0, weight_cvar=0.0, **kw).cvar
+    floor = free + share * (top - free)
+    res = solve_cvar_lp(R, alpha=0.05, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
+    assert_certified(res)
+    monkeypatch.setattr(cf, "_floor_search", lambda *a, **k: (None, None))
+    direct = solve_cvar_lp(R, alpha=0.05, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
+    assert_certified(direct)
+    assert close(res.value, direct.value)
+    assert res.cvar >= floor - 1e-9 * abs(floor)
