@@ -19,6 +19,7 @@ from scipy.optimize import linprog
 from decide.errors import DecideTypeError, DecideValueError, InfeasibleError
 
 cf = importlib.import_module("decide.optimize._cvar_fast")
+search = importlib.import_module("decide.optimize._cvar_fast_search")
 solve_cvar_lp = cf.solve_cvar_lp
 cvar_of_scenarios = cf.cvar_of_scenarios
 
@@ -153,9 +154,9 @@ def heavy(S, n, seed):
 @pytest.mark.parametrize("weights", [(0.0, 1.0), (1.0, 2.0)])
 def test_band_and_fold_with_subsample_warm_start(monkeypatch, alpha, weights):
     # a small base size forces the subsample recursion and folded rounds on a quick problem
-    monkeypatch.setattr(cf, "_BASE_MIN", 150)
-    monkeypatch.setattr(cf, "_BASE_TAIL", 2)
-    monkeypatch.setattr(cf, "_BAND_SCALE", 1.0)
+    monkeypatch.setattr(search, "_BASE_MIN", 150)
+    monkeypatch.setattr(search, "_BASE_TAIL", 2)
+    monkeypatch.setattr(search, "_BAND_SCALE", 1.0)
     S, n = 3000, 4
     R = heavy(S, n, 7)
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
@@ -167,9 +168,9 @@ def test_band_and_fold_with_subsample_warm_start(monkeypatch, alpha, weights):
 
 
 def test_floor_with_folded_band(monkeypatch):
-    monkeypatch.setattr(cf, "_BASE_MIN", 150)
-    monkeypatch.setattr(cf, "_BASE_TAIL", 2)
-    monkeypatch.setattr(cf, "_BAND_SCALE", 1.0)
+    monkeypatch.setattr(search, "_BASE_MIN", 150)
+    monkeypatch.setattr(search, "_BASE_TAIL", 2)
+    monkeypatch.setattr(search, "_BAND_SCALE", 1.0)
     S, n, alpha = 2000, 3, 0.05
     R = heavy(S, n, 3)
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
@@ -372,7 +373,7 @@ def test_floor_search_at_scale_matches_the_floor_lp(monkeypatch, share):
     floor = free + share * (top - free)
     res = solve_cvar_lp(R, alpha=0.05, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
     assert_certified(res)
-    monkeypatch.setattr(cf, "_floor_search", lambda *a, **k: (None, None))
+    monkeypatch.setattr(cf, "floor_search", lambda *a, **k: (None, None))
     direct = solve_cvar_lp(R, alpha=0.05, weight_mean=1.0, weight_cvar=0.0, cvar_floor=floor, **kw)
     assert_certified(direct)
     assert close(res.value, direct.value)
