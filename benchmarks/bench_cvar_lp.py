@@ -111,17 +111,23 @@ def run_fast(R: np.ndarray, alpha: float, wm: float, wc: float, memory: bool):
     return dt, res, peak
 
 
+def _print_header(title: str, head: str) -> None:
+    print(f"\n{title}")
+    print(head)
+    print("-" * len(head))
+
+
 def run_sweep(S: int, n_points: int, alphas: list[float]) -> None:
     """A mean-CVaR sweep over risk weights: every point cold vs each started at the previous one."""
     cf = importlib.import_module("decide.optimize._cvar_fast")
     n = 10
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
     lams = np.geomspace(0.05, 20.0, n_points)
-    head = (f"{'data':9s} {'S':>8s} {'alpha':>5s} {'points':>6s} | {'cold s':>7s} {'warm s':>7s} "
-            f"{'warm/cold':>9s} {'max rel diff':>12s} {'max gap':>8s}")
-    print(f"\nsweep: max mean + lam * CVaR_alpha for {n_points} lam in [0.05, 20] (geometric), n = {n}")
-    print(head)
-    print("-" * len(head))
+    _print_header(
+        f"sweep: max mean + lam * CVaR_alpha for {n_points} lam in [0.05, 20] (geometric), n = {n}",
+        f"{'data':9s} {'S':>8s} {'alpha':>5s} {'points':>6s} | {'cold s':>7s} {'warm s':>7s} "
+        f"{'warm/cold':>9s} {'max rel diff':>12s} {'max gap':>8s}",
+    )
     for dname, gen in (("t5", t5_data), ("lognormal", lognormal_data)):
         R = gen(S, n, seed=S + n)
         for alpha in alphas:
@@ -148,11 +154,11 @@ def run_floor(sizes: list[int], alphas: list[float]) -> None:
     cf = importlib.import_module("decide.optimize._cvar_fast")
     n = 10
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
-    head = (f"{'data':9s} {'S':>8s} {'alpha':>5s} | {'cvxpy s':>8s} {'fast s':>7s} {'fast/cvx':>8s} "
-            f"{'rel diff':>9s} {'gap':>8s} {'rnd':>4s}")
-    print(f"\nfloor: max mean s.t. CVaR_alpha >= floor over the simplex, n = {n}")
-    print(head)
-    print("-" * len(head))
+    _print_header(
+        f"floor: max mean s.t. CVaR_alpha >= floor over the simplex, n = {n}",
+        f"{'data':9s} {'S':>8s} {'alpha':>5s} | {'cvxpy s':>8s} {'fast s':>7s} {'fast/cvx':>8s} "
+        f"{'rel diff':>9s} {'gap':>8s} {'rnd':>4s}",
+    )
     for dname, gen in (("t5", t5_data), ("lognormal", lognormal_data)):
         for S in sizes:
             R = gen(S, n, seed=S + n)
