@@ -62,6 +62,7 @@ class CVaRLPWarm:
 
 
 def band_target(S: int, n: int, alpha: float) -> int:
+    """Scenarios kept free around the VaR after a warm start: ``6 sqrt(S) (1 + 4 alpha) + 2n + 50``."""
     return math.ceil(_BAND_SCALE * math.sqrt(S) * (1.0 + 4.0 * alpha)) + 2 * n + 50
 
 
@@ -128,7 +129,8 @@ def floor_search(
     concave) and gives the lower bound; at the crossing weight of two optimal
     solutions the mix is optimal and the bounds meet. Returns ``(None, None)``
     when a Lagrangian solve is unbounded (the caller then solves the floor LP
-    directly) and raises InfeasibleError when even the largest CVaR misses the floor.
+    directly), and status ``"infeasible"`` when even the largest CVaR misses the
+    floor (the caller raises InfeasibleError with that CVaR).
     """
     lo, x0 = solve_plain(R, b, alpha, wm, wc, None, cons, tol, warm, max_rounds)
     if lo.status == "unbounded" or lo.x is None:

@@ -78,7 +78,7 @@ def _fit_holdout(
     last: Decision | None = None
     for p in policies:
         x, value, ok, d = _choose(fit_on, p, space, method, int(rng.integers(2**31)), options, last)
-        last = d or last
+        last = d if d is not None else last
         fits.append(
             _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok)
         )
@@ -96,7 +96,7 @@ def _fit_crossfit(
     last: Decision | None = None
     for j, p in enumerate(policies):
         x_all, _, ok, d_all = _choose(outcome, p, space, method, int(seeds[n_folds, j]), options, last)
-        last = d_all or last
+        last = d_all if d_all is not None else last
         all_draws = outcome.draws(x_all)
         oof = np.empty_like(np.asarray(all_draws, dtype=np.float64))
         in_sample = []
