@@ -356,7 +356,7 @@ def solve_core(
             labels[_violators(labels, y, var_pos)] = 1
             labels[nearest_to_boundary(y, var_pos, rnorm, max(w // 4, 1))] = 1
             continue
-        on_edge = cons.within(center, tr).binding(x, cons)
+        on_edge = lp_cons.binding(x, cons)  # the region this round was solved in
         promised = lp.value - f_center
         if f - f_center >= _TR_ACCEPT * promised or promised <= rtol * denom:
             # accepted: the model becomes exact at the new center
