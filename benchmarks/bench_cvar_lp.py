@@ -74,7 +74,7 @@ def run_linprog(R: np.ndarray, alpha: float, wm: float, wc: float) -> tuple[floa
 
 def decide_optimize_available() -> str | None:
     try:
-        opt = importlib.import_module("decide.optimize")
+        opt = importlib.import_module("decide.optimization")
         outc = importlib.import_module("decide.outcomes")
         meas = importlib.import_module("decide.measures")
         for mod, name in ((opt, "optimize"), (opt, "Budget"), (outc, "linear"), (meas, "CVaR")):
@@ -86,7 +86,7 @@ def decide_optimize_available() -> str | None:
 
 
 def run_decide_optimize(R: np.ndarray, alpha: float, wm: float, wc: float) -> tuple[float, float]:
-    opt = importlib.import_module("decide.optimize")
+    opt = importlib.import_module("decide.optimization")
     outc = importlib.import_module("decide.outcomes")
     meas = importlib.import_module("decide.measures")
     objective = meas.CVaR(alpha) if wm == 0 else wm * meas.Mean() + wc * meas.CVaR(alpha)
@@ -96,7 +96,7 @@ def run_decide_optimize(R: np.ndarray, alpha: float, wm: float, wc: float) -> tu
 
 
 def run_fast(R: np.ndarray, alpha: float, wm: float, wc: float, memory: bool):
-    cf = importlib.import_module("decide.optimize._cvar_fast")
+    cf = importlib.import_module("decide.optimization.cvar_lp._solve")
     n = R.shape[1]
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
     t0 = time.perf_counter()
@@ -119,7 +119,7 @@ def _print_header(title: str, head: str) -> None:
 
 def run_sweep(S: int, n_points: int, alphas: list[float]) -> None:
     """A mean-CVaR sweep over risk weights: every point cold vs each started at the previous one."""
-    cf = importlib.import_module("decide.optimize._cvar_fast")
+    cf = importlib.import_module("decide.optimization.cvar_lp._solve")
     n = 10
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
     lams = np.geomspace(0.05, 20.0, n_points)
@@ -151,7 +151,7 @@ def run_floor(sizes: list[int], alphas: list[float]) -> None:
     """max mean s.t. CVaR_alpha >= floor, the floor halfway between the free and the best CVaR."""
     import cvxpy as cp
 
-    cf = importlib.import_module("decide.optimize._cvar_fast")
+    cf = importlib.import_module("decide.optimization.cvar_lp._solve")
     n = 10
     kw = {"lb": 0.0, "A_eq": np.ones((1, n)), "b_eq": [1.0]}
     _print_header(

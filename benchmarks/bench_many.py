@@ -72,7 +72,7 @@ def report(name: str, rows: list[tuple[str, int, float, str]]) -> None:
 def bench_newsvendor(client: Any, n_units: int, n_samples: int, n_loop: int) -> None:
     from decide.many import newsvendor, optimize_many
     from decide.measures import Mean
-    from decide.optimize import Box
+    from decide.optimization import Box
 
     rng = np.random.default_rng(0)
     demand = rng.gamma(rng.uniform(2, 8, n_units), rng.uniform(10, 40, n_units), size=(n_samples, n_units))
@@ -108,7 +108,7 @@ def bench_newsvendor(client: Any, n_units: int, n_samples: int, n_loop: int) -> 
 def bench_budget(client: Any, n_units: int, n_samples: int, n_loop: int) -> None:
     from decide.many import optimize_many
     from decide.measures import CVaR, Mean
-    from decide.optimize import Budget
+    from decide.optimization import Budget
     from decide.outcomes import linear
 
     rng = np.random.default_rng(1)

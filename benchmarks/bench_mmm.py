@@ -54,7 +54,7 @@ def synthetic_data(seed: int = 7):
 
 def plan_space(action_space, base: np.ndarray, plan_rows: np.ndarray, budget: float):
     """Spend on the window dates equal each week, summing to ``budget`` per week."""
-    from decide.optimize import Box, LinearConstraints
+    from decide.optimization import Box, LinearConstraints
 
     n_dates, n_ch = base.shape
     lb, ub = base.copy(), base.copy()
@@ -96,7 +96,7 @@ def main() -> int:
 
     import decide
     from decide.measures import CVaR, Mean
-    from decide.optimize import optimize
+    from decide.optimization import optimize
     from decide.outcomes import from_pymc
 
     print(f"Python {platform.python_version()}  pymc {pm.__version__}  pytensor "

@@ -93,8 +93,8 @@ def main() -> None:
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from decide.outcomes import from_pymc
-    from decide.outcomes._pymc import default_backend
-    from decide.outcomes._pymc_grad import default_vjp_strategy
+    from decide.outcomes.pymc._grad import default_vjp_strategy
+    from decide.outcomes.pymc._outcome import default_backend
 
     warnings.filterwarnings("ignore")
     print(

@@ -38,7 +38,7 @@ def main() -> None:
     from threadpoolctl import threadpool_info
 
     from decide.measures import CVaR, Mean
-    from decide.optimize import Budget, optimize
+    from decide.optimization import Budget, optimize
     from decide.outcomes import linear
     from decide.policies import compare, frontier
 

@@ -1,46 +1,144 @@
 """decide: turn Bayesian posteriors into decisions.
 
 Outcomes are rewards (higher is better); risk lives in the lower tail and
-``alpha`` is the tail probability. See ``decide.measures`` for the scores,
-``decide.outcomes`` for the sources of outcome draws and ``decide.optimize``
-for choosing the action.
+``alpha`` is the tail probability. The top level holds what a user types: the
+objectives and utilities, the outcome constructors, the action spaces,
+:func:`optimize` and its :class:`Decision`, the analysis entry points and the
+errors. Everything else lives in the subpackages: ``decide.measures`` (the
+scores, with plain numpy functions such as :func:`decide.measures.cvar`),
+``decide.outcomes`` (sources of outcome draws), ``decide.optimization``
+(spaces, backends, the exact CVaR LP), ``decide.uncertainty``,
+``decide.policies``, ``decide.many``, ``decide.plots`` and ``decide.testing``.
+
+Examples
+--------
+>>> import numpy as np
+>>> import decide
+>>> R = np.random.default_rng(0).normal([0.9, 0.5], [0.4, 0.05], size=(4000, 2))
+>>> d = decide.optimize(decide.linear(R), decide.CVaR(0.1), decide.Budget(10.0))
+>>> bool(d.flat_action[1] > d.flat_action[0])
+True
 """
 
 from __future__ import annotations
 
-import sys as _sys
-
 __version__ = "0.1.0"
 
-# plots is a submodule only, not star-imported (matplotlib loads on the first plot)
-from decide import errors, many, measures, optimize, outcomes, plots, policies, uncertainty
-from decide.errors import *  # noqa: F403
-from decide.many import *  # noqa: F403
-from decide.measures import *  # noqa: F403
-from decide.optimize import *  # noqa: F403
-from decide.outcomes import *  # noqa: F403
-from decide.policies import *  # noqa: F403
-from decide.uncertainty import *  # noqa: F403
-
-# The star import bound the function ``optimize`` to this name; keep the subpackage here
-# instead: it is callable, so ``decide.optimize(...)`` still runs the function.
-optimize = _sys.modules["decide.optimize"]  # noqa: F811
+from decide import errors, many, measures, optimization, outcomes, policies, uncertainty
+from decide.errors import (
+    ConvergenceWarning,
+    DecideError,
+    DecideTypeError,
+    DecideValueError,
+    InfeasibleError,
+    SolverError,
+)
+from decide.many import newsvendor, optimize_many
+from decide.measures import (
+    CertaintyEquivalent,
+    CVaR,
+    EntropicRisk,
+    EVaR,
+    ExpectedShortfallBelow,
+    ExpectedUtility,
+    Exponential,
+    Linear,
+    Log,
+    Mean,
+    MeanCVaR,
+    MeanVariance,
+    Objective,
+    PiecewiseLinear,
+    Power,
+    ProbabilityOfShortfall,
+    Property,
+    Quadratic,
+    SemiVariance,
+    Sharpe,
+    Sortino,
+    Spectral,
+    StdDev,
+    Utility,
+    VaR,
+    Variance,
+    WorstCase,
+)
+from decide.optimization import (
+    Box,
+    Budget,
+    Decision,
+    Discrete,
+    Integer,
+    LinearConstraints,
+    optimize,
+)
+from decide.outcomes import OutcomeModel, from_draws, from_function, from_pymc, linear
+from decide.policies import acceptability, compare, frontier, sweep
+from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best
 
 __all__ = [
+    "Box",
+    "Budget",
+    "CVaR",
+    "CertaintyEquivalent",
+    "ConvergenceWarning",
+    "DecideError",
+    "DecideTypeError",
+    "DecideValueError",
+    "Decision",
+    "Discrete",
+    "EVaR",
+    "EntropicRisk",
+    "ExpectedShortfallBelow",
+    "ExpectedUtility",
+    "Exponential",
+    "InfeasibleError",
+    "Integer",
+    "Linear",
+    "LinearConstraints",
+    "Log",
+    "Mean",
+    "MeanCVaR",
+    "MeanVariance",
+    "Objective",
+    "OutcomeModel",
+    "PiecewiseLinear",
+    "Power",
+    "ProbabilityOfShortfall",
+    "Property",
+    "Quadratic",
+    "SemiVariance",
+    "Sharpe",
+    "SolverError",
+    "Sortino",
+    "Spectral",
+    "StdDev",
+    "Utility",
+    "VaR",
+    "Variance",
+    "WorstCase",
     "__version__",
+    "acceptability",
+    "compare",
+    "decompose",
     "errors",
-    "measures",
-    "optimize",
-    "outcomes",
-    "uncertainty",
-    "policies",
-    "plots",
+    "evpi",
+    "evppi",
+    "expected_regret",
+    "from_draws",
+    "from_function",
+    "from_pymc",
+    "frontier",
+    "linear",
     "many",
-    *errors.__all__,
-    *measures.__all__,
-    *outcomes.__all__,
-    *optimize.__all__,
-    *uncertainty.__all__,
-    *policies.__all__,
-    *many.__all__,
+    "measures",
+    "newsvendor",
+    "optimization",
+    "optimize",
+    "optimize_many",
+    "outcomes",
+    "policies",
+    "prob_best",
+    "sweep",
+    "uncertainty",
 ]

@@ -42,7 +42,7 @@ def main(n_draws: int = 500, out_dir: str | Path = ".", random_seed: int = 0) ->
     import pandas as pd
 
     from decide.measures import Mean
-    from decide.optimize import optimize
+    from decide.optimization import optimize
     from decide.outcomes import from_draws
     from decide.uncertainty import evpi, expected_regret, prob_best
 

@@ -108,7 +108,7 @@ def main(
     import pymc as pm
 
     from decide.measures import CVaR, ExpectedUtility, Exponential, Mean
-    from decide.optimize import Budget, optimize
+    from decide.optimization import Budget, optimize
     from decide.outcomes import from_pymc
     from decide.plots import plot_outcomes
     from decide.policies import compare

@@ -55,7 +55,7 @@ def main(n_samples: int = 20000, out_dir: str | Path = ".", random_seed: int = 0
     import pandas as pd
 
     from decide.measures import CVaR, Mean
-    from decide.optimize import optimize
+    from decide.optimization import optimize
     from decide.outcomes import from_draws
 
     rng = np.random.default_rng(random_seed)

@@ -51,7 +51,7 @@ def main(n_samples: int = 5000, n_points: int = 12, out_dir: str | Path = ".",
     import matplotlib.pyplot as plt
 
     from decide.measures import CVaR, Variance
-    from decide.optimize import Budget, optimize
+    from decide.optimization import Budget, optimize
     from decide.outcomes import linear
 
     R = scenarios(n_samples, random_seed)

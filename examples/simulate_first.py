@@ -37,9 +37,9 @@ def main(n_prior: int = 1000, n_replicates: int = 20, out_dir: str | Path = ".",
     import matplotlib.pyplot as plt
     import pymc as pm
 
-    from decide._demo import BUDGET, build_model, load_posterior, simulate_history
+    from decide.cli._demo import BUDGET, build_model, load_posterior, simulate_history
     from decide.measures import CVaR, Mean
-    from decide.optimize import Budget, optimize
+    from decide.optimization import Budget, optimize
     from decide.outcomes import from_pymc
     from decide.uncertainty import decompose, evpi
 

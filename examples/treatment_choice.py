@@ -65,7 +65,7 @@ def main(n_draws: int = 1000, out_dir: str | Path = ".", random_seed: int = 2) -
     import matplotlib.pyplot as plt
 
     from decide.measures import Mean
-    from decide.optimize import optimize
+    from decide.optimization import optimize
     from decide.outcomes import from_draws
     from decide.uncertainty import evpi, expected_regret, prob_best
 

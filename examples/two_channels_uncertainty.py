@@ -127,7 +127,7 @@ def main(
     import matplotlib.pyplot as plt
 
     from decide.measures import CVaR, ExpectedUtility, Exponential, Mean
-    from decide.optimize import Discrete, optimize
+    from decide.optimization import Discrete, optimize
     from decide.outcomes import from_pymc
     from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best
 

@@ -18,7 +18,7 @@ from decide.many._progress import Progress
 from decide.many._rows import assemble
 from decide.many._units import make_batch, unit_spaces
 from decide.measures._base import Objective
-from decide.optimize._api import METHODS
+from decide.optimization._api import METHODS
 from decide.outcomes._base import OutcomeModel
 
 __all__ = ["optimize_many", "unit_seeds"]
@@ -135,7 +135,7 @@ def optimize_many(
         LocalCluster (one single-threaded process per core, at most 4) and closes
         it afterwards. Needs the ``dask`` extra.
     method : str
-        Passed to :func:`~decide.optimize.optimize` for each unit (``"auto"``,
+        Passed to :func:`~decide.optimize` for each unit (``"auto"``,
         ``"cvxpy"``, ``"scipy"``, ``"enumerate"``, ...).
     random_seed : int, SeedSequence, Generator or None
         Root seed; unit ``i`` uses a child seed keyed by ``i`` (see
@@ -161,7 +161,7 @@ def optimize_many(
         Indexed by unit (index name ``over``), in unit order: one column per
         action label (``ActionSpec.labels``), ``option`` (Discrete spaces),
         ``score`` (the objective at the action), the risk summary of
-        :meth:`~decide.optimize.Decision.summary` (``mean``, ``sd``, ``q5`` ...
+        :meth:`~decide.optimization.Decision.summary` (``mean``, ``sd``, ``q5`` ...
         ``q95``, ``cvar_5``, ``cvar_10``, ``prob_loss``), ``converged``,
         ``method``, ``error`` (``None``, or ``"ErrorType: message"`` for a unit
         that failed, with NaN numbers) and ``warnings`` (messages raised while
@@ -192,7 +192,7 @@ def optimize_many(
     independently. Fast paths solve many units in one vectorized call and give the
     same decisions as the loop:
 
-    * a shared :class:`~decide.optimize.Discrete` space (``method`` "auto" or
+    * a shared :class:`~decide.optimization.Discrete` space (``method`` "auto" or
       "enumerate"): a ``(unit, option)`` score array from the batched measures
       (``axis=-1``), argmax per unit; near ties (relative ``1e-9``) are re-scored
       with the objective, and the reported score is the objective's own value;
@@ -203,7 +203,7 @@ def optimize_many(
 
     Units sharing a resource (one total budget across stores) are not a batch but
     one problem: stack their actions in one ``linear`` outcome and call
-    :func:`~decide.optimize.optimize` with a :class:`~decide.optimize.Budget`
+    :func:`~decide.optimize` with a :class:`~decide.optimization.Budget`
     (see ``docs/many.md``).
 
     References

@@ -2,7 +2,7 @@
 
 The scenario matrix and intercepts are cvxpy Parameters (DPP), so each unit costs a
 solver call, not a new canonicalization. The program is the one
-:class:`decide.optimize.ConvexProblem` builds (``objective.to_cvxpy(A @ x + b)``
+:class:`decide.optimization.ConvexProblem` builds (``objective.to_cvxpy(A @ x + b)``
 over the space's linear constraints), solved with CLARABEL; a unit whose solve
 is not ``optimal`` goes to the per-unit loop (which tries the other solvers).
 Outcomes are rewards (higher is better).
@@ -19,8 +19,8 @@ import numpy as np
 from decide.many._rows import solved_rows
 from decide.many._units import Batch
 from decide.measures._base import Objective
-from decide.optimize._api import _auto
-from decide.optimize._spaces import Space
+from decide.optimization._api import _auto
+from decide.optimization._spaces import Space
 from decide.outcomes._linear import LinearOutcome
 
 __all__ = ["cvxpy_all"]

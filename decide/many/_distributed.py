@@ -15,7 +15,7 @@ from decide.many._progress import Progress
 from decide.many._rows import failed_row
 from decide.many._units import Batch
 from decide.measures._base import Objective
-from decide.optimize._spaces import Space
+from decide.optimization._spaces import Space
 
 __all__ = ["open_client", "solve_distributed"]
 

@@ -13,7 +13,7 @@ from decide.many._solve import solve_unit
 from decide.many._units import Batch
 from decide.many._vectorized import enumerate_all, quantile_all
 from decide.measures._base import Objective
-from decide.optimize._spaces import Space
+from decide.optimization._spaces import Space
 
 __all__ = ["solve_units"]
 
@@ -38,7 +38,7 @@ def solve_units(
     run when ``vectorize`` is true: enumeration of a shared Discrete space
     (``method`` "auto" or "enumerate"), the newsvendor quantile (``method``
     "auto") and one parametrized cvxpy program for linear units (``method`` "auto"
-    or "cvxpy"); every other unit goes through :func:`decide.optimize.optimize`.
+    or "cvxpy"); every other unit goes through :func:`decide.optimize`.
     """
     rows: dict[int, dict[str, Any]] = {}
     paths = {"vectorized": 0, "loop": 0}

@@ -213,7 +213,7 @@ def newsvendor(
     :math:`\lceil n (p - c)/(p - s) \rceil`-th smallest draw
     (:func:`decide.measures.value_at_risk` of the demand);
     :func:`decide.many.optimize_many` uses it to solve every unit at once for the
-    ``Mean()`` objective over a :class:`~decide.optimize.Box`.
+    ``Mean()`` objective over a :class:`~decide.optimization.Box`.
 
     References
     ----------

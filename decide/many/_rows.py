@@ -13,7 +13,7 @@ from decide import measures as M
 __all__ = ["SUMMARY_COLUMNS", "assemble", "failed_row", "risk_summary"]
 
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: The risk-summary columns of :meth:`decide.optimize.Decision.summary` (besides ``value``).
+#: The risk-summary columns of :meth:`decide.optimization.Decision.summary` (besides ``value``).
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "mean", "sd", "q5", "q25", "q50", "q75", "q95", "cvar_5", "cvar_10", "prob_loss",
 )

@@ -1,4 +1,4 @@
-"""The per-unit loop: :func:`decide.optimize.optimize` on each unit, failures recorded."""
+"""The per-unit loop: :func:`decide.optimize` on each unit, failures recorded."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 from decide.many._rows import failed_row, solved_rows
 from decide.many._units import Batch
 from decide.measures._base import Objective
-from decide.optimize._api import optimize
-from decide.optimize._spaces import Space
+from decide.optimization._api import optimize
+from decide.optimization._spaces import Space
 
 __all__ = ["join_warnings", "solve_unit"]
 

@@ -44,7 +44,7 @@ class UnitOutcome(OutcomeModel):
     This is unit ``u``'s outcome under ``do(a)`` when the units are decoupled (unit
     ``u``'s outcome depends on its own slice of the action only), which is what a
     batch of separate decisions assumes. Units that share a resource are one
-    problem: use :func:`decide.optimize.optimize` on the stacked action instead.
+    problem: use :func:`decide.optimize` on the stacked action instead.
     The gradient is the parent's vector-Jacobian product restricted to the unit's
     slice (available when every action variable has the dim ``over`` and ``reduce``
     is ``"sum"`` or ``"mean"``).

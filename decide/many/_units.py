@@ -14,7 +14,7 @@ from decide._validation import stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 from decide.many._newsvendor import NewsvendorOutcome
 from decide.many._unit_outcome import UnitOutcome
-from decide.optimize._spaces import Space, as_space
+from decide.optimization._spaces import Space, as_space
 from decide.outcomes._base import OutcomeModel
 from decide.outcomes._draws import DrawsOutcome, from_draws
 

@@ -19,8 +19,8 @@ from decide.many._scores import batch_scores, exact_scores
 from decide.many._unit_outcome import UnitOutcome, unit_draws
 from decide.many._units import Batch
 from decide.measures._base import Objective
-from decide.optimize._discrete import Discrete
-from decide.optimize._spaces import Space
+from decide.optimization._discrete import Discrete
+from decide.optimization._spaces import Space
 from decide.outcomes._draws import DrawsOutcome
 
 __all__ = ["enumerate_all", "quantile_all"]

@@ -4,7 +4,7 @@ from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._draws import DrawsOutcome, from_draws
 from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
-from decide.outcomes._pymc import PyMCOutcome, from_pymc
+from decide.outcomes.pymc import PyMCOutcome, from_pymc
 
 __all__ = [
     "ActionSpec",

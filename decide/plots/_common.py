@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
-from decide.optimize import Decision
+from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
 
 __all__ = ["action_matrix", "finish", "get_ax", "named_actions"]

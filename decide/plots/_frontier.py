@@ -70,7 +70,7 @@ def plot_frontier(
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from decide.optimize import Budget
+    >>> from decide.optimization import Budget
     >>> from decide.outcomes import linear
     >>> from decide.policies import frontier
     >>> from decide.plots import plot_frontier

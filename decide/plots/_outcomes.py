@@ -11,7 +11,7 @@ from decide._validation import as_draws
 from decide.errors import DecideTypeError
 from decide.measures import cvar
 from decide.measures._tail import check_alpha
-from decide.optimize import Decision
+from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
 from decide.plots._common import finish, get_ax, named_actions
 

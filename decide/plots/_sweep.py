@@ -55,7 +55,7 @@ def plot_sweep(
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
     >>> from decide.measures import CVaR, Mean
-    >>> from decide.optimize import Budget
+    >>> from decide.optimization import Budget
     >>> from decide.outcomes import linear
     >>> from decide.policies import sweep
     >>> from decide.plots import plot_sweep

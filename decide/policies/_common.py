@@ -17,7 +17,7 @@ import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Exponential, Objective, certainty_equivalent, cvar
-from decide.optimize import Decision
+from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
 
 __all__ = [

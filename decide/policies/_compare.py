@@ -10,8 +10,8 @@ import pandas as pd
 
 from decide._validation import check_finite_scalar
 from decide.measures import Mean, Objective
-from decide.optimize import Decision
-from decide.optimize._api import optimize
+from decide.optimization import Decision
+from decide.optimization._api import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import (
     CE_LEVELS,
@@ -166,10 +166,10 @@ def compare(
         ``MeanVariance(2.0)``, ``ExpectedUtility(Exponential(1.0))``, a user
         objective) or to a fixed action (the status quo, an equal split: an
         array of the action's shape, a dict by action name, an xarray object, a
-        :class:`~decide.optimize.Decision`, or an option label of a
+        :class:`~decide.optimization.Decision`, or an option label of a
         ``from_draws`` outcome).
     space : Box, Budget, LinearConstraints, Integer, Discrete, optional
-        Where the objectives are optimized, as in :func:`~decide.optimize.optimize`
+        Where the objectives are optimized, as in :func:`~decide.optimize`
         (optional for ``from_draws`` outcomes: all options).
     holdout : float in (0, 1) or "crossfit", default 0.5
         Share of the posterior draws held out: the objectives are optimized on
@@ -187,9 +187,9 @@ def compare(
         Relative CARA risk aversions ``k`` of the certainty-equivalent columns;
         the absolute risk aversion is ``a = k / s`` (see Notes).
     method : str, default "auto"
-        Passed to :func:`~decide.optimize.optimize`.
+        Passed to :func:`~decide.optimize`.
     **options
-        Passed to :func:`~decide.optimize.optimize` (e.g. ``n_starts``).
+        Passed to :func:`~decide.optimize` (e.g. ``n_starts``).
 
     Returns
     -------
@@ -229,7 +229,7 @@ def compare(
     Warns
     -----
     ConvergenceWarning
-        From :func:`~decide.optimize.optimize` when a solve did not converge
+        From :func:`~decide.optimize` when a solve did not converge
         (the row's ``converged`` is then False).
 
     Notes

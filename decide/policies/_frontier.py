@@ -10,8 +10,8 @@ import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Mean, Objective, WeightedObjective
-from decide.optimize import Decision, available_methods
-from decide.optimize._api import optimize
+from decide.optimization import Decision, available_methods
+from decide.optimization._api import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome, default_risk, mean_and_risk
 
@@ -47,7 +47,7 @@ class _Solver:
         self.last: Decision | None = None
         self.solves = 0
         combined = Mean() + risk
-        from decide.optimize._spaces import as_space
+        from decide.optimization._spaces import as_space
 
         resolved_space = None if space is None else as_space(space)
         works = (
@@ -66,7 +66,7 @@ class _Solver:
             and "cvxpy" in works
             and all(w >= 0 for w, _ in self.terms)
         ):
-            from decide.optimize import ConvexProblem
+            from decide.optimization import ConvexProblem
 
             kwargs = {"solvers": options["solvers"]} if "solvers" in options else {}
             self.program = ConvexProblem(outcome, combined, resolved_space, **kwargs)
@@ -159,17 +159,17 @@ def frontier(
         The values of :math:`\lambda \ge 0` to solve at, instead of the automatic grid.
     method : str, default "auto"
         ``"auto"`` or ``"cvxpy"`` re-solve one convex program
-        (:class:`~decide.optimize.ConvexProblem`, whose term weights are cvxpy
+        (:class:`~decide.optimization.ConvexProblem`, whose term weights are cvxpy
         Parameters) when the outcome is affine and the risk has a DCP form;
         ``"auto"`` uses the specialized CVaR LP (``"cvar-lp"``) per point instead
         for a CVaR risk from 5000 samples on, where it is faster than a re-solve;
-        otherwise every point calls :func:`~decide.optimize.optimize` with this
+        otherwise every point calls :func:`~decide.optimize` with this
         method (warm-started at the previous point's action for scipy and
         ``"cvar-lp"``).
     random_seed : int or numpy.random.Generator, optional
         Seeds scipy's extra starts.
     **options
-        Passed to :func:`~decide.optimize.optimize` (``solvers`` also to the convex program).
+        Passed to :func:`~decide.optimize` (``solvers`` also to the convex program).
 
     Returns
     -------
@@ -214,7 +214,7 @@ def frontier(
     --------
     >>> import numpy as np
     >>> from decide.measures import CVaR
-    >>> from decide.optimize import Budget
+    >>> from decide.optimization import Budget
     >>> from decide.outcomes import linear
     >>> from decide.policies import frontier
     >>> R = np.random.default_rng(0).normal([0.08, 0.03], [0.30, 0.05], size=(1000, 2))

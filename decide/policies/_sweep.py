@@ -10,7 +10,7 @@ import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Objective
-from decide.optimize._api import optimize
+from decide.optimization._api import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome
 
@@ -56,11 +56,11 @@ def sweep(
     parameter : str, default "value"
         Name of the parameter column.
     method : str, default "auto"
-        Passed to :func:`~decide.optimize.optimize`.
+        Passed to :func:`~decide.optimize`.
     random_seed : int or numpy.random.Generator, optional
         Seeds the optimizers; the same seed gives the same table.
     **options
-        Passed to :func:`~decide.optimize.optimize`.
+        Passed to :func:`~decide.optimize`.
 
     Returns
     -------
@@ -70,7 +70,7 @@ def sweep(
         objective's score, higher is better), ``mean``, ``sd``, ``cvar_5``,
         ``cvar_10``, ``prob_loss`` (share of draws below 0) and ``converged``,
         computed on all draws at the chosen action (as in
-        :meth:`~decide.optimize.Decision.summary`). ``DataFrame.attrs`` holds
+        :meth:`~decide.optimization.Decision.summary`). ``DataFrame.attrs`` holds
         ``parameter`` and ``action_columns``.
 
     Raises
@@ -83,7 +83,7 @@ def sweep(
 
     Notes
     -----
-    Each value is an independent call to :func:`~decide.optimize.optimize`, so
+    Each value is an independent call to :func:`~decide.optimize`, so
     any parameter (risk aversion, ``alpha``, a budget total, a bound) can be
     swept. For the mean-risk trade-off on an affine outcome,
     :func:`~decide.policies.frontier` re-solves one convex program instead.
@@ -93,7 +93,7 @@ def sweep(
     --------
     >>> import numpy as np
     >>> from decide.measures import CVaR, Mean
-    >>> from decide.optimize import Budget
+    >>> from decide.optimization import Budget
     >>> from decide.outcomes import linear
     >>> from decide.policies import sweep
     >>> R = np.random.default_rng(0).normal([0.08, 0.03], [0.30, 0.05], size=(500, 2))

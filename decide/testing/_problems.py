@@ -24,7 +24,7 @@ class DecisionProblem:
     ----------
     outcome : decide.outcomes.LinearOutcome
         ``linear(scenarios, intercept)``; the action is one variable of shape ``(n_actions,)``.
-    space : decide.optimize.Budget or decide.optimize.Box
+    space : decide.optimization.Budget or decide.optimization.Box
         A non-empty action space.
     scenarios : ndarray of shape (n_samples, n_actions)
         Outcome per unit of each action element, one row per posterior sample.
@@ -44,7 +44,7 @@ class DecisionProblem:
 @st.composite
 def _problems(draw: Any, n_actions: st.SearchStrategy[int], n_samples: st.SearchStrategy[int],
               space: str) -> DecisionProblem:
-    from decide.optimize import Box, Budget
+    from decide.optimization import Box, Budget
     from decide.outcomes import linear
 
     k = draw(n_actions)
@@ -105,7 +105,7 @@ def decision_problems(
     >>> import numpy as np
     >>> from hypothesis import given, settings
     >>> from decide.measures import Mean
-    >>> from decide.optimize import optimize
+    >>> from decide.optimization import optimize
     >>> from decide.testing import decision_problems
     >>> @settings(max_examples=5, derandomize=True, database=None, deadline=None)
     ... @given(decision_problems(space="box"))

@@ -290,7 +290,7 @@ def check_deterministic(
     ----------
     fn : callable
         A rule ``rule(table, random_seed=...) -> label`` or any function that
-        returns a decision, e.g. :func:`decide.optimize.optimize`.
+        returns a decision, e.g. :func:`decide.optimize`.
     *args
         Positional arguments of ``fn``. Without them, ``fn`` is treated as a
         rule and the check searches over ``outcome_tables()`` and seeds.

@@ -18,7 +18,7 @@ from decide.uncertainty._utility import _model_utility
 from decide.uncertainty._voi import ValueOfInformation
 
 if TYPE_CHECKING:
-    from decide.optimize import LinearSystem
+    from decide.optimization import LinearSystem
 
 __all__ = ["evpi_continuous"]
 
@@ -112,7 +112,7 @@ def evpi_continuous(
     random_seed: int | np.random.Generator | None,
 ) -> ValueOfInformation:
     """EVPI with the action optimized per draw over ``space`` (see :func:`evpi`)."""
-    from decide.optimize import Space
+    from decide.optimization import Space
 
     if actions is not None:
         raise DecideValueError(
@@ -145,7 +145,7 @@ def evpi_continuous(
         method = "continuous-linear"
     else:
         from decide.measures import Mean
-        from decide.optimize import optimize
+        from decide.optimization import optimize
 
         n_rep = model.n_replicates or 1
         total_obj = Mean() if objective is None else _PerSampleAverage(objective, n_rep)

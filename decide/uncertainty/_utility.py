@@ -34,7 +34,7 @@ def action_set(outcome: OutcomeModel, actions: Any) -> tuple[list[str], np.ndarr
     space, a list of option labels, or ``None`` for every option of an outcome
     with named options (``from_draws``).
     """
-    from decide.optimize import Discrete, Space
+    from decide.optimization import Discrete, Space
 
     spec = outcome.action_space
     if actions is None:

@@ -121,7 +121,7 @@ def evpi(
         ``(n_samples, n_replicates)``) with ``actions=None``.
     actions : list, dict, Discrete or None
         The finite action set: a list of actions, a dict label -> action, a
-        ``decide.optimize.Discrete`` space, or ``None`` for every option of a
+        ``decide.optimization.Discrete`` space, or ``None`` for every option of a
         ``from_draws`` outcome. At least two actions.
     objective : Objective, optional
         Applied per posterior draw to that draw's outcome replicates, giving

@@ -1,11 +1,11 @@
-"""Tests of decide/_demo.py: the shipped posterior and the demo end to end."""
+"""Tests of decide/cli/_demo.py: the shipped posterior and the demo end to end."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from decide._demo import BUDGET, TRUE, load_posterior, run_demo, simulate_history
+from decide.cli._demo import BUDGET, TRUE, load_posterior, run_demo, simulate_history
 
 
 def test_shipped_posterior_agrees_with_least_squares():
@@ -50,7 +50,7 @@ def test_demo_end_to_end(tmp_path, capsys):
 
 
 def test_demo_quiet_prints_nothing(tmp_path, capsys, monkeypatch):
-    import decide._demo as demo
+    import decide.cli._demo as demo
 
     calls = []
     monkeypatch.setattr(demo, "run_demo", lambda out, **kw: calls.append((out, kw)) or {

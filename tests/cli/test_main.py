@@ -1,4 +1,4 @@
-"""Tests of decide/cli.py: subcommands, help, exit codes and error messages."""
+"""Tests of decide/cli/_main.py: subcommands, help, exit codes and error messages."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_missing_spec_exits_2_and_names_the_path(tmp_path, capsys):
 
 
 def test_unexpected_error_exits_1_without_traceback(monkeypatch, capsys):
-    import decide.cli as cli
+    import decide.cli._main as cli
 
     def boom(args):
         raise RuntimeError("kaput")
@@ -49,7 +49,7 @@ def test_unexpected_error_exits_1_without_traceback(monkeypatch, capsys):
 
 
 def test_decide_error_exits_2(monkeypatch, capsys):
-    import decide.cli as cli
+    import decide.cli._main as cli
     from decide.errors import InfeasibleError
 
     def infeasible(args):

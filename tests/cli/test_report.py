@@ -1,4 +1,4 @@
-"""Tests of decide/_report.py."""
+"""Tests of decide/cli/_report.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from decide._report import decision_record, markdown_table, versions, write_json
+from decide.cli._report import decision_record, markdown_table, versions, write_json
 from decide.measures import Mean
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import linear
 
 

@@ -1,10 +1,10 @@
-"""Tests of decide/_spec.py: parsing, validation and error messages with lines."""
+"""Tests of decide/cli/_spec.py: parsing, validation and error messages with lines."""
 
 from __future__ import annotations
 
 import pytest
 
-from decide._spec import MEASURES, SpecError, _measures, load_spec
+from decide.cli._spec import MEASURES, SpecError, _measures, load_spec
 from decide.measures import CVaR, ExpectedUtility, Mean
 
 GOOD = """\

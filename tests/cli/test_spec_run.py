@@ -1,4 +1,4 @@
-"""Tests of decide/_spec_run.py and the optimize / compare commands on spec files."""
+"""Tests of decide/cli/_run.py and the optimize / compare commands on spec files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from decide._spec import load_spec
 from decide.cli import main
+from decide.cli._spec import load_spec
 
 
 def _cvar(x, alpha):
@@ -89,8 +89,8 @@ def test_variable_with_two_action_dims_is_rejected(tmp_path):
     spec = tmp_path / "s.toml"
     spec.write_text('[posterior]\npath = "p.nc"\nvariable = "v"\n[space]\nkind = "box"\n'
                     "lower = 0.0\nupper = 1.0\n[objectives]\nm = 'mean'\n")
-    from decide._spec import SpecError
-    from decide._spec_run import read_table
+    from decide.cli._run import read_table
+    from decide.cli._spec import SpecError
 
     with pytest.raises(SpecError, match="line 3.*exactly one dim"):
         read_table(load_spec(spec))

@@ -12,7 +12,7 @@ import xarray as xr
 from decide.errors import DecideError, DecideTypeError, DecideValueError
 from decide.many import newsvendor, optimize_many, unit_seeds
 from decide.measures import CVaR, Mean, MeanCVaR, Sharpe
-from decide.optimize import Box, Budget, Discrete, optimize
+from decide.optimization import Box, Budget, Discrete, optimize
 from decide.outcomes import from_draws, from_function, linear
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from decide.many import optimize_many
 from decide.measures import CVaR, Mean, MeanVariance
-from decide.optimize import Box, Budget, Integer
+from decide.optimization import Box, Budget, Integer
 from decide.outcomes import linear
 
 

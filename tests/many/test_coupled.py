@@ -8,7 +8,7 @@ from scipy.optimize import linprog
 
 from decide.many import optimize_many
 from decide.measures import CVaR, Mean
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import linear
 
 STORES, CHANNELS = ("north", "south", "east"), ("tv", "search")

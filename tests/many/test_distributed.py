@@ -9,7 +9,7 @@ import xarray as xr
 
 from decide.many import optimize_many
 from decide.measures import CVaR, Mean, Sharpe
-from decide.optimize import Budget
+from decide.optimization import Budget
 from decide.outcomes import linear
 
 distributed = pytest.importorskip("distributed")

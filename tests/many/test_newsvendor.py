@@ -11,7 +11,7 @@ from scipy import stats
 from decide.errors import DecideValueError
 from decide.many import newsvendor, optimize_many
 from decide.measures import Mean
-from decide.optimize import Box, optimize
+from decide.optimization import Box, optimize
 
 
 def _demand(n_samples: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

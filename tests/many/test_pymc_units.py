@@ -8,7 +8,7 @@ import pytest
 
 from decide.many import optimize_many
 from decide.measures import Mean
-from decide.optimize import Box, Discrete
+from decide.optimization import Box, Discrete
 
 pm = pytest.importorskip("pymc")
 

@@ -9,7 +9,7 @@ import pytest
 from decide.errors import DecideValueError
 from decide.many import UnitOutcome, optimize_many, unit_outcomes
 from decide.measures import Mean
-from decide.optimize import Box, Discrete
+from decide.optimization import Box, Discrete
 from decide.outcomes import from_function
 
 RNG = np.random.default_rng(0)

@@ -7,7 +7,7 @@ import pytest
 
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Budget
+from decide.optimization import Budget
 from decide.outcomes import linear
 from decide.plots import plot_frontier
 from decide.policies import compare, frontier

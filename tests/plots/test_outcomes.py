@@ -8,7 +8,7 @@ import pytest
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import from_draws, linear
 from decide.plots import plot_outcomes
 from decide.policies import compare

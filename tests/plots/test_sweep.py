@@ -7,7 +7,7 @@ import pytest
 
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Box, Budget
+from decide.optimization import Box, Budget
 from decide.outcomes import linear
 from decide.plots import plot_sweep
 from decide.policies import sweep

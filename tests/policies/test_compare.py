@@ -11,7 +11,7 @@ from scipy.special import logsumexp
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, ExpectedUtility, Exponential, Mean, MeanVariance
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import from_draws, linear
 from decide.policies import compare
 
@@ -284,7 +284,7 @@ def test_cvar_lp_policies_chain_warm_starts_and_keep_the_exact_answer(
 ) -> None:
     import importlib
 
-    cf = importlib.import_module("decide.optimize._cvar_fast")
+    cf = importlib.import_module("decide.optimization.cvar_lp._solve")
     seen = []
     real = cf.solve_cvar_lp
 

@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean, Variance
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import from_draws, from_function, linear
 from decide.policies import frontier
 
@@ -79,7 +79,7 @@ def test_variance_frontier_monotone_and_min_variance_end(R: np.ndarray) -> None:
 
 
 def test_one_convex_program_is_built_and_resolved(R: np.ndarray, monkeypatch) -> None:
-    module = sys.modules["decide.optimize"]
+    module = sys.modules["decide.optimization"]
     built = []
     original = module.ConvexProblem
 
@@ -159,7 +159,7 @@ def test_many_samples_use_the_cvar_lp_per_point() -> None:
 def test_cvar_lp_points_start_at_the_previous_point(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    cf = importlib.import_module("decide.optimize._cvar_fast")
+    cf = importlib.import_module("decide.optimization.cvar_lp._solve")
     seen = []
     real = cf.solve_cvar_lp
 

@@ -7,7 +7,7 @@ import pytest
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Box, Budget, optimize
+from decide.optimization import Box, Budget, optimize
 from decide.outcomes import from_draws, linear
 from decide.policies import sweep
 

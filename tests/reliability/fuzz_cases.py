@@ -46,7 +46,7 @@ from decide.measures import (
     VaR,
     WorstCase,
 )
-from decide.optimize import Box, Budget, Discrete, Integer, available_methods, optimize
+from decide.optimization import Box, Budget, Discrete, Integer, available_methods, optimize
 from decide.outcomes import from_draws, linear
 from decide.testing import decision_problems, draws
 

@@ -255,7 +255,7 @@ def test_bad_input_raises_a_named_decide_error(call, exc, fragments) -> None:
 
 
 def test_weights_reach_optimize_and_are_checked() -> None:
-    from decide.optimize import Budget, optimize
+    from decide.optimization import Budget, optimize
 
     _check(lambda: optimize(_LIN, Mean(), Budget(1.0), weights=np.ones(4)), DecideValueError,
            ("weights must have shape (6,)", "(4,)"))

@@ -12,7 +12,7 @@ import pytest
 
 from decide.errors import DecideError, DecideTypeError, DecideValueError, InfeasibleError
 from decide.measures import CVaR, Mean, MeanCVaR, Sharpe, VaR
-from decide.optimize import (
+from decide.optimization import (
     Box,
     Budget,
     Discrete,

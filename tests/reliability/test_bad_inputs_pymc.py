@@ -11,7 +11,7 @@ import pytest
 
 from decide.errors import DecideError, DecideTypeError, DecideValueError
 from decide.measures import Mean
-from decide.optimize import Box, optimize
+from decide.optimization import Box, optimize
 from decide.outcomes import from_pymc
 
 pm = pytest.importorskip("pymc")

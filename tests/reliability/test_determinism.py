@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from decide.measures import CVaR, Mean, MeanCVaR, VaR
-from decide.optimize import Box, Budget, Integer, optimize
+from decide.optimization import Box, Budget, Integer, optimize
 from decide.outcomes import from_draws, from_function, from_pymc, linear
 from decide.policies import compare
 from decide.uncertainty import decompose, evpi

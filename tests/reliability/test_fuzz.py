@@ -82,7 +82,7 @@ def test_the_harness_catches_an_infeasible_action(monkeypatch) -> None:
     # a fuzzer that cannot fail proves nothing: break optimize and watch it being caught
     import fuzz_cases
 
-    from decide.optimize import Budget
+    from decide.optimization import Budget
     from decide.outcomes import linear
 
     real = fuzz_cases.optimize
@@ -104,7 +104,7 @@ def test_the_harness_catches_an_infeasible_action(monkeypatch) -> None:
 def test_the_harness_catches_an_undocumented_exception(monkeypatch) -> None:
     import fuzz_cases
 
-    from decide.optimize import Budget
+    from decide.optimization import Budget
     from decide.outcomes import linear
 
     monkeypatch.setattr(fuzz_cases, "optimize",

@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 
 from decide.measures import CVaR, ExpectedUtility, Exponential, Mean, MeanVariance
-from decide.optimize import Box, Budget, Discrete, optimize
+from decide.optimization import Box, Budget, Discrete, optimize
 from decide.outcomes import from_draws, from_function, from_pymc, linear
 from decide.policies import compare, frontier
 from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best

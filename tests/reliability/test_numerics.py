@@ -12,7 +12,7 @@ import pytest
 
 from decide.errors import DecideValueError
 from decide.measures import CertaintyEquivalent, ExpectedUtility, Log, Power, Sharpe, Sortino
-from decide.optimize import Discrete, optimize
+from decide.optimization import Discrete, optimize
 from decide.outcomes import linear
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from decide.measures import CVaR, Mean, MeanCVaR, Sharpe, StdDev, WorstCase
-from decide.optimize import Budget, Discrete, optimize
+from decide.optimization import Budget, Discrete, optimize
 from decide.outcomes import from_draws, linear
 
 R = np.random.default_rng(11).normal([0.08, 0.05, 0.02], [0.3, 0.15, 0.03], size=(400, 3))

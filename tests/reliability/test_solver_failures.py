@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-import decide.optimize._cvar_fast as cvar_fast
-import decide.optimize._cvar_lp as cvar_lp
-import decide.optimize._cvxpy as cvx_backend
+import decide.optimization.backends._cvar_lp as cvar_lp
+import decide.optimization.backends._cvxpy as cvx_backend
+import decide.optimization.cvar_lp._solve as cvar_fast
 from decide.errors import ConvergenceWarning, SolverError
 from decide.measures import CVaR, Mean, MeanCVaR, MeanVariance
-from decide.optimize import Budget, optimize
+from decide.optimization import Budget, optimize
 from decide.outcomes import from_function, linear
 
 R = np.random.default_rng(7).normal([0.06, 0.03, 0.01], [0.25, 0.1, 0.02], size=(300, 3))

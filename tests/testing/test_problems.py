@@ -9,7 +9,7 @@ from scipy.optimize import linprog
 
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Box, optimize
+from decide.optimization import Box, optimize
 from decide.testing import check_deterministic, decision_problems
 
 FAST = settings(max_examples=15, derandomize=True, database=None, deadline=None)

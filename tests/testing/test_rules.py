@@ -8,7 +8,7 @@ import pytest
 
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
-from decide.optimize import Discrete, optimize
+from decide.optimization import Discrete, optimize
 from decide.outcomes import from_draws
 from decide.testing import (
     PropertyViolation,

@@ -9,7 +9,7 @@ import pytest
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR
-from decide.optimize import Box, Budget, Discrete
+from decide.optimization import Box, Budget, Discrete
 from decide.outcomes import from_function, linear
 from decide.uncertainty import evpi
 

@@ -40,7 +40,7 @@ def test_evpi_outcome_model_action_forms_agree():
     model = linear(scen, dim="channel", coords=["a", "b"])
     as_dict = evpi(model, {"all_a": [1.0, 0.0], "all_b": [0.0, 1.0], "half": [0.5, 0.5]})
     as_list = evpi(model, [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    from decide.optimize import Discrete
+    from decide.optimization import Discrete
 
     as_space = evpi(model, Discrete({"all_a": [1.0, 0.0], "all_b": [0.0, 1.0], "half": [0.5, 0.5]}))
     assert as_dict.value == pytest.approx(as_list.value)
@@ -131,7 +131,7 @@ def test_single_action_raises():
 
 
 def test_bad_actions():
-    from decide.optimize import Box
+    from decide.optimization import Box
 
     model = linear(np.ones((5, 2)))
     with pytest.raises(DecideTypeError, match="space="):

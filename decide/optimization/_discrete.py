@@ -1,0 +1,137 @@
+"""A finite set of candidate actions, scored one by one by enumeration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from decide.errors import DecideValueError
+from decide.optimization._spaces import Space
+from decide.outcomes._base import ActionSpec
+
+__all__ = ["Discrete"]
+
+
+class Discrete(Space):
+    """A finite set of candidate actions, scored one by one.
+
+    Parameters
+    ----------
+    options : dict of str to action, array_like of shape (k, size), or sequence of str
+        Named candidate actions (label -> action as accepted by
+        ``ActionSpec.flatten``), an array with one candidate per row (labelled
+        ``"0"``, ``"1"``, ... unless ``labels`` is given), or the labels of an
+        outcome model whose actions are named options (e.g. ``from_draws``);
+        ``None`` means every option of such an outcome.
+    labels : sequence of str, optional
+        Labels for the rows of an array of options.
+
+    Raises
+    ------
+    DecideValueError
+        If there are no options or two options share a label.
+
+    Examples
+    --------
+    >>> from decide.optimization import Discrete
+    >>> Discrete({"low": [1.0, 0.0], "high": [0.0, 1.0]})
+    Discrete(['low', 'high'])
+    """
+
+    discrete = True
+
+    def __init__(self, options: Any = None, labels: Any = None):
+        self.options = options
+        self._labels: tuple[Any, ...] | None = None
+        if options is None:
+            return
+        if isinstance(options, Mapping):
+            labs = list(options)
+            values: Any = list(options.values())
+        elif isinstance(options, np.ndarray) or (
+            isinstance(options, list | tuple) and options and not isinstance(options[0], str)
+        ):
+            arr = np.asarray(options, dtype=float)
+            if arr.ndim == 1:
+                arr = arr[:, None]
+            labs = [str(i) for i in range(arr.shape[0])] if labels is None else list(labels)
+            if len(labs) != arr.shape[0]:
+                raise DecideValueError(
+                    f"labels must give one label per option ({arr.shape[0]}); got {len(labs)}."
+                )
+            values = list(arr)
+        else:
+            labs = list(options)
+            values = None
+        if not labs:
+            raise DecideValueError(
+                "Discrete needs at least one option; got none. Pass a dict label -> action or an "
+                "array of shape (k, size) with k >= 1."
+            )
+        seen: set[str] = set()
+        dup = sorted({x for x in labs if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
+        if dup:
+            raise DecideValueError(f"Discrete option labels must be unique; got duplicates {dup}.")
+        self._labels = tuple(labs)
+        self._values = values
+
+    @property
+    def labels(self) -> tuple[Any, ...] | None:
+        """Option labels (``None`` until resolved against an outcome's options)."""
+        return self._labels
+
+    def resolve(self, outcome: Any) -> tuple[tuple[Any, ...], np.ndarray]:
+        """Labels and flat candidate actions ``(k, size)`` for ``outcome``."""
+        spec: ActionSpec = outcome.action_space
+        outcome_labels = _outcome_options(outcome)
+        if self._labels is None:
+            if outcome_labels is None:
+                raise DecideValueError(
+                    "Discrete() without options needs an outcome whose actions are named options "
+                    f"(e.g. from_draws); {type(outcome).__name__} has none. Pass the options."
+                )
+            labs = tuple(outcome_labels)
+            return labs, np.stack([_option_action(outcome, lab) for lab in labs])
+        if self._values is None:
+            if outcome_labels is None:
+                raise DecideValueError(
+                    f"Discrete options {list(self._labels)} are labels, but "
+                    f"{type(outcome).__name__} has no named options; pass label -> action pairs."
+                )
+            by_str = {str(lab): lab for lab in outcome_labels}
+            unknown = [lab for lab in self._labels if lab not in outcome_labels and str(lab) not in by_str]
+            if unknown:
+                raise DecideValueError(
+                    f"Discrete options {unknown} are not options of the outcome; valid: "
+                    f"{list(outcome_labels)}."
+                )
+            labs = tuple(lab if lab in outcome_labels else by_str[str(lab)] for lab in self._labels)
+            return labs, np.stack([_option_action(outcome, lab) for lab in labs])
+        X = np.stack(
+            [spec.flatten(v, name=f"option {lab!r}") for lab, v in zip(self._labels, self._values)]
+        )
+        return self._labels, X
+
+    def __repr__(self) -> str:
+        return "Discrete()" if self._labels is None else f"Discrete({list(self._labels)})"
+
+
+def _outcome_options(outcome: Any) -> tuple[Any, ...] | None:
+    labs = getattr(outcome, "options", None)
+    if labs is None or callable(labs):
+        return None
+    return tuple(labs)
+
+
+def _option_action(outcome: Any, label: Any) -> np.ndarray:
+    one_hot = getattr(outcome, "one_hot", None)
+    if callable(one_hot):
+        return np.asarray(one_hot(label), dtype=float).reshape(-1)
+    labs = _outcome_options(outcome)
+    assert labs is not None
+    x = np.zeros(outcome.action_space.size)
+    x[labs.index(label)] = 1.0
+    return x
+

@@ -1,0 +1,362 @@
+"""The exact convex backend: outcomes affine in the action, objectives with a DCP form.
+
+The program is built once (:class:`ConvexProblem`); the weights of a combined
+objective (``Mean() + lam * CVaR(0.05)``) and the budget total are cvxpy
+Parameters, so a sweep over risk aversion or budget re-solves without rebuilding.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from decide.errors import DecideValueError, SolverError
+from decide.measures._base import Objective, WeightedObjective
+from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._problem import Problem
+from decide.optimization._spaces import Budget, Constraints, Space, as_space
+from decide.outcomes._base import OutcomeModel
+
+__all__ = ["ConvexProblem"]
+
+_CONTINUOUS = ("CLARABEL", "HIGHS", "SCS")
+_MIXED_INTEGER = ("HIGHS",)
+_OK = "optimal"
+_INACCURATE = "optimal_inaccurate"
+
+
+def _call_solver(problem: Any, solver: str, **kwargs: Any) -> str:
+    """Solve ``problem`` with ``solver`` and return the status (patched in tests)."""
+    with warnings.catch_warnings():
+        # cvxpy's bound propagation multiplies infinite bounds by zero (harmless nan)
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"cvxpy\..*")
+        problem.solve(solver=solver, **kwargs)
+    return str(problem.status)
+
+
+def _budget_totals(space: Space) -> list[Budget]:
+    inner = getattr(space, "space", space)
+    parts = inner.parts if isinstance(inner, Constraints) else (inner,)
+    return [p for p in parts if isinstance(p, Budget)]
+
+
+def outcome_scale(A: np.ndarray, b: np.ndarray, low: float = 1e-3, high: float = 1e3) -> float:
+    """``1 / magnitude`` of the affine outcome when the magnitude is outside ``[low, high]``, else 1."""
+    mag = max(float(np.max(np.abs(A), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if not np.isfinite(mag) or mag == 0.0 or low <= mag <= high:
+        return 1.0
+    return 1.0 / mag
+
+
+def _homogeneous(terms: Any) -> bool:
+    from decide.measures import Property
+
+    return all(Property.POSITIVELY_HOMOGENEOUS in m.properties for _, m in terms)
+
+
+class ConvexProblem:
+    """The exact convex program of a decision, built once and re-solved with new parameters.
+
+    Maximizes ``objective(A @ x + b)`` over the space, where ``(A, b)`` is the
+    outcome's :meth:`~decide.outcomes.OutcomeModel.affine_form` (draws affine in
+    the action) and the objective gives its DCP form through ``to_cvxpy``. Solved
+    with CLARABEL, falling back to HIGHS then SCS when a solver fails or reports
+    an inaccurate status (each fallback is recorded in the diagnostics); integer
+    spaces go to HIGHS (mixed-integer).
+
+    Outcomes are rewards (higher is better); risk is in the lower tail.
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+        Must have ``affine_form()`` (e.g. :func:`decide.outcomes.linear`).
+    objective : Objective
+        Must have a DCP form (``objective.has_cvxpy``).
+    space : Box, Budget, LinearConstraints, their intersection, or Integer of one
+    weights : array_like of shape (n_samples,), optional
+        Probability weights of the posterior samples.
+    solvers : sequence of str, optional
+        Solver order; default ``("CLARABEL", "HIGHS", "SCS")``, ``("HIGHS",)`` for integers.
+
+    Attributes
+    ----------
+    parameters : dict
+        The values that :meth:`solve` can change: ``objective_weights`` (one per term of a
+        combined objective) and ``total`` (the budget total, when the space has
+        exactly one :class:`Budget`).
+
+    Raises
+    ------
+    DecideValueError
+        If the outcome is not affine, the objective has no DCP form, the space
+        is not linear, or the space is Integer and the program is not a linear
+        program (the default mixed-integer solver HiGHS takes LPs only).
+    InfeasibleError
+        If the space is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.measures import CVaR, Mean
+    >>> from decide.optimization import Budget, ConvexProblem
+    >>> from decide.outcomes import linear
+    >>> R = np.random.default_rng(1).normal([0.06, 0.03], [0.2, 0.05], size=(500, 2))
+    >>> problem = ConvexProblem(linear(R), Mean() + 1.0 * CVaR(0.1), Budget(1.0))
+    >>> a = problem.solve(objective_weights=[1.0, 0.0])   # risk neutral: all in the first asset
+    >>> np.round(a.flat_action, 4).tolist()
+    [1.0, 0.0]
+    >>> b = problem.solve(objective_weights=[1.0, 5.0])   # more risk averse: moves to the second
+    >>> bool(b.flat_action[1] > 0.5)
+    True
+    """
+
+    def __init__(
+        self,
+        outcome: OutcomeModel,
+        objective: Objective,
+        space: Any,
+        *,
+        weights: Any = None,
+        solvers: Sequence[str] | None = None,
+    ):
+        import cvxpy as cp
+
+        t0 = time.perf_counter()
+        space = as_space(space)
+        if space.discrete:
+            raise DecideValueError(
+                "method='cvxpy' needs a linear (or Integer) space; a Discrete space is scored "
+                "with method='enumerate'."
+            )
+        aff = outcome.affine_form()
+        if aff is None:
+            raise DecideValueError(
+                f"method='cvxpy' needs an outcome affine in the action (affine_form()); "
+                f"{type(outcome).__name__} is not. Use method='scipy'."
+            )
+        if not objective.has_cvxpy:
+            raise DecideValueError(
+                f"method='cvxpy' needs an objective with a DCP form; {objective!r} has none "
+                "(has_cvxpy is False). Use method='scipy'."
+            )
+        spec = outcome.action_space
+        system = space.linear_constraints(spec)
+        system.check_feasible()
+        A, b = (np.asarray(v, dtype=np.float64) for v in aff)
+        terms = objective.terms if isinstance(objective, WeightedObjective) else ((1.0, objective),)
+        # solver tolerances are absolute: bring tiny or huge outcomes to unit scale when
+        # that cannot move the optimum (every term positively homogeneous)
+        self.outcome_scale = outcome_scale(A, b) if _homogeneous(terms) else 1.0
+        if self.outcome_scale != 1.0:
+            A, b = A * self.outcome_scale, b * self.outcome_scale
+        n = spec.size
+        x = cp.Variable(n, integer=space.integer, name="action")
+        if A.ndim == 3:  # (n_samples, n_replicates, size)
+            s, r = A.shape[:2]
+            expr = cp.reshape(A.reshape(s * r, n) @ x + b.reshape(-1), (s, r), order="C")
+        else:
+            expr = A @ x + b
+        self._weight_params: list[Any] = []
+        total_expr: Any = 0
+        for wt, m in terms:
+            e = m.to_cvxpy(expr, weights)
+            if len(terms) > 1 and wt >= 0:
+                p = cp.Parameter(nonneg=True, value=float(wt), name=f"weight_{len(self._weight_params)}")
+                self._weight_params.append(p)
+                total_expr = total_expr + p * e
+            else:
+                self._weight_params.append(None)
+                total_expr = total_expr + wt * e
+        cons = []
+        fin_lo, fin_hi = np.isfinite(system.lb), np.isfinite(system.ub)
+        if fin_lo.any():
+            cons.append(x[np.flatnonzero(fin_lo)] >= system.lb[fin_lo])
+        if fin_hi.any():
+            cons.append(x[np.flatnonzero(fin_hi)] <= system.ub[fin_hi])
+        self._b_ub = cp.Parameter(system.b_ub.shape[0], value=system.b_ub) if system.b_ub.size else None
+        self._b_eq = cp.Parameter(system.b_eq.shape[0], value=system.b_eq) if system.b_eq.size else None
+        if self._b_ub is not None:
+            cons.append(system.A_ub @ x <= self._b_ub)
+        if self._b_eq is not None:
+            cons.append(system.A_eq @ x == self._b_eq)
+        self.problem = cp.Problem(cp.Maximize(total_expr), cons)
+        if not self.problem.is_dcp():
+            raise DecideValueError(
+                f"the objective {objective!r} is not concave in DCP form over this outcome (a "
+                "negative weight on a concave measure?); use method='scipy'."
+            )
+        if space.integer and solvers is None and not self.problem.is_lp():
+            # HiGHS, the installed mixed-integer solver, takes linear programs only
+            raise DecideValueError(
+                f"method='cvxpy' on an Integer space needs a mixed-integer linear program, but "
+                f"the objective {objective!r} is not linear-programmable (a quadratic or conic "
+                "form); HiGHS cannot solve it. Use method='scipy' (rounding and local search), "
+                "a piecewise-linear objective (Mean, CVaR, WorstCase, MeanCVaR), or pass "
+                "solvers=[...] naming an installed mixed-integer conic solver."
+            )
+        budgets = _budget_totals(space)
+        self._budget_rows = (
+            [i for i, nm in enumerate(system.rows_eq + system.rows_ub) if nm.startswith("Budget")]
+            if len(budgets) == 1
+            else []
+        )
+        self.outcome, self.objective, self.space, self.system = outcome, objective, space, system
+        self.x = x
+        self.weights = weights
+        default = _MIXED_INTEGER if space.integer else _CONTINUOUS
+        self.solvers = tuple(s.upper() for s in (solvers or default))
+        self.build_time = time.perf_counter() - t0
+        self._terms = terms
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Current values of the parameters that :meth:`solve` accepts."""
+        out: dict[str, Any] = {}
+        if any(p is not None for p in self._weight_params):
+            out["objective_weights"] = [
+                float(p.value) if p is not None else float(wt)
+                for p, (wt, _) in zip(self._weight_params, self._terms)
+            ]
+        if self._budget_rows:
+            out["total"] = float(self._rhs()[self._budget_rows[0]])
+        return out
+
+    def _rhs(self) -> np.ndarray:
+        parts = [p.value for p in (self._b_eq, self._b_ub) if p is not None]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def _set(self, weights: Any, total: Any) -> None:
+        if weights is not None:
+            w = np.asarray(weights, dtype=float).reshape(-1)
+            if w.shape[0] != len(self._terms) or not np.all(np.isfinite(w)):
+                raise DecideValueError(
+                    f"objective_weights must give {len(self._terms)} finite numbers, one per objective term "
+                    f"{[repr(m) for _, m in self._terms]}; got {weights!r}."
+                )
+            for i, (p, val) in enumerate(zip(self._weight_params, w)):
+                if p is None:
+                    if val != self._terms[i][0]:
+                        raise DecideValueError(
+                            f"weight {i} of this problem is fixed at {self._terms[i][0]:g}; got "
+                            f"{val:g}. Rebuild the problem to change it."
+                        )
+                elif val < 0:
+                    raise DecideValueError(
+                        f"objective_weights must be non-negative (a concave objective); got {val:g} at "
+                        f"position {i}."
+                    )
+                else:
+                    p.value = float(val)
+        if total is not None:
+            if not self._budget_rows:
+                raise DecideValueError(
+                    "total can be changed only when the space has exactly one Budget; this "
+                    f"space is {self.space!r}."
+                )
+            t = float(total)
+            if not np.isfinite(t):
+                raise DecideValueError(f"total must be finite; got {total!r}.")
+            k_eq = 0 if self._b_eq is None else self._b_eq.shape[0]
+            for i in self._budget_rows:
+                target = self._b_eq if i < k_eq else self._b_ub
+                assert target is not None
+                vals = np.array(target.value, dtype=float)
+                vals[i if i < k_eq else i - k_eq] = t
+                target.value = vals
+            import dataclasses
+
+            self.system = dataclasses.replace(
+                self.system,
+                b_eq=self._b_eq.value.copy() if self._b_eq is not None else self.system.b_eq,
+                b_ub=self._b_ub.value.copy() if self._b_ub is not None else self.system.b_ub,
+            )
+            self.system.check_feasible()
+
+    def solve(
+        self,
+        *,
+        objective_weights: Any = None,
+        total: Any = None,
+        method_name: str = "cvxpy",
+        **solver_options: Any,
+    ) -> Decision:
+        """Solve (again) with new parameter values; the program is not rebuilt.
+
+        Parameters
+        ----------
+        objective_weights : sequence of float, optional
+            New weights of the terms of a combined objective (non-negative), e.g.
+            ``[1.0, lam]`` for ``Mean() + lam * CVaR(alpha)``.
+        total : float, optional
+            New total of the space's :class:`Budget`.
+        **solver_options
+            Passed to ``cvxpy.Problem.solve`` (e.g. ``max_iter``).
+
+        Returns
+        -------
+        Decision
+
+        Raises
+        ------
+        SolverError
+            If every solver failed.
+        DecideValueError
+            If the problem is unbounded.
+        """
+        self._set(objective_weights, total)
+        objective = self.objective
+        if objective_weights is not None:
+            objective = WeightedObjective(
+                [(float(p.value) if p is not None else wt, m)
+                 for p, (wt, m) in zip(self._weight_params, self._terms)]
+            )
+        prob = Problem(self.outcome, objective, self.space, self.system, self.weights)
+        diag = Diagnostics()
+        diag.notes.append(f"exact convex program (built in {self.build_time:.3g} s)")
+        if self.outcome_scale != 1.0:
+            diag.notes.append(
+                f"outcomes scaled by {self.outcome_scale:.3g} inside the solver (the objective is "
+                "positively homogeneous, so the optimum does not move)"
+            )
+        fallback: tuple[np.ndarray, str, str] | None = None
+        for solver in self.solvers:
+            try:
+                status = _call_solver(self.problem, solver, **solver_options)
+            except Exception as exc:
+                diag.fallbacks.append(f"{solver}: raised {type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            if status.startswith("unbounded"):
+                raise DecideValueError(
+                    f"the problem is unbounded ({solver} status {status!r}): the objective "
+                    f"{objective!r} grows without limit over {self.space!r}. Bound the "
+                    "action with a Box or Budget, or use a risk-averse objective."
+                )
+            stats = self.problem.solver_stats
+            diag.iterations += int(getattr(stats, "num_iters", 0) or 0)
+            if status == _OK and self.x.value is not None:
+                diag.solver, diag.status, diag.converged = solver, status, True
+                x = np.asarray(self.x.value, dtype=np.float64).reshape(-1)
+                return self._finish(prob, x, diag, method_name)
+            diag.fallbacks.append(f"{solver}: status {status!r}")
+            if status == _INACCURATE and self.x.value is not None and fallback is None:
+                fallback = (np.asarray(self.x.value, float).reshape(-1), solver, status)
+        if fallback is not None:
+            x, diag.solver, diag.status = fallback
+            diag.converged = False
+            diag.notes.append("no solver reached an accurate optimum; kept the inaccurate solution")
+            return self._finish(prob, x, diag, method_name)
+        raise SolverError(
+            f"every solver failed on the convex program: {'; '.join(diag.fallbacks)}. Try "
+            "method='scipy'."
+        )
+
+    def _finish(self, prob: Problem, x: np.ndarray, diag: Diagnostics, method: str) -> Decision:
+        if self.space.integer:
+            x = np.round(x) + 0.0  # no negative zeros
+        x = np.clip(x, self.system.lb, self.system.ub)
+        diag.evaluations = 1
+        return prob.finish(x, method, diag)

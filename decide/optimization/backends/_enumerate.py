@@ -1,0 +1,51 @@
+"""The enumeration backend: score every option of a :class:`Discrete` space."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._discrete import Discrete
+from decide.optimization._problem import Problem
+
+__all__ = ["solve_enumerate"]
+
+
+def option_draws(prob: Problem, X: np.ndarray) -> list[np.ndarray]:
+    """Outcome draws of every candidate action (one matrix product for affine outcomes)."""
+    aff = prob.outcome.affine_form()
+    if aff is not None and np.ndim(aff[0]) == 2:
+        A, b = (np.asarray(v, dtype=np.float64) for v in aff)
+        D = A @ X.T + b[:, None]
+        return [np.ascontiguousarray(D[:, k]) for k in range(X.shape[0])]
+    return [np.asarray(prob.outcome._draws_flat(x)) for x in X]
+
+
+def solve_enumerate(prob: Problem, space: Discrete) -> Decision:
+    """Score each option; the best one wins, ties going to the first option listed.
+
+    Returns
+    -------
+    Decision
+        With ``option`` set to the winning label and ``table`` holding every
+        option's score (column ``value``) in the order given.
+    """
+    labels, X = space.resolve(prob.outcome)
+    draws = option_draws(prob, X)
+    scores = np.array([float(prob.objective(d, prob.weights)) for d in draws])
+    prob.evaluations += len(draws)
+    k = int(np.argmax(scores))  # first maximum: deterministic tie-break
+    ties = int(np.sum(scores == scores[k]))
+    diag = Diagnostics(
+        status="optimal", converged=True, iterations=1, evaluations=len(draws), solver="enumerate"
+    )
+    if ties > 1:
+        diag.notes.append(f"{ties} options tie at the best score; kept the first listed")
+    table = pd.DataFrame(
+        {"value": scores, "best": np.arange(len(labels)) == k},
+        index=pd.Index(list(labels), name="option"),
+    )
+    return prob.finish(
+        X[k], "enumerate", diag, option=labels[k], table=table, value=scores[k], draws=draws[k]
+    )

@@ -1,0 +1,276 @@
+"""The scipy backend: SLSQP / trust-constr with the chained analytic gradient, several
+starts, and differential evolution for derivative-free global search.
+
+The problem is solved in scaled units: the action is divided by a characteristic
+magnitude of the space and the score by the size of its gradient at the first
+start, so tiny (or huge) outcome units neither stop SLSQP at the start point nor
+overflow it; the same problem with outcomes times 1e-9 or 1e9 gives the same action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from decide.errors import DecideError, DecideValueError, SolverError
+from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._polyhedron import LinearSystem, _fmt
+from decide.optimization._problem import (
+    Problem,
+    center_point,
+    check_start,
+    random_feasible,
+    x_scale,
+)
+
+__all__ = ["solve_scipy"]
+
+_LOCAL = ("SLSQP", "trust-constr")
+
+
+class _Scaled:
+    """f(z) = -score(xs * z) / fs and its gradient, in scaled units."""
+
+    def __init__(self, prob: Problem, xs: float, fd: bool):
+        self.prob, self.xs, self.fs, self.fd = prob, xs, 1.0, fd
+
+    def fun(self, z: np.ndarray) -> float:
+        return -self.prob.value(self.xs * z) / self.fs
+
+    def fun_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        v, g = self.prob.value_grad(self.xs * z)
+        return -v / self.fs, -g * (self.xs / self.fs)
+
+    def calibrate(self, z0: np.ndarray) -> None:
+        """Set ``fs`` to the change of the score over a unit scaled step at ``z0``."""
+        if self.fd:
+            from scipy.optimize import approx_fprime
+
+            v = self.prob.value(self.xs * z0)
+            g = approx_fprime(z0, lambda z: self.prob.value(self.xs * z), 1e-7)
+            size = float(np.max(np.abs(g))) if g.size else 0.0
+        else:
+            v, g = self.prob.value_grad(self.xs * z0)
+            size = float(np.max(np.abs(g))) * self.xs if g.size else 0.0
+        if np.isfinite(size) and size > 0:
+            self.fs = size
+        elif np.isfinite(v) and v != 0:
+            self.fs = abs(v)
+
+
+def _scaled_system(system: LinearSystem, xs: float) -> LinearSystem:
+    def norm_rows(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if A.shape[0] == 0:
+            return A, b
+        r = np.linalg.norm(A, axis=1)
+        r[r == 0] = 1.0
+        return A / r[:, None], b / (r * xs)
+
+    A_ub, b_ub = norm_rows(system.A_ub, system.b_ub)
+    A_eq, b_eq = norm_rows(system.A_eq, system.b_eq)
+    return LinearSystem(
+        system.lb / xs, system.ub / xs, A_ub, b_ub, A_eq, b_eq, system.rows_ub, system.rows_eq
+    )
+
+
+def _local(
+    f: _Scaled, z0: np.ndarray, sysz: LinearSystem, method: str, maxiter: int, tol: float
+) -> Any:
+    from scipy.optimize import Bounds, LinearConstraint, minimize
+
+    bounds = Bounds(sysz.lb, sysz.ub)
+    jac: Callable[..., Any] | str | bool
+    fun: Callable[..., Any]
+    if f.fd:
+        fun, jac = f.fun, "2-point"
+    else:
+        fun, jac = f.fun_grad, True
+    if method == "SLSQP":
+        cons = []
+        if sysz.A_ub.shape[0]:
+            A, b = sysz.A_ub, sysz.b_ub
+            cons.append({"type": "ineq", "fun": lambda z: b - A @ z, "jac": lambda z: -A})
+        if sysz.A_eq.shape[0]:
+            Ae, be = sysz.A_eq, sysz.b_eq
+            cons.append({"type": "eq", "fun": lambda z: Ae @ z - be, "jac": lambda z: Ae})
+        return minimize(
+            fun, z0, jac=jac, method="SLSQP", bounds=bounds, constraints=cons,
+            options={"maxiter": maxiter, "ftol": tol},
+        )
+    lcons = []
+    if sysz.A_ub.shape[0]:
+        lcons.append(LinearConstraint(sysz.A_ub, -np.inf, sysz.b_ub))
+    if sysz.A_eq.shape[0]:
+        lcons.append(LinearConstraint(sysz.A_eq, sysz.b_eq, sysz.b_eq))
+    return minimize(
+        fun, z0, jac=jac, method="trust-constr", bounds=bounds, constraints=lcons,
+        options={"maxiter": maxiter, "gtol": tol, "xtol": tol},
+    )
+
+
+def _success(res: Any, method: str) -> bool:
+    if method == "trust-constr":
+        return bool(res.status in (1, 2))
+    return bool(res.success)
+
+
+def _global_start(
+    f: _Scaled, sysz: LinearSystem, rng: np.random.Generator, options: dict[str, Any]
+) -> tuple[np.ndarray, int]:
+    """Best point of a differential evolution on the penalized scaled objective."""
+    from scipy.optimize import differential_evolution
+
+    lb, ub = sysz.implied_bounds()
+    if not (np.all(np.isfinite(lb)) and np.all(np.isfinite(ub))):
+        raise DecideValueError(
+            "method='scipy-global' needs finite bounds on every action element; got lower="
+            f"{_fmt(sysz.lb * f.xs)}, upper={_fmt(sysz.ub * f.xs)}. Add a Box or Budget upper bound."
+        )
+    penalty = float(options.pop("penalty", 1e3))
+
+    def pen(z: np.ndarray) -> float:
+        viol = 0.0
+        if sysz.A_ub.shape[0]:
+            viol += float(np.sum(np.maximum(sysz.A_ub @ z - sysz.b_ub, 0.0)))
+        if sysz.A_eq.shape[0]:
+            viol += float(np.sum(np.abs(sysz.A_eq @ z - sysz.b_eq)))
+        return f.fun(z) + penalty * viol
+
+    res = differential_evolution(
+        pen,
+        list(zip(lb, ub)),
+        rng=rng,
+        maxiter=int(options.pop("de_maxiter", 200)),
+        popsize=int(options.pop("popsize", 15)),
+        tol=float(options.pop("de_tol", 1e-8)),
+        polish=False,
+        init="sobol" if sysz.n > 1 else "latinhypercube",
+    )
+    return np.asarray(res.x), int(res.nit)
+
+
+def solve_scipy(
+    prob: Problem,
+    *,
+    rng: np.random.Generator,
+    x0: Any = None,
+    n_starts: int | None = None,
+    local_method: str = "SLSQP",
+    global_search: bool = False,
+    maxiter: int = 1000,
+    tol: float = 1e-10,
+    options: dict[str, Any] | None = None,
+    method_name: str = "scipy",
+    finish: bool = True,
+) -> Decision | tuple[np.ndarray, Diagnostics]:
+    """Maximize the score with scipy; the best of several local solves.
+
+    Parameters
+    ----------
+    prob : Problem
+    rng : numpy.random.Generator
+        Draws the extra start points and seeds differential evolution.
+    x0 : action, optional
+        First start point; must lie in the space. Default: the Chebyshev centre.
+    n_starts : int, optional
+        Number of local solves (feasible random starts after the first). Default 1
+        when the outcome is affine and the objective concave, else 3.
+    local_method : {"SLSQP", "trust-constr"}
+    global_search : bool
+        Run ``differential_evolution`` first and polish its best point locally.
+    """
+    options = dict(options or {})
+    system = prob.system
+    assert system is not None
+    if local_method not in _LOCAL:
+        raise DecideValueError(f"local_method must be one of {list(_LOCAL)}; got {local_method!r}.")
+    if n_starts is None:
+        concave = "concave" in {str(p) for p in prob.objective.properties}
+        n_starts = 1 if (concave and prob.outcome.affine_form() is not None) else 3
+    if isinstance(n_starts, bool) or not isinstance(n_starts, int | np.integer) or n_starts < 1:
+        raise DecideValueError(f"n_starts must be a positive integer; got {n_starts!r}.")
+    n_starts = int(n_starts)
+    if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
+        raise DecideValueError(f"maxiter must be a positive integer; got {maxiter!r}.")
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.number) or not (
+        np.isfinite(tol) and tol > 0
+    ):
+        raise DecideValueError(f"tol must be a positive finite number; got {tol!r}.")
+    diag = Diagnostics(solver=local_method)
+    fd = not prob.has_grad
+    if fd:
+        missing = "the outcome has no vjp" if not prob.outcome.has_vjp else "the objective has no grad"
+        diag.notes.append(f"gradient by finite differences ({missing})")
+
+    first = check_start(x0, prob.spec, system) if x0 is not None else center_point(system)
+    xs = x_scale(system, first)
+    f = _Scaled(prob, xs, fd)
+    sysz = _scaled_system(system, xs)
+    starts = [first / xs]
+    if global_search:
+        f.calibrate(starts[0])
+        zg, nit = _global_start(f, sysz, rng, options)
+        diag.notes.append(f"differential evolution ({nit} generations) then {local_method} polish")
+        starts = [zg]
+    for _ in range(n_starts - 1):
+        starts.append(random_feasible(system, first, rng) / xs)
+    if not global_search:
+        f.calibrate(starts[0])
+    diag.notes.append(f"scaled: action by {xs:.3g}, score by {f.fs * 1.0:.3g}")
+
+    best_key: tuple[bool, bool, float] | None = None
+    best_x, best_res, best_k = starts[0] * xs, None, 0
+    iters = 0
+    for k, z0 in enumerate(starts):
+        try:
+            res = _local(f, z0, sysz, local_method, maxiter, tol)
+        except DecideError:
+            raise
+        except Exception as exc:  # the solver broke: record it, try the other starts
+            diag.fallbacks.append(f"{local_method} start {k}: raised {type(exc).__name__}: {str(exc)[:200]}")
+            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+                                "converged": False, "status": f"raised {type(exc).__name__}",
+                                "feasible": False})
+            continue
+        z = np.clip(np.asarray(res.x, float), sysz.lb, sysz.ub)
+        if z.shape != z0.shape or not np.all(np.isfinite(z)):
+            diag.fallbacks.append(f"{local_method} start {k}: returned a non-finite action ({res.message})")
+            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+                                "converged": False, "status": str(res.message), "feasible": False})
+            continue
+        x = z * xs
+        ok = _success(res, local_method)
+        viol, _ = system.violation(x)
+        feasible = bool(viol <= 1e-6 * (1.0 + float(np.max(np.abs(x)))))
+        val = prob.value(x)
+        iters += int(getattr(res, "nit", 0) or 0)
+        diag.starts.append(
+            {"start": k, "x0": z0 * xs, "x": x, "value": val, "converged": ok,
+             "status": str(res.message), "feasible": feasible}
+        )
+        if not system.bounded and float(np.max(np.abs(z))) > 1e6:
+            raise DecideValueError(
+                "the objective looks unbounded over the action space: the solver ran to action "
+                f"{_fmt(x)} (score {val:.6g}) and kept improving. Bound the action with a Box or "
+                "Budget (or use a risk-averse objective)."
+            )
+        key = (feasible, ok, val)
+        if best_key is None or key > best_key:
+            best_key, best_x, best_res, best_k = key, x, res, k
+    if best_key is None:
+        raise SolverError(
+            f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
+            "local_method, x0, or method='scipy-global'."
+        )
+    diag.status = str(best_res.message)
+    diag.converged = bool(best_key[1])
+    diag.iterations = iters
+    diag.evaluations = prob.evaluations
+    if n_starts > 1:
+        diag.notes.append(f"{n_starts} starts; kept start {best_k}")
+    x = best_x
+    if not finish:
+        return x, diag
+    return prob.finish(x, method_name, diag)

@@ -1,0 +1,406 @@
+"""Symbolic part of :func:`decide.outcomes.from_pymc`: one vectorized graph per model.
+
+Steps (all symbolic, done once):
+
+1. ``pm.do(model, {name: action_input})`` with the action as a symbolic input
+   (``pm.do`` returns a new model; the user's model is not touched);
+2. the outcome expression is taken from the intervened model (a variable name
+   or a callable over its named variables);
+3. every random variable in the outcome's ancestry is classified: a free
+   variable that does not depend on the action (directly or through another
+   simulated variable) becomes a *placeholder* fed by the posterior draws;
+   observed variables and free variables downstream of the action are
+   *simulated*, as ``pm.sample_posterior_predictive`` would;
+4. simulated variables are replaced according to the mode: their mean
+   (``"mean"``), an inverse CDF of fixed uniforms (``"crn"``), or kept as
+   random variables whose generator is a function input (``"sample"``);
+5. the core graph (one draw) is vectorized over a leading draw dim, one output
+   at a time.
+
+pymc and pytensor are imported inside the functions (``import decide`` stays light).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes.pymc._ops import (
+    _affine_in,
+    _check_grad,
+    _check_param_shapes,
+    _graph_tools,
+    _is_xtensor,
+    _lower_xtensor,
+    _rng_inputs,
+    _vectorize,
+    rebuild,
+)
+
+__all__ = ["GraphSpec", "build_graph"]
+
+MODES = ("mean", "sample", "crn")
+
+
+@dataclass
+class GraphSpec:
+    """The vectorized graph of one outcome model (pytensor objects inside).
+
+    Attributes
+    ----------
+    action_inputs : list of TensorVariable
+        One unbatched input per action variable, with its core shape.
+    action_shapes, action_dims : list
+        Shapes and dims of the action variables.
+    params : list of tuple (name, batched input)
+        Posterior-fed placeholders, batched over a leading draw dim.
+    uniforms : list of tuple (name, batched input, core shape)
+        Fixed uniforms of the ``"crn"`` mode (inverse-CDF noise).
+    rngs : list of random generator inputs
+        Generator inputs of the random variables kept in the graph.
+    output : TensorVariable
+        Batched outcome, shape ``(batch, *outcome_shape)``.
+    mean_output : TensorVariable or None
+        Batched conditional mean (plug-in of the simulated variables' means), or None.
+    no_grad_reason : str or None
+        Why the outcome is not differentiable in the action, or None.
+    no_mean_reason : str or None
+        Why the conditional mean is unavailable, or None.
+    mean_exact : bool
+        Whether the plug-in mean is exact (outcome affine in the simulated variables).
+    """
+
+    action_inputs: list[Any]
+    action_shapes: list[tuple[int, ...]]
+    action_dims: list[tuple[str, ...]]
+    action_defaults: list[np.ndarray]
+    params: list[tuple[str, Any, tuple[int, ...], str]]
+    uniforms: list[tuple[str, Any, tuple[int, ...]]]
+    rngs: list[Any]
+    output: Any
+    mean_output: Any
+    outcome_name: str
+    outcome_dims: tuple[str, ...]
+    simulated: list[str]
+    no_grad_reason: str | None
+    no_mean_reason: str | None
+    mean_exact: bool
+    model_coords: dict[str, Any] = field(default_factory=dict)
+    xtensor: bool = False
+
+
+def _var_list(model: Any) -> str:
+    return ", ".join(sorted(model.named_vars))
+
+
+def _to_tensor(var: Any) -> Any:
+    """An xtensor variable as a plain tensor (dims kept in their order)."""
+    return var.values if _is_xtensor(var) else var
+
+
+def _dist_name(rv: Any) -> str:
+    op = rv.owner.op
+    return str(getattr(op, "name", None) or type(op).__name__)
+
+
+def _static_shape(model: Any, name: str) -> tuple[tuple[int, ...], np.ndarray | None]:
+    var = model[name]
+    get_value = getattr(var, "get_value", None)
+    if get_value is not None:
+        value = np.asarray(get_value())
+        return tuple(value.shape), value
+    try:
+        shape = tuple(int(s) for s in np.asarray(var.shape.eval()))
+    except Exception as exc:  # shape depends on other random variables
+        raise DecideValueError(
+            f"cannot infer the shape of action {name!r} from the model ({exc}); declare it "
+            "with pm.Data or give it a fixed shape."
+        ) from None
+    return shape, None
+
+
+def _resolve_outcome(model: Any, outcome: str | Callable[..., Any]) -> tuple[Any, str]:
+    if isinstance(outcome, str):
+        if outcome not in model.named_vars:
+            raise DecideValueError(
+                f"outcome {outcome!r} is not a variable of the model; variables: "
+                f"{_var_list(model)}. Pass a variable name or a callable over them."
+            )
+        return model[outcome], outcome
+    if callable(outcome):
+        variables = dict(model.named_vars)
+        try:
+            expr = outcome(variables)
+        except KeyError as exc:
+            raise DecideValueError(
+                f"the outcome callable asked for {exc.args[0]!r}, which is not a variable of "
+                f"the model; variables: {_var_list(model)}."
+            ) from None
+        import pytensor.tensor as pt
+
+        try:
+            if not (hasattr(expr, "type") and _is_xtensor(expr)):
+                expr = pt.as_tensor_variable(expr)
+        except Exception:
+            raise DecideTypeError(
+                "the outcome callable must return a pytensor expression built from the "
+                f"variables it receives; got {type(expr).__name__}."
+            ) from None
+        return expr, getattr(outcome, "__name__", "outcome")
+    raise DecideTypeError(
+        "outcome must be a variable name or a callable receiving the variables by name; got "
+        f"{type(outcome).__name__}."
+    )
+
+
+def _mean_of(rv: Any, modes_hint: str) -> Any:
+    from pymc.distributions.moments import mean
+    from pymc.exceptions import UndefinedMomentException
+
+    try:
+        return mean(rv)
+    except (NotImplementedError, UndefinedMomentException):
+        raise DecideValueError(
+            f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no mean in pymc, so "
+            f'mode="mean" cannot be used; use {modes_hint}.'
+        ) from None
+
+
+def _crn_draw(rv: Any, u: Any) -> Any | None:
+    """``F^{-1}(u)`` for the distribution of ``rv``, or None when pymc has no inverse CDF."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    name = _dist_name(rv)
+    if name == "bernoulli":
+        p = rv.owner.inputs[-1]
+        return pt.cast(pt.lt(u, p), rv.dtype)
+    try:
+        return pm.icdf(rv, u)
+    except NotImplementedError:
+        return None
+
+
+def build_graph(
+    model: Any,
+    action: Sequence[str],
+    outcome: str | Callable[..., Any],
+    mode: str,
+    posterior_vars: Mapping[str, tuple[int, ...]],
+) -> GraphSpec:
+    """Build the vectorized graph of ``outcome`` under ``do(action)``.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The user's model (not modified).
+    action : sequence of str
+        Names of the action variables.
+    outcome : str or callable
+        Outcome variable name, or callable over the intervened model's variables by name.
+    mode : {"mean", "sample", "crn"}
+        How simulated variables enter the outcome.
+    posterior_vars : mapping of str to tuple of int
+        Core shape (one draw) of each posterior variable.
+
+    Returns
+    -------
+    GraphSpec
+
+    Raises
+    ------
+    DecideValueError
+        Unknown names, a posterior missing a free variable, an outcome that does not
+        depend on the action, or a distribution the mode cannot handle.
+    """
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+
+    ancestors, io_toposort = _graph_tools()
+
+    unknown = [n for n in action if n not in model.named_vars]
+    if unknown:
+        raise DecideValueError(
+            f"action {unknown} not found in the model; variables: {_var_list(model)}."
+        )
+    dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
+    action_inputs, shapes, dims, defaults = [], [], [], []
+    do_values: dict[str, Any] = {}
+    for name in action:
+        shape, default = _static_shape(model, name)
+        x = pt.tensor(f"{name}__action", shape=shape, dtype="float64")
+        var = model[name]
+        value = x if var.dtype == "float64" else pt.cast(x, var.dtype)
+        if _is_xtensor(var):
+            from pytensor.xtensor import as_xtensor
+
+            value = as_xtensor(value, dims=var.type.dims)
+        do_values[name] = value
+        action_inputs.append(x)
+        shapes.append(shape)
+        d = tuple(str(v) for v in (dims_map.get(name) or ()))
+        dims.append(d if len(d) == len(shape) and all(v != "None" for v in d) else ())
+        defaults.append(
+            np.ones(shape) if default is None else np.asarray(default, dtype=np.float64)
+        )
+    intervened = pm.do(model, do_values)
+    out, out_name = _resolve_outcome(intervened, outcome)
+    free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
+    is_x = _is_xtensor(out) or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
+    if _is_xtensor(out):
+        out_dims = tuple(str(d) for d in out.type.dims)
+    elif isinstance(outcome, str):
+        out_dims = tuple(str(v) for v in (dims_map.get(out_name) or ()))
+    else:
+        out_dims = ()
+    if is_x:
+        out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
+        free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
+
+    anc = set(ancestors([out]))
+    if not any(x in anc for x in action_inputs):
+        raise DecideValueError(
+            f"the outcome {out_name!r} does not depend on the action {list(action)}; check the "
+            "names (the action must be an ancestor of the outcome in the model graph)."
+        )
+    rv_set = set(free_rvs) | set(observed_rvs)
+    observed = set(observed_rvs)
+    order = [v for node in io_toposort([], [out]) for v in node.outputs]
+    rvs = [v for v in order if v in rv_set]
+
+    replace: dict[Any, Any] = {}
+    params: list[tuple[str, Any, tuple[int, ...], str]] = []
+    simulated: list[Any] = []
+    volatile = set(action_inputs)
+    for rv in rvs:
+        deps = set(ancestors(rv.owner.inputs))
+        if rv in observed or deps & volatile:
+            simulated.append(rv)
+            volatile.add(rv)
+            continue
+        if rv.name not in posterior_vars:
+            raise DecideValueError(
+                f"the posterior has no draws of the free variable {rv.name!r}, which the "
+                f"outcome needs; posterior variables: {sorted(posterior_vars)}. Pass the "
+                "InferenceData returned by pm.sample (or group='prior' for prior draws)."
+            )
+        shape = tuple(posterior_vars[rv.name])
+        static = tuple(rv.type.shape)
+        if len(static) != len(shape) or any(
+            a is not None and a != b for a, b in zip(static, shape)
+        ):
+            raise DecideValueError(
+                f"posterior draws of {rv.name!r} have shape {shape} per draw but the model "
+                f"variable has shape {static}; pass the posterior of this model."
+            )
+        core = pt.tensor(f"{rv.name}__draw", shape=shape, dtype=str(rv.dtype))
+        replace[rv] = core
+        batched = pt.tensor(f"{rv.name}__draws", shape=(None, *shape), dtype=str(rv.dtype))
+        params.append((rv.name, batched, shape, str(rv.dtype)))
+
+    core_params = dict(replace)  # rv -> core placeholder
+    _check_param_shapes(core_params, action_inputs, defaults, posterior_vars)
+    batch_map = {core_params[rv]: b for rv, (_, b, _, _) in zip(core_params, params)}
+
+    # conditional mean: plug in the simulated variables' means, in topological order
+    no_mean_reason: str | None = None
+    mean_core = None
+    mean_exact = True
+    try:
+        mean_repl = dict(core_params)
+        ys: list[Any] = []
+        fns: list[Any] = []
+        for i, rv in enumerate(simulated):
+            raw = _to_tensor(_mean_of(rv, '"sample" or "crn"'))
+            mean_repl[rv] = rebuild(raw, mean_repl)
+            fns.append(rebuild(raw, {**core_params, **dict(zip(simulated[:i], ys))}))
+            ys.append(pt.tensor(f"{rv.name}__y", shape=rv.type.shape, dtype="float64"))
+        mean_core = rebuild(out, mean_repl)
+        fns.append(rebuild(out, {**core_params, **dict(zip(simulated, ys))}))
+        mean_exact = _affine_in(fns, ys)
+    except DecideValueError as exc:
+        no_mean_reason = str(exc)
+        if mode == "mean":
+            raise
+
+    uniforms: list[tuple[str, Any, tuple[int, ...]]] = []
+    no_grad_reason: str | None = None
+    if mode == "mean":
+        core_out = mean_core
+    elif mode == "sample":
+        core_out = rebuild(out, core_params)
+        no_grad_reason = (
+            'mode="sample" draws fresh noise from random variables, which have no gradient; '
+            'use mode="mean" or mode="crn" for a differentiable outcome.'
+        )
+    else:  # crn: y = F^{-1}(u | parameters) with fixed uniforms u
+        crn_repl = dict(core_params)
+        core_us: list[tuple[str, Any, Any]] = []
+        for rv in simulated:
+            u = pt.tensor(f"{rv.name}__u", shape=(None,) * rv.ndim, dtype="float64")
+            rv_sub = rebuild(rv, crn_repl)
+            draw = _crn_draw(rv_sub, u)
+            if draw is None:
+                no_grad_reason = no_grad_reason or (
+                    f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no inverse CDF "
+                    'in pymc, so mode="crn" replays the same random stream for it (value '
+                    'only, no gradient); use mode="mean" for gradients.'
+                )
+                crn_repl[rv] = rv_sub
+                continue
+            if str(rv.dtype).startswith(("int", "uint", "bool")):
+                no_grad_reason = no_grad_reason or (
+                    f"{rv.name!r} is discrete ({_dist_name(rv)!r}): its inverse CDF is a step "
+                    'function of the action, so mode="crn" has no gradient; use mode="mean" '
+                    "for gradients, or a derivative-free optimizer."
+                )
+            crn_repl[rv] = draw
+            core_us.append((rv.name, u, rv_sub.shape))
+        core_out = rebuild(out, crn_repl)
+        if core_us:  # core shapes (one draw), evaluated once at the default action
+            fn = pytensor.function(
+                [*action_inputs, *core_params.values()],
+                [s for _, _, s in core_us],
+                on_unused_input="ignore",
+                mode="FAST_COMPILE",
+            )
+            first = [np.ones(shape, dtype=dtype) for _, _, shape, dtype in params]
+            for (n, u, _), s in zip(core_us, fn(*defaults, *first)):
+                shape = tuple(int(v) for v in np.atleast_1d(s)) if np.ndim(s) else ()
+                ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
+                batch_map[u] = ub
+                uniforms.append((n, ub, shape))
+    output = _vectorize(core_out, batch_map)
+    if mean_core is None:
+        mean_output = None
+    elif mode == "mean":
+        mean_output = output
+    else:
+        mean_output = _vectorize(mean_core, batch_map)
+    output, rngs = _rng_inputs(output)
+    if no_grad_reason is None:
+        no_grad_reason = _check_grad(output, action_inputs)
+    return GraphSpec(
+        action_inputs=action_inputs,
+        action_shapes=shapes,
+        action_dims=dims,
+        action_defaults=defaults,
+        params=params,
+        uniforms=uniforms,
+        rngs=rngs,
+        output=output,
+        mean_output=mean_output,
+        outcome_name=out_name,
+        outcome_dims=out_dims,
+        simulated=[rv.name for rv in simulated],
+        no_grad_reason=no_grad_reason,
+        no_mean_reason=no_mean_reason,
+        mean_exact=mean_exact,
+        model_coords={k: np.asarray(v) for k, v in (model.coords or {}).items() if v is not None},
+        xtensor=is_x,
+    )

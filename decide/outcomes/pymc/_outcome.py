@@ -1,0 +1,564 @@
+"""Outcome draws from a PyMC model under ``do(action)``: :func:`from_pymc`.
+
+Outcomes are rewards (higher is better). Draw arrays put the sample axis first:
+``(n_samples, *outcome_shape)`` in ``"mean"`` mode (or without replicates) and
+``(n_samples, n_replicates, *outcome_shape)`` with replicates.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from decide._config import SAMPLE_DIM
+from decide._posterior import posterior_dataset, thin
+from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
+from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
+
+__all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
+
+
+def default_backend() -> str:
+    """The fastest pytensor mode measured on this stack: ``"NUMBA"``.
+
+    On pytensor 3.x numba is the backend that pytensor optimizes for. On pytensor
+    2.38, ``benchmarks/bench_outcomes.py`` measured numba at or below the C backend
+    (``"FAST_RUN"``) for the value, and with a steadier value+vjp / value ratio (2.1-2.4
+    against 2.4-4.9 with the ``"split"`` strategy).
+    """
+    return "NUMBA"
+
+
+class PyMCOutcome(OutcomeModel):
+    """Outcome model compiled from a PyMC model (built by :func:`from_pymc`).
+
+    Outcomes are rewards (higher is better). Draw arrays put the sample axis first.
+    One value function (and, on first use, one value-and-gradient function)
+    is compiled at construction and reused for every action; the posterior draws
+    are function inputs, so :meth:`subset` costs no recompilation.
+
+    Attributes
+    ----------
+    mode : {"mean", "sample", "crn"}
+        How the simulated variables (observed and downstream of the action) enter.
+    simulated : tuple of str
+        Variables simulated under ``do`` rather than read from the posterior.
+    backend : str
+        pytensor mode used to compile.
+    vjp_strategy : {"joint", "split"}
+        ``"joint"``: one function returns the reduced value and the gradient (the
+        forward pass shared); ``"split"``: a gradient-only function next to the value
+        function. Default: the faster on this stack (:func:`default_vjp_strategy`);
+        set it before the first :meth:`vjp` call to change it.
+    posterior : xarray.Dataset
+        The parameter draws the outcome is computed from, read-only (see :attr:`posterior`).
+    """
+
+    def __init__(
+        self,
+        graph: GraphSpec,
+        posterior: xr.Dataset,
+        *,
+        mode: str,
+        n_replicates: int | None,
+        reduce: Reduce,
+        backend: str,
+        rng: np.random.Generator,
+        n_samples: int,
+    ) -> None:
+        import pytensor
+
+        self._graph = graph
+        self.mode = mode
+        self.simulated = tuple(graph.simulated)
+        self.backend = backend
+        self.reduce = reduce
+        self.n_replicates = n_replicates
+        self._reps = 1 if n_replicates is None else int(n_replicates)
+        self._rng = rng
+        self._set_posterior(posterior)
+        self.n_samples = int(n_samples)
+        coords = {}
+        for ds in graph.action_dims:
+            for d in ds:
+                if d in graph.model_coords:
+                    coords[d] = graph.model_coords[d]
+        self.action_space = ActionSpec(
+            names=tuple(x.name.removesuffix("__action") for x in graph.action_inputs),
+            shapes=tuple(graph.action_shapes),
+            dims=tuple(
+                ds or tuple(f"{x.name.removesuffix('__action')}_dim_{i}" for i in range(len(sh)))
+                for ds, x, sh in zip(graph.action_dims, graph.action_inputs, graph.action_shapes)
+            ),
+            coords=coords,
+        )
+        rows = self.n_samples * self._reps
+        uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
+        # the parts depending on the fixed uniforms only (e.g. Phi^{-1}(u)) are evaluated once
+        self._output, noise = hoist_noise(graph.output, uniforms, rows)
+        self._noise_vars = [v for v, _ in noise]
+        self._noise = [a for _, a in noise]
+        self.vjp_strategy = default_vjp_strategy()
+        self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
+        inputs = self._inputs()
+        try:
+            self._value_fn = pytensor.function(
+                inputs, self._output, mode=backend, on_unused_input="ignore"
+            )
+        except Exception as exc:
+            raise DecideValueError(
+                f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
+                f"backend=None for the default ({default_backend()!r}) or 'FAST_COMPILE'."
+            ) from None
+        self._value_fn.trust_input = True
+        self._vjp_fn: Any = None
+        self._mean_fn: Any = None
+        first = self._value_flat(self.action_space.flatten(graph_defaults(graph)))
+        self._outcome_shape = tuple(first.shape[1:])
+        dims = graph.outcome_dims
+        if len(dims) != len(self._outcome_shape):
+            dims = tuple(f"{graph.outcome_name}_dim_{i}" for i in range(len(self._outcome_shape)))
+        self.outcome_dims = dims
+        self.outcome_coords = {d: graph.model_coords[d] for d in dims if d in graph.model_coords}
+        self._vjp_reason = graph.no_grad_reason
+        if callable(reduce) and self._outcome_shape and self._vjp_reason is None:
+            self._vjp_reason = (
+                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
+                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
+            )
+
+    # -- posterior draws ----------------------------------------------------
+    def _set_posterior(self, posterior: xr.Dataset) -> None:
+        """Keep the draws read-only; ``_draws`` holds the same (C-contiguous) arrays."""
+        names = [name for name, *_ in self._graph.params]
+        data = {}
+        for name in names:
+            arr = np.ascontiguousarray(posterior[name].values)
+            arr.flags.writeable = False
+            data[name] = (posterior[name].dims, arr)
+        self._posterior = xr.Dataset(data, coords=posterior[names].coords)
+        self._draws = {name: self._posterior[name].values for name in names}
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The parameter draws the outcome is computed from (read-only).
+
+        The free random variables of the model that the outcome reads from the
+        posterior (not the simulated ones), after thinning by ``max_draws``, in
+        the dtype the model uses, aligned with the sample axis of :meth:`sample`
+        and :meth:`draws`: row ``s`` of every array is the draw that produced
+        ``sample(a)[s]``. Use it to regress outcomes on parameters (e.g.
+        :func:`decide.uncertainty.evppi`).
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per posterior-fed free variable, dims ``("sample", *var_dims)``.
+            A new Dataset on each access, sharing read-only arrays: writing into
+            ``.values`` raises ``ValueError``; copy it (``.copy(deep=True)``) to edit.
+        """
+        return self._posterior.copy(deep=False)
+
+    # -- inputs -----------------------------------------------------------
+    def _inputs(self) -> list[Any]:
+        g = self._graph
+        return [
+            *g.action_inputs,
+            *[b for _, b, _, _ in g.params],
+            *self._noise_vars,
+            *g.rngs,
+        ]
+
+    def _args(self, x: np.ndarray, replicate: bool = True) -> list[Any]:
+        g = self._graph
+        parts = self.action_space.unflatten(x)
+        args: list[Any] = [np.array(parts[n], order="C") for n in self.action_space.names]
+        reps = self._reps if replicate else 1
+        for name, *_ in g.params:
+            arr = self._draws[name]
+            args.append(np.repeat(arr, reps, axis=0) if reps > 1 else arr)
+        if not replicate:
+            return args
+        args.extend(self._noise)
+        if self.mode == "sample":
+            seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
+        else:
+            seeds = self._crn_seeds
+        args.extend(np.random.default_rng(int(s)) for s in seeds)
+        return args
+
+    def _value_flat(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._value_fn(*self._args(x)), dtype=np.float64)
+
+    def _lead_shape(self) -> tuple[int, ...]:
+        if self.n_replicates is None:
+            return (self.n_samples,)
+        return (self.n_samples, self._reps)
+
+    # -- OutcomeModel -------------------------------------------------------
+    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+        out = self._value_flat(x)
+        return out.reshape(*self._lead_shape(), *out.shape[1:])
+
+    @property
+    def has_vjp(self) -> bool:
+        """Whether :meth:`vjp` is available (see :attr:`vjp_unavailable_reason`)."""
+        return self._vjp_reason is None
+
+    @property
+    def vjp_unavailable_reason(self) -> str | None:
+        """Why the outcome has no gradient in the action, or None."""
+        return self._vjp_reason
+
+    @property
+    def has_conditional_mean(self) -> bool:
+        """Whether :meth:`conditional_mean` is available."""
+        return self._graph.mean_output is not None
+
+    def vjp(self, action: Any, cotangent: Any) -> np.ndarray:
+        """Vector-Jacobian product of :meth:`draws` (see :meth:`OutcomeModel.vjp`).
+
+        Raises
+        ------
+        NotImplementedError
+            If the outcome is not differentiable in the action; the message says
+            why (random variable on the path, discrete likelihood in ``"crn"``,
+            no inverse CDF) and which mode is differentiable.
+        """
+        if self._vjp_reason is not None:
+            raise NotImplementedError(self._vjp_reason)
+        return super().vjp(action, cotangent)
+
+    def _compile_vjp(self) -> Any:
+        """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
+        import pytensor
+
+        red, cot, grads = vjp_graph(self._output, self._graph.action_inputs, self.reduce)
+        outs = grads if self.vjp_strategy == "split" else [red, *grads]
+        fn = pytensor.function(
+            [*self._inputs(), cot], outs, mode=self.backend, on_unused_input="ignore"
+        )
+        fn.trust_input = True
+        return fn
+
+    def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Reduced draws and their vector-Jacobian product in one call.
+
+        Parameters
+        ----------
+        action : array_like, dict or xarray
+            The action.
+        cotangent : array_like of shape (n_samples,) or (n_samples, n_replicates)
+            Same shape as :meth:`draws`.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples,) or (n_samples, n_replicates)
+        grad : ndarray of shape (action_space.size,)
+        """
+        if self._vjp_reason is not None:
+            raise NotImplementedError(self._vjp_reason)
+        x = self.action_space.flatten(action)
+        return self._value_and_vjp_flat(x, np.asarray(cotangent, dtype=np.float64))
+
+    def _value_and_vjp_flat(self, x: np.ndarray, cot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lead = self._lead_shape()
+        if cot.shape != lead:
+            raise DecideValueError(
+                f"cotangent must have the shape of draws(action), {lead}; got {cot.shape}."
+            )
+        if self._vjp_fn is None:
+            self._vjp_fn = self._compile_vjp()
+        args = self._args(x)
+        if self.vjp_strategy == "split":
+            out = np.asarray(self._value_fn(*args), dtype=np.float64)
+            red = self._reduce(out.reshape(*lead, *self._outcome_shape))
+            grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
+        else:
+            red, *grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
+        grad = np.concatenate([np.asarray(g, dtype=np.float64).reshape(-1) for g in grads])
+        return np.asarray(red, dtype=np.float64).reshape(lead), grad
+
+    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        return self._value_and_vjp_flat(x, cotangent)[1]
+
+    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+        if self._graph.mean_output is None:
+            raise NotImplementedError(self._graph.no_mean_reason)
+        if self.mode == "mean":
+            return self._value_flat(x)
+        if self._mean_fn is None:
+            import pytensor
+
+            g = self._graph
+            self._mean_fn = pytensor.function(
+                [*g.action_inputs, *[b for _, b, _, _ in g.params]],
+                g.mean_output,
+                mode=self.backend,
+                on_unused_input="ignore",
+            )
+            self._mean_fn.trust_input = True
+        return np.asarray(self._mean_fn(*self._args(x, replicate=False)), dtype=np.float64)
+
+    def conditional_mean(self, action: Any) -> np.ndarray:
+        """E[outcome | theta, do(action)] for every posterior sample theta.
+
+        The simulated variables are replaced by their means (``pymc`` moments).
+        This is exact when the outcome is affine in the simulated variables
+        (e.g. ``price * demand - cost``); otherwise the value is the plug-in
+        ``f(E[Y | theta])`` and a warning is raised (at construction in ``"mean"``
+        mode, on each call in the other modes) that points to ``"crn"`` / ``"sample"``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, *outcome_shape)
+
+        Raises
+        ------
+        NotImplementedError
+            If a simulated variable's distribution has no mean in pymc (the
+            message names it).
+        """
+        if self._graph.mean_output is None:
+            raise NotImplementedError(self._graph.no_mean_reason)
+        if not self._graph.mean_exact and self.mode != "mean":  # "mean" warned at construction
+            warnings.warn(_plugin_message(self._graph), UserWarning, stacklevel=2)
+        return super().conditional_mean(action)
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> PyMCOutcome:
+        """The same outcome model on the posterior samples ``indices`` (no recompilation).
+
+        Parameters
+        ----------
+        indices : sequence of int
+            Positions along the sample axis, in ``[0, n_samples)``.
+        """
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise DecideValueError(
+                f"indices must be a non-empty 1-d array of integers; got {np.asarray(indices)!r}."
+            )
+        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
+            raise DecideValueError(
+                f"indices must be in [0, {self.n_samples}); got min {idx.min()}, max {idx.max()}."
+            )
+        new = copy.copy(self)
+        new._set_posterior(self._posterior.isel({SAMPLE_DIM: idx}))
+        new._noise = [
+            np.ascontiguousarray(
+                v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
+            )
+            for v in self._noise
+        ]
+        new.n_samples = int(idx.size)
+        new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
+        return new
+
+
+def _plugin_message(graph: GraphSpec) -> str:
+    return (
+        f"the outcome is not affine in the simulated variables {graph.simulated}, so "
+        'mode="mean" and conditional_mean() plug the means in: f(E[Y | theta]), not '
+        'E[f(Y) | theta]. For a non-linear outcome use mode="crn" (common random numbers, '
+        'differentiable for continuous likelihoods) or mode="sample" with n_replicates, '
+        "and average the replicates."
+    )
+
+
+def graph_defaults(graph: GraphSpec) -> dict[str, np.ndarray]:
+    """The model's current value of each action variable (ones if it has none)."""
+    return {
+        x.name.removesuffix("__action"): d
+        for x, d in zip(graph.action_inputs, graph.action_defaults)
+    }
+
+
+def _seed(random_seed: Any) -> np.random.Generator:
+    if random_seed is None or isinstance(random_seed, int | np.integer):
+        return np.random.default_rng(random_seed)
+    if isinstance(random_seed, np.random.Generator):
+        return np.random.default_rng(random_seed.integers(2**63 - 1))
+    raise DecideTypeError(
+        f"random_seed must be an int, a numpy.random.Generator or None; got "
+        f"{type(random_seed).__name__}."
+    )
+
+
+def from_pymc(
+    model: Any,
+    idata: Any,
+    action: str | Sequence[str],
+    outcome: str | Callable[[dict[str, Any]], Any],
+    mode: str = "mean",
+    n_replicates: int | None = None,
+    reduce: Reduce = "sum",
+    group: str = "posterior",
+    max_draws: int | None = None,
+    random_seed: int | np.random.Generator | None = None,
+    backend: str | None = None,
+) -> PyMCOutcome:
+    r"""Outcome draws of a PyMC model under ``do(action)``, compiled once for every action.
+
+    Outcomes are rewards (higher is better); risk is in the lower tail. Draw
+    arrays put the sample axis first.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model; never modified (``pm.do`` returns a new model).
+    idata : arviz.InferenceData, xarray.DataTree, xarray.Dataset or dict of array_like
+        Posterior (or prior) draws of the model's free variables, any chain/draw layout;
+        a dict maps names to arrays with the sample axis first.
+    action : str or sequence of str
+        Names of the action variables (usually ``pm.Data``; any shape).
+    outcome : str or callable
+        An outcome variable name (deterministic, free or observed; an observed
+        variable means its predictive distribution under ``do``), or a callable
+        receiving the intervened model's variables by name (pytensor tensors) and
+        returning an expression, e.g.
+        ``lambda v: (v["sales"] * price).sum() - v["spend"].sum()``.
+    mode : {"mean", "sample", "crn"}
+        ``"mean"``: E[outcome | theta, do(a)], the simulated variables replaced by
+        their means (deterministic, differentiable). ``"sample"``: fresh noise on
+        every call, seeded by ``random_seed`` (no gradient). ``"crn"``: common
+        random numbers, ``y = F^{-1}(u | params)`` with uniforms ``u`` fixed per
+        draw and replicate, smooth in the action for continuous likelihoods
+        (``Normal``: ``mu + sigma * z``); discrete likelihoods are value-only.
+    n_replicates : int or None
+        Outcome replicates per posterior draw in ``"sample"`` / ``"crn"`` modes;
+        ``None`` gives one and drops the replicate axis. Must be None in ``"mean"``.
+    reduce : {"sum", "mean"} or callable
+        How a vector outcome becomes one scalar per draw in :meth:`draws`.
+    group : {"posterior", "prior"}
+        Group of ``idata`` to read; ``"prior"`` simulates decisions before fitting.
+    max_draws : int or None
+        Keep at most this many samples (chosen at random without replacement).
+    random_seed : int, numpy.random.Generator or None
+        Seeds thinning, the fixed uniforms of ``"crn"`` and the noise of ``"sample"``.
+    backend : str or None
+        pytensor mode; default :func:`default_backend` (``"NUMBA"``; ``"FAST_RUN"`` is
+        the C backend).
+
+    Returns
+    -------
+    PyMCOutcome
+        ``sample(a)`` has shape ``(n_samples, *outcome_shape)``, or
+        ``(n_samples, n_replicates, *outcome_shape)`` with replicates;
+        ``draws(a)`` reduces it to ``(n_samples,)`` or ``(n_samples, n_replicates)``.
+
+    Raises
+    ------
+    DecideValueError
+        Unknown action or outcome (the message lists the model's variables), a
+        posterior missing a free variable, an empty posterior, a bad mode,
+        ``n_replicates`` or ``reduce``, or a likelihood without a mean in ``"mean"`` mode.
+    DecideTypeError
+        If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
+
+    Notes
+    -----
+    With draws :math:`\theta_s` and the intervened model :math:`M_{do(a)}`,
+    ``"mean"`` returns :math:`E[Y \mid \theta_s, do(a)]` for every :math:`s`;
+    for a Normal likelihood ``"crn"`` returns
+    :math:`\mu(a, \theta_s) + \sigma(\theta_s) z_{sr}` with
+    :math:`z_{sr} = \Phi^{-1}(u_{sr})` fixed. Free variables that depend on the
+    action (a future outcome declared in the model) and observed variables are
+    simulated, as ``pm.sample_posterior_predictive`` does; the other free
+    variables are read from the draws.
+
+    References
+    ----------
+    .. [1] Pearl, J. (2009). *Causality*, 2nd ed., ch. 3 (the do-operator).
+    .. [2] Glasserman, P. (2003). *Monte Carlo Methods in Financial Engineering*,
+       sec. 7.1 (common random numbers, pathwise derivatives).
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> from decide.outcomes import from_pymc
+    >>> with pm.Model() as model:
+    ...     spend = pm.Data("spend", 1.0)
+    ...     beta = pm.Normal("beta", 1.0, 0.1)
+    ...     sales = pm.Normal("sales", beta * pm.math.log(1 + spend), 1.0, observed=0.0)
+    >>> om = from_pymc(model, {"beta": np.array([0.9, 1.0, 1.1])}, action="spend",
+    ...                outcome="sales")
+    >>> om.draws(np.e - 1).round(6)
+    array([0.9, 1. , 1.1])
+    >>> om.vjp(np.e - 1, np.ones(3)).round(6)  # sum_s beta_s / (1 + a)
+    array([1.103638])
+    """
+    import pymc as pm
+
+    if not isinstance(model, pm.Model):
+        raise DecideTypeError(f"model must be a pymc.Model; got {type(model).__name__}.")
+    if isinstance(action, str):
+        names = [action]
+    elif isinstance(action, list | tuple):
+        names = list(action)
+    else:
+        raise DecideTypeError(
+            f"action must be a variable name or a list of names; got {action!r} of type "
+            f"{type(action).__name__}. Variables: {', '.join(sorted(model.named_vars))}."
+        )
+    if not names or not all(isinstance(n, str) for n in names):
+        raise DecideValueError(
+            f"action must be a variable name or a list of names; got {action!r}. Variables: "
+            f"{', '.join(sorted(model.named_vars))}."
+        )
+    if mode not in MODES:
+        raise DecideValueError(f"mode must be one of {MODES}; got {mode!r}.")
+    if n_replicates is not None:
+        if mode == "mean":
+            raise DecideValueError(
+                'n_replicates must be None in mode="mean" (the conditional mean has no noise); '
+                f'got {n_replicates!r}. Use mode="sample" or "crn" for replicates.'
+            )
+        if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer):
+            raise DecideTypeError(
+                f"n_replicates must be a positive integer or None; got {n_replicates!r}."
+            )
+        if n_replicates < 1:
+            raise DecideValueError(
+                f"n_replicates must be a positive integer or None; got {n_replicates}."
+            )
+    resolve_reduce(reduce, 1)
+    rng = _seed(random_seed)
+    ds = posterior_dataset(idata, group=group, name="idata")
+    ds = thin(ds, max_draws, rng)
+    if ds.sizes[SAMPLE_DIM] < 2:
+        raise DecideValueError(
+            f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
+            f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
+        )
+    graph = build_graph(
+        model, names, outcome, mode, {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()}
+    )
+    used: dict[str, Any] = {}
+    for name, _, _, dtype in graph.params:
+        da = ds[name].transpose(SAMPLE_DIM, ...)
+        arr = np.asarray(da.values)
+        if not np.all(np.isfinite(arr)):
+            raise DecideValueError(f"posterior draws of {name!r} must be finite; found NaN or inf.")
+        used[name] = (da.dims, arr.astype(dtype, copy=False))
+    posterior = ds[list(used)].assign(used)
+    if not graph.mean_exact and mode == "mean":
+        warnings.warn(_plugin_message(graph), UserWarning, stacklevel=2)
+    return PyMCOutcome(
+        graph,
+        posterior,
+        mode=mode,
+        n_replicates=None if n_replicates is None else int(n_replicates),
+        reduce=reduce,
+        backend=backend or default_backend(),
+        rng=rng,
+        n_samples=int(ds.sizes[SAMPLE_DIM]),
+    )
