@@ -19,7 +19,9 @@ from decide.errors import DecideTypeError, DecideValueError
 
 __all__ = [
     "as_draws",
+    "as_indices",
     "as_weights",
+    "check_alpha",
     "check_finite_scalar",
     "check_in_range",
     "stack_sample_dims",
@@ -218,3 +220,44 @@ def as_names(names: Sequence[str] | str, name: str) -> tuple[str, ...]:
     if dup:
         raise DecideValueError(f"{name} must be unique; got duplicates {sorted(set(dup))}.")
     return out
+
+
+def check_alpha(alpha: Any) -> float:
+    """``alpha`` as a float in (0, 1)."""
+    return check_in_range(
+        alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+    )
+
+
+def as_indices(indices: Any, n_samples: int, name: str = "indices") -> np.ndarray:
+    """Return sample indices as a non-empty int array in ``[0, n_samples)``.
+
+    Accepts integer positions or a boolean mask of length ``n_samples``.
+    """
+    idx = np.asarray(indices)
+    if idx.ndim != 1 or idx.size == 0:
+        raise DecideValueError(
+            f"{name} must be a non-empty 1-d sequence of sample positions or a boolean mask; "
+            f"got shape {idx.shape}."
+        )
+    if idx.dtype == bool:
+        if idx.shape != (n_samples,):
+            raise DecideValueError(
+                f"{name} as a boolean mask must have length n_samples={n_samples}; got "
+                f"length {idx.size}."
+            )
+        idx = np.flatnonzero(idx)
+        if idx.size == 0:
+            raise DecideValueError(f"{name} selects no sample; keep at least one.")
+        return idx
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise DecideTypeError(
+            f"{name} must hold integer sample positions or booleans; got dtype {idx.dtype}."
+        )
+    bad = idx[(idx < 0) | (idx >= n_samples)]
+    if bad.size:
+        raise DecideValueError(
+            f"{name} must lie in [0, {n_samples - 1}] (n_samples={n_samples}); got "
+            f"{bad[:5].tolist()}."
+        )
+    return idx.astype(np.intp)

@@ -17,9 +17,9 @@ from decide.many._newsvendor import NewsvendorOutcome
 from decide.many._progress import Progress
 from decide.many._rows import assemble
 from decide.many._units import make_batch, unit_spaces
-from decide.measures._base import Objective
-from decide.optimization._api import METHODS
-from decide.outcomes._base import OutcomeModel
+from decide.measures import Objective
+from decide.optimization import METHODS
+from decide.outcomes import OutcomeModel
 
 __all__ = ["optimize_many", "unit_seeds"]
 

@@ -18,10 +18,10 @@ import numpy as np
 
 from decide.many._rows import solved_rows
 from decide.many._units import Batch
-from decide.measures._base import Objective
+from decide.measures import Objective
+from decide.optimization import Space
 from decide.optimization._api import _auto
-from decide.optimization._spaces import Space
-from decide.outcomes._linear import LinearOutcome
+from decide.outcomes import LinearOutcome
 
 __all__ = ["cvxpy_all"]
 
@@ -75,7 +75,7 @@ def cvxpy_all(
         x = program.solve(models[i])
         if x is None:
             continue
-        draws = models[i]._draws_flat(x)
+        draws = models[i].draws_flat(x)
         value = float(objective(draws, weights))
         (row,) = solved_rows(
             first.action_space.labels, x[None, :], np.array([value]), draws[None], "cvxpy"

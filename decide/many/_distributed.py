@@ -14,8 +14,8 @@ from decide.many._engine import solve_units
 from decide.many._progress import Progress
 from decide.many._rows import failed_row
 from decide.many._units import Batch
-from decide.measures._base import Objective
-from decide.optimization._spaces import Space
+from decide.measures import Objective
+from decide.optimization import Space
 
 __all__ = ["open_client", "solve_distributed"]
 

@@ -12,8 +12,8 @@ from decide.many._progress import Progress
 from decide.many._solve import solve_unit
 from decide.many._units import Batch
 from decide.many._vectorized import enumerate_all, quantile_all
-from decide.measures._base import Objective
-from decide.optimization._spaces import Space
+from decide.measures import Objective
+from decide.optimization import Space
 
 __all__ = ["solve_units"]
 

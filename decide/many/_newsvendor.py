@@ -10,10 +10,9 @@ import pandas as pd
 import xarray as xr
 
 from decide._config import SAMPLE_DIM
-from decide._validation import stack_sample_dims
+from decide._validation import as_indices, stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._base import ActionSpec, OutcomeModel
-from decide.outcomes._linear import _as_indices
+from decide.outcomes import ActionSpec, OutcomeModel
 
 __all__ = ["NewsvendorOutcome", "newsvendor"]
 
@@ -119,12 +118,12 @@ class NewsvendorOutcome(OutcomeModel):
         p, c, s = (v if demand.ndim == 2 else v[0] for v in (self.price, self.cost, self.salvage))
         return p * np.minimum(q, demand) - c * q + s * np.maximum(q - demand, 0.0)
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         self._check()
         q = x if self.unit_dim is not None else x[0]
         return self.profit(q, self.demand)
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         self._check()
         if cotangent.shape != (self.n_samples,):
             raise DecideValueError(
@@ -157,7 +156,7 @@ class NewsvendorOutcome(OutcomeModel):
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> NewsvendorOutcome:
         """The same units restricted to the demand draws ``indices``."""
-        idx = _as_indices(indices, self.n_samples)
+        idx = as_indices(indices, self.n_samples)
         units = None if self.unit_dim is None else self.outcome_coords[self.unit_dim]
         return NewsvendorOutcome(
             self.demand[idx], self.price, self.cost, self.salvage,

@@ -17,7 +17,7 @@ import numpy as np
 
 from decide import measures as M
 from decide._validation import as_weights
-from decide.measures._base import Objective, WeightedObjective
+from decide.measures import Objective, WeightedObjective
 
 __all__ = ["batch_scores", "exact_scores"]
 

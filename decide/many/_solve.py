@@ -10,9 +10,8 @@ import numpy as np
 
 from decide.many._rows import failed_row, solved_rows
 from decide.many._units import Batch
-from decide.measures._base import Objective
-from decide.optimization._api import optimize
-from decide.optimization._spaces import Space
+from decide.measures import Objective
+from decide.optimization import Space, optimize
 
 __all__ = ["join_warnings", "solve_unit"]
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from decide.errors import DecideValueError
-from decide.outcomes._base import ActionSpec, OutcomeModel, resolve_reduce
+from decide.outcomes import ActionSpec, OutcomeModel, resolve_reduce
 
 __all__ = ["UnitOutcome"]
 
@@ -76,9 +76,9 @@ class UnitOutcome(OutcomeModel):
         self.n_replicates = parent.n_replicates
         self.outcome_dims = tuple(d for d in dims if d != over)
         self.outcome_coords = {
-            k: v for k, v in dict(getattr(parent, "outcome_coords", {}) or {}).items() if k != over
+            k: v for k, v in dict(parent.outcome_coords).items() if k != over
         }
-        self.reduce = getattr(parent, "reduce", "sum")
+        self.reduce = parent.reduce
         self.action_space, self._lift, self._own, self._all_over = _unit_space(
             parent.action_space, over, self.index, self.n_units
         )
@@ -98,13 +98,13 @@ class UnitOutcome(OutcomeModel):
         """The parent's flat action with every unit taking the unit action ``x``."""
         return np.asarray(x, dtype=np.float64)[self._lift]
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(self.parent._sample_flat(self.lift(x)))
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
+        out = np.asarray(self.parent.sample_flat(self.lift(x)))
         lead = 1 if self.n_replicates is None else 2
         return np.take(out, self.index, axis=lead + self._axis)
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
-        g = np.asarray(self.parent._vjp_flat(self.lift(x), cotangent), dtype=np.float64)
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        g = np.asarray(self.parent.vjp_flat(self.lift(x), cotangent), dtype=np.float64)
         out = np.zeros(self.action_space.size)
         out[self._lift[self._own]] = g[self._own]
         if self.reduce == "mean":
@@ -168,7 +168,7 @@ def unit_draws(parent: OutcomeModel, over: str, out: np.ndarray) -> np.ndarray:
     if out.ndim == lead + 1:  # the unit dim is the only outcome dim: nothing to reduce
         return np.ascontiguousarray(np.moveaxis(out, axis, 0), dtype=np.float64)
     # reduce each unit's slice exactly as UnitOutcome does (same summation order)
-    fn = resolve_reduce(getattr(parent, "reduce", "sum"), lead)
+    fn = resolve_reduce(parent.reduce, lead)
     return np.stack(
         [np.asarray(fn(np.take(out, u, axis=axis)), dtype=np.float64) for u in range(out.shape[axis])]
     )

@@ -14,9 +14,8 @@ from decide._validation import stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 from decide.many._newsvendor import NewsvendorOutcome
 from decide.many._unit_outcome import UnitOutcome
-from decide.optimization._spaces import Space, as_space
-from decide.outcomes._base import OutcomeModel
-from decide.outcomes._draws import DrawsOutcome, from_draws
+from decide.optimization import Space, as_space
+from decide.outcomes import DrawsOutcome, OutcomeModel, from_draws
 
 __all__ = ["Batch", "make_batch", "unit_outcomes"]
 
@@ -97,7 +96,7 @@ def _table_from_xarray(obj: xr.DataArray | xr.Dataset, over: str, option_dim: st
 
 
 def _parent_units(parent: OutcomeModel, over: str, units: Sequence[Any] | None) -> list[Hashable]:
-    coords = dict(getattr(parent, "outcome_coords", {}) or {})
+    coords = dict(parent.outcome_coords)
     spec = parent.action_space
     n: int | None = None
     if over in coords:

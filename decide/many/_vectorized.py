@@ -18,10 +18,9 @@ from decide.many._rows import solved_rows
 from decide.many._scores import batch_scores, exact_scores
 from decide.many._unit_outcome import UnitOutcome, unit_draws
 from decide.many._units import Batch
-from decide.measures._base import Objective
-from decide.optimization._discrete import Discrete
-from decide.optimization._spaces import Space
-from decide.outcomes._draws import DrawsOutcome
+from decide.measures import Objective
+from decide.optimization import Discrete, Space
+from decide.outcomes import DrawsOutcome
 
 __all__ = ["enumerate_all", "quantile_all"]
 
@@ -89,7 +88,7 @@ def _option_source(
     pos = np.asarray(idx)
 
     def parent_draws(x: np.ndarray) -> np.ndarray:
-        out = np.asarray(parent._sample_flat(unit0.lift(x)))
+        out = np.asarray(parent.sample_flat(unit0.lift(x)))
         return unit_draws(parent, batch.over, out)[pos]
 
     return list(idx), unit0, parent_draws

@@ -162,6 +162,27 @@ class Objective(abc.ABC):
         x, w, shape = self._prepare(draws, weights)
         return np.asarray(self._grad(x, w), dtype=np.float64).reshape(shape)
 
+    def value_and_grad(self, draws: Any, weights: Any = None) -> tuple[float, np.ndarray]:
+        """The score and its gradient with respect to each draw, validating the draws once.
+
+        Parameters
+        ----------
+        draws : array_like of shape (n_samples,) or (n_samples, n_replicates)
+        weights : array_like of shape (n_samples,), optional
+
+        Returns
+        -------
+        value : float
+            Same as ``self(draws, weights)``.
+        grad : ndarray of the same shape as ``draws``
+            Same as ``self.grad(draws, weights)``.
+        """
+        if not self.has_grad:
+            raise NotImplementedError(f"{self!r} has no gradient; use a derivative-free method.")
+        x, w, shape = self._prepare(draws, weights)
+        value = float(self._value(x, w))
+        return value, np.asarray(self._grad(x, w), dtype=np.float64).reshape(shape)
+
     def to_cvxpy(self, expr: cp.Expression, weights: Any = None) -> cp.Expression:
         """A DCP-concave cvxpy expression equal to the score of ``expr``.
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from decide._validation import check_alpha
 from decide.measures._base import Objective, Property
 from decide.measures._dispersion import Mean, check_risk_aversion, cp_mean
 from decide.measures._tail import (
-    check_alpha,
     check_theta,
     evar_core,
     grad_cvar,

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from decide._validation import check_in_range
+from decide._validation import check_alpha, check_in_range
 from decide.measures._reduce import (
     DOC_DRAWS,
     DOC_REDUCE,
@@ -36,13 +36,6 @@ from decide.measures._reduce import (
 __all__ = ["cvar", "entropic_risk", "evar", "value_at_risk", "worst_case"]
 
 _EPS = np.finfo(np.float64).eps
-
-
-def check_alpha(alpha: Any) -> float:
-    """``alpha`` as a float in (0, 1)."""
-    return check_in_range(
-        alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
-    )
 
 
 def _tail_masses(ws: np.ndarray, alpha: float) -> np.ndarray:

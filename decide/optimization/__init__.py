@@ -13,7 +13,15 @@ from decide.optimization._api import METHODS, available_methods, optimize
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._discrete import Discrete
 from decide.optimization._polyhedron import LinearSystem
-from decide.optimization._spaces import Box, Budget, Constraints, Integer, LinearConstraints, Space
+from decide.optimization._spaces import (
+    Box,
+    Budget,
+    Constraints,
+    Integer,
+    LinearConstraints,
+    Space,
+    as_space,
+)
 from decide.optimization.backends import ConvexProblem
 from decide.optimization.cvar_lp import CVaRLPResult, CVaRLPWarm, cvar_of_scenarios, solve_cvar_lp
 
@@ -32,6 +40,7 @@ __all__ = [
     "LinearConstraints",
     "LinearSystem",
     "Space",
+    "as_space",
     "available_methods",
     "cvar_of_scenarios",
     "optimize",

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError, SolverError
-from decide.measures._base import Objective
+from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._problem import Problem
 from decide.optimization._spaces import Space, as_space
 from decide.optimization.backends import _cvar_lp as cvar_lp
-from decide.outcomes._base import OutcomeModel
+from decide.outcomes import OutcomeModel
 
 __all__ = ["METHODS", "available_methods", "optimize"]
 

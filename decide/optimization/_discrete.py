@@ -9,7 +9,7 @@ import numpy as np
 
 from decide.errors import DecideValueError
 from decide.optimization._spaces import Space
-from decide.outcomes._base import ActionSpec
+from decide.outcomes import ActionSpec, OutcomeModel
 
 __all__ = ["Discrete"]
 
@@ -118,20 +118,10 @@ class Discrete(Space):
         return "Discrete()" if self._labels is None else f"Discrete({list(self._labels)})"
 
 
-def _outcome_options(outcome: Any) -> tuple[Any, ...] | None:
-    labs = getattr(outcome, "options", None)
-    if labs is None or callable(labs):
-        return None
-    return tuple(labs)
+def _outcome_options(outcome: OutcomeModel) -> tuple[Any, ...] | None:
+    return None if outcome.options is None else tuple(outcome.options)
 
 
-def _option_action(outcome: Any, label: Any) -> np.ndarray:
-    one_hot = getattr(outcome, "one_hot", None)
-    if callable(one_hot):
-        return np.asarray(one_hot(label), dtype=float).reshape(-1)
-    labs = _outcome_options(outcome)
-    assert labs is not None
-    x = np.zeros(outcome.action_space.size)
-    x[labs.index(label)] = 1.0
-    return x
+def _option_action(outcome: OutcomeModel, label: Any) -> np.ndarray:
+    return np.asarray(outcome.one_hot(label), dtype=float).reshape(-1)
 

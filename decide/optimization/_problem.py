@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from decide.errors import ConvergenceWarning, DecideValueError
-from decide.measures._base import Objective
+from decide.measures import Objective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._spaces import Space
-from decide.outcomes._base import ActionSpec, OutcomeModel
+from decide.outcomes import ActionSpec, OutcomeModel
 
 __all__ = ["Problem"]
 
@@ -46,16 +46,13 @@ class Problem:
     def value(self, x: np.ndarray) -> float:
         """Objective score at the flat action ``x``."""
         self.evaluations += 1
-        return float(self.objective(self.outcome._draws_flat(x), self.weights))
+        return float(self.objective(self.outcome.draws_flat(x), self.weights))
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Score and its gradient with respect to ``x`` (objective.grad chained with the vjp)."""
         self.evaluations += 1
-        draws = self.outcome._draws_flat(x)
-        flat, w, shape = self.objective._prepare(draws, self.weights)
-        v = float(self.objective._value(flat, w))
-        cot = np.asarray(self.objective._grad(flat, w), dtype=np.float64).reshape(shape)
-        g = np.asarray(self.outcome._vjp_flat(x, cot), dtype=np.float64).reshape(-1)
+        v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
+        g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
         return v, g
 
     def finish(
@@ -72,7 +69,7 @@ class Problem:
         """Build the :class:`Decision`, re-scoring at ``x``; warn when not converged."""
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         if draws is None:
-            draws = np.asarray(self.outcome._draws_flat(x))
+            draws = np.asarray(self.outcome.draws_flat(x))
         if value is None:
             value = float(self.objective(draws, self.weights))
         if self.system is not None and not self.space.discrete:

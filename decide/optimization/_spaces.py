@@ -19,7 +19,7 @@ import xarray as xr
 from decide._validation import check_finite_scalar
 from decide.errors import DecideTypeError, DecideValueError, InfeasibleError
 from decide.optimization._polyhedron import LinearSystem, _fmt
-from decide.outcomes._base import ActionSpec
+from decide.outcomes import ActionSpec
 
 __all__ = [
     "Box",

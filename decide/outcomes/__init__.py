@@ -1,6 +1,6 @@
 """Sources of outcome draws: ``action -> outcome draws`` for every posterior sample."""
 
-from decide.outcomes._base import ActionSpec, OutcomeModel
+from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
 from decide.outcomes._draws import DrawsOutcome, from_draws
 from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
@@ -13,8 +13,10 @@ __all__ = [
     "LinearOutcome",
     "OutcomeModel",
     "PyMCOutcome",
+    "Reduce",
     "from_draws",
     "from_function",
     "from_pymc",
     "linear",
+    "resolve_reduce",
 ]

@@ -252,11 +252,31 @@ def resolve_reduce(reduce: Reduce, n_lead: int) -> Callable[[np.ndarray], np.nda
 class OutcomeModel(abc.ABC):
     """Outcome draws under an action, for every posterior sample.
 
-    Outcomes are rewards (higher is better). Subclasses set
-    :attr:`action_space`, :attr:`n_samples`, :attr:`n_replicates`,
-    :attr:`outcome_dims` and implement :meth:`_sample_flat`; they override
-    :meth:`_vjp_flat`, :meth:`_conditional_mean_flat`, :meth:`affine_form` and
-    :meth:`subset` where they can.
+    Outcomes are rewards (higher is better). This class is the whole contract
+    between an outcome source and the rest of decide: the optimizers, the
+    uncertainty analysis and the policy comparisons use only what is declared
+    here.
+
+    A subclass sets :attr:`action_space`, :attr:`n_samples` (and, where they
+    apply, :attr:`n_replicates`, :attr:`outcome_dims`, :attr:`outcome_coords`,
+    :attr:`reduce`, :attr:`options`) and implements :meth:`sample_flat`. It
+    overrides the optional capabilities it has; each has a default here:
+
+    ==========================  =========================================  ==================
+    capability                  override                                   default
+    ==========================  =========================================  ==================
+    gradient                    :meth:`vjp_flat`                           none (``has_vjp``)
+    exact conditional mean      :meth:`conditional_mean_flat`              none
+    affine in the action        :meth:`affine_form`                        ``None``
+    held-out subsets            :meth:`subset`                             raises
+    replicates on request       :meth:`with_replicates`                    raises
+    named options               :attr:`options` and :meth:`one_hot`       ``None``
+    parameter draws             :attr:`parameters`                         ``None``
+    ==========================  =========================================  ==================
+
+    The ``*_flat`` methods take the action as a flat float vector of length
+    ``action_space.size`` (no parsing); the methods without the suffix accept
+    any form :meth:`ActionSpec.flatten` accepts.
 
     Attributes
     ----------
@@ -269,6 +289,14 @@ class OutcomeModel(abc.ABC):
         one value per sample (the conditional mean, or precomputed draws).
     outcome_dims : tuple of str
         Dims of the (unreduced) outcome, ``()`` for a scalar outcome.
+    outcome_coords : dict of str to array_like
+        Labels of the outcome dims, where known.
+    reduce : {"sum", "mean"} or callable
+        How a vector outcome becomes one scalar per draw (see :func:`resolve_reduce`).
+    options : tuple of str or None
+        Labels of the options when the action is a choice among named options
+        (``from_draws``): the flat action is then a one-hot (or probability) vector
+        over them, see :meth:`one_hot`.
     """
 
     action_space: ActionSpec
@@ -276,6 +304,8 @@ class OutcomeModel(abc.ABC):
     n_replicates: int | None = None
     outcome_dims: tuple[str, ...] = ()
     outcome_coords: Mapping[str, Any] = {}
+    reduce: Reduce = "sum"
+    options: tuple[str, ...] | None = None
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:
@@ -285,7 +315,7 @@ class OutcomeModel(abc.ABC):
         -------
         ndarray of shape (n_samples, *outcome_shape) or (n_samples, n_replicates, *outcome_shape)
         """
-        return self._sample_flat(self.action_space.flatten(action))
+        return self.sample_flat(self.action_space.flatten(action))
 
     def draws(self, action: Any) -> np.ndarray:
         """One scalar outcome per draw (the vector outcome reduced), ready to score.
@@ -294,7 +324,7 @@ class OutcomeModel(abc.ABC):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_replicates)
         """
-        return self._draws_flat(self.action_space.flatten(action))
+        return self.draws_flat(self.action_space.flatten(action))
 
     def vjp(self, action: Any, cotangent: Any) -> np.ndarray:
         """Vector-Jacobian product: ``sum_ij cotangent_ij * d draws_ij / d action``.
@@ -321,7 +351,7 @@ class OutcomeModel(abc.ABC):
                 f"{type(self).__name__} has no vector-Jacobian product; use a derivative-free "
                 "method."
             )
-        return self._vjp_flat(self.action_space.flatten(action), np.asarray(cotangent, float))
+        return self.vjp_flat(self.action_space.flatten(action), np.asarray(cotangent, float))
 
     def conditional_mean(self, action: Any) -> np.ndarray:
         """E[outcome | theta, do(action)] for every posterior sample theta.
@@ -339,17 +369,17 @@ class OutcomeModel(abc.ABC):
             raise NotImplementedError(
                 f"{type(self).__name__} cannot give E[outcome | theta, action] exactly."
             )
-        return self._conditional_mean_flat(self.action_space.flatten(action))
+        return self.conditional_mean_flat(self.action_space.flatten(action))
 
     @property
     def has_vjp(self) -> bool:
         """Whether :meth:`vjp` is available."""
-        return type(self)._vjp_flat is not OutcomeModel._vjp_flat
+        return type(self).vjp_flat is not OutcomeModel.vjp_flat
 
     @property
     def has_conditional_mean(self) -> bool:
         """Whether :meth:`conditional_mean` is available."""
-        return type(self)._conditional_mean_flat is not OutcomeModel._conditional_mean_flat
+        return type(self).conditional_mean_flat is not OutcomeModel.conditional_mean_flat
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(A, b)`` with ``draws(x) = A @ x + b`` if the draws are affine in the action.
@@ -368,21 +398,69 @@ class OutcomeModel(abc.ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not support subset().")
 
-    # -- for subclasses ---------------------------------------------------
+    def with_replicates(
+        self, n_replicates: int, random_seed: int | np.random.Generator | None = None
+    ) -> OutcomeModel:
+        """The same model with ``n_replicates`` simulated outcomes per posterior sample.
+
+        Raises
+        ------
+        DecideValueError
+            If the model cannot simulate replicates (the default).
+        """
+        raise DecideValueError(
+            f"{type(self).__name__} gives n_replicates={self.n_replicates} and cannot change "
+            "it. Build the outcome model with the replicates you need (e.g. "
+            "from_pymc(..., mode='crn', n_replicates=...))."
+        )
+
+    def one_hot(self, option: Any) -> np.ndarray:
+        """The flat action that picks the named ``option`` (see :attr:`options`).
+
+        Raises
+        ------
+        DecideValueError
+            If the model has no named options (the default) or ``option`` is not one.
+        """
+        raise DecideValueError(
+            f"{type(self).__name__} has no named options; pass the action itself, not "
+            f"{option!r}."
+        )
+
+    @property
+    def parameters(self) -> xr.Dataset | None:
+        """Posterior parameter draws aligned with the sample axis, or None.
+
+        Row ``s`` of every variable (dims ``("sample", ...)``) is the parameter
+        draw that produced ``draws(a)[s]``; used to regress outcomes on parameters
+        (:func:`decide.uncertainty.evppi`). ``None`` when the model does not know
+        its parameters (the default).
+        """
+        return None
+
+    # -- flat interface: what subclasses implement and other layers call ----
     @abc.abstractmethod
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
-        """Unreduced draws at the flat action ``x``."""
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
+        """Unreduced draws at the flat action ``x`` of shape (action_space.size,).
 
-    def _reduce(self, arr: np.ndarray) -> np.ndarray:
-        """Reduce unreduced draws to one scalar per (sample, replicate)."""
+        Returns
+        -------
+        ndarray of shape (n_samples, *outcome_shape) or (n_samples, n_replicates, *outcome_shape)
+        """
+
+    def reduce_draws(self, arr: np.ndarray) -> np.ndarray:
+        """Reduce unreduced draws to one scalar per (sample, replicate) with :attr:`reduce`."""
         n_lead = 1 if self.n_replicates is None else 2
-        return resolve_reduce(getattr(self, "reduce", "sum"), n_lead)(arr)
+        return resolve_reduce(self.reduce, n_lead)(arr)
 
-    def _draws_flat(self, x: np.ndarray) -> np.ndarray:
-        return self._reduce(self._sample_flat(x))
+    def draws_flat(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`draws` at the flat action ``x``: shape (n_samples,) or (n_samples, n_replicates)."""
+        return self.reduce_draws(self.sample_flat(x))
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        """:meth:`vjp` at the flat action ``x``; returns shape (action_space.size,)."""
         raise NotImplementedError
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`conditional_mean` at the flat action ``x``."""
         raise NotImplementedError

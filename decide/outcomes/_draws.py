@@ -15,10 +15,9 @@ import pandas as pd
 import xarray as xr
 
 from decide._config import REPLICATE_DIM, SAMPLE_DIM
-from decide._validation import as_draws, stack_sample_dims
+from decide._validation import as_draws, as_indices, stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
-from decide.outcomes._linear import _as_indices
 
 __all__ = ["DrawsOutcome", "from_draws"]
 
@@ -216,13 +215,13 @@ class DrawsOutcome(OutcomeModel):
         """The draws of one option, shape ``(n_samples,)`` or ``(n_samples, n_replicates)``."""
         return self.table[self._position(option)].copy()
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         return np.tensordot(x, self.table, axes=(0, 0))
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
-        return self._sample_flat(x)
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+        return self.sample_flat(x)
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         expected = self.table.shape[1:]
         if cotangent.shape != expected:
             raise DecideValueError(
@@ -250,7 +249,7 @@ class DrawsOutcome(OutcomeModel):
         DrawsOutcome
             With ``table[:, indices]``.
         """
-        idx = _as_indices(indices, self.n_samples)
+        idx = as_indices(indices, self.n_samples)
         return DrawsOutcome(self.table[:, idx], self.options, conditional_mean=self._is_mean)
 
 

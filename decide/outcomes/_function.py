@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from decide._posterior import posterior_dataset
-from decide._validation import check_in_range
+from decide._validation import as_indices, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
-from decide.outcomes._linear import _as_indices
 
 __all__ = ["FunctionOutcome", "from_function"]
 
@@ -103,6 +103,11 @@ class FunctionOutcome(OutcomeModel):
     reduce : {"sum", "mean"} or callable
         How a vector outcome becomes one scalar per draw.
     """
+
+    @property
+    def parameters(self) -> xr.Dataset:
+        """The parameter draws ``params`` as a Dataset with a leading ``"sample"`` dim."""
+        return posterior_dataset(self.params, name="params")
 
     def __init__(
         self,
@@ -202,7 +207,7 @@ class FunctionOutcome(OutcomeModel):
             )
         return arr
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         arr = self._call(self.fn, x, "fn")
         if arr.ndim != 1 + len(self.outcome_dims):
             raise DecideValueError(
@@ -212,8 +217,8 @@ class FunctionOutcome(OutcomeModel):
             )
         return arr
 
-    def _draws_flat(self, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(self._reduce(self._sample_flat(x)), dtype=np.float64)
+    def draws_flat(self, x: np.ndarray) -> np.ndarray:
+        out = np.asarray(self.reduce_draws(self.sample_flat(x)), dtype=np.float64)
         if out.shape != (self.n_samples,):
             raise DecideValueError(
                 f"reduce must map the outcome to one scalar per draw, shape ({self.n_samples},); "
@@ -221,8 +226,8 @@ class FunctionOutcome(OutcomeModel):
             )
         return out
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
-        return self._sample_flat(x)
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+        return self.sample_flat(x)
 
     # -- gradient ---------------------------------------------------------
     def _fd_steps(self, x: np.ndarray) -> np.ndarray:
@@ -256,7 +261,7 @@ class FunctionOutcome(OutcomeModel):
                 xp, xm = x.copy(), x.copy()
                 xp[i] += steps[i]
                 xm[i] -= steps[i]
-                out[:, i] = (self._draws_flat(xp) - self._draws_flat(xm)) / (xp[i] - xm[i])
+                out[:, i] = (self.draws_flat(xp) - self.draws_flat(xm)) / (xp[i] - xm[i])
             return out
         jmat = self._call(self.jac, x, "jac")
         n_out = len(self.outcome_dims)
@@ -277,7 +282,7 @@ class FunctionOutcome(OutcomeModel):
         axes = tuple(range(1, jmat.ndim - 1))
         return jmat.sum(axis=axes) if self.reduce == "sum" else jmat.mean(axis=axes)
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         if cotangent.shape != (self.n_samples,):
             raise DecideValueError(
                 f"cotangent must have the shape of draws(action), ({self.n_samples},); got "
@@ -293,7 +298,7 @@ class FunctionOutcome(OutcomeModel):
         FunctionOutcome
             With every parameter array sliced along its sample axis.
         """
-        idx = _as_indices(indices, self.n_samples)
+        idx = as_indices(indices, self.n_samples)
         return FunctionOutcome(
             self.fn,
             _read_only({k: v[idx] for k, v in self.params.items()}),

@@ -17,45 +17,11 @@ import pandas as pd
 import xarray as xr
 
 from decide._config import SAMPLE_DIM
-from decide._validation import stack_sample_dims
+from decide._validation import as_indices, stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 
 __all__ = ["LinearOutcome", "linear"]
-
-
-def _as_indices(indices: Any, n_samples: int, name: str = "indices") -> np.ndarray:
-    """Return sample indices as a non-empty int array in ``[0, n_samples)``.
-
-    Accepts integer positions or a boolean mask of length ``n_samples``.
-    """
-    idx = np.asarray(indices)
-    if idx.ndim != 1 or idx.size == 0:
-        raise DecideValueError(
-            f"{name} must be a non-empty 1-d sequence of sample positions or a boolean mask; "
-            f"got shape {idx.shape}."
-        )
-    if idx.dtype == bool:
-        if idx.shape != (n_samples,):
-            raise DecideValueError(
-                f"{name} as a boolean mask must have length n_samples={n_samples}; got "
-                f"length {idx.size}."
-            )
-        idx = np.flatnonzero(idx)
-        if idx.size == 0:
-            raise DecideValueError(f"{name} selects no sample; keep at least one.")
-        return idx
-    if not np.issubdtype(idx.dtype, np.integer):
-        raise DecideTypeError(
-            f"{name} must hold integer sample positions or booleans; got dtype {idx.dtype}."
-        )
-    bad = idx[(idx < 0) | (idx >= n_samples)]
-    if bad.size:
-        raise DecideValueError(
-            f"{name} must lie in [0, {n_samples - 1}] (n_samples={n_samples}); got "
-            f"{bad[:5].tolist()}."
-        )
-    return idx.astype(np.intp)
 
 
 def _finite_matrix(arr: Any, name: str) -> np.ndarray:
@@ -249,14 +215,14 @@ class LinearOutcome(OutcomeModel):
             f"size={self.action_space.size})"
         )
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         return self.scenarios @ x + self.intercept
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         # the scenarios carry no noise: each draw is its own conditional mean
-        return self._sample_flat(x)
+        return self.sample_flat(x)
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         if cotangent.shape != (self.n_samples,):
             raise DecideValueError(
                 f"cotangent must have the shape of draws(action), ({self.n_samples},); got "
@@ -284,7 +250,7 @@ class LinearOutcome(OutcomeModel):
         LinearOutcome
             With ``scenarios[indices]`` and ``intercept[indices]``.
         """
-        idx = _as_indices(indices, self.n_samples)
+        idx = as_indices(indices, self.n_samples)
         return LinearOutcome(self.scenarios[idx], self.intercept[idx], self.action_space)
 
 

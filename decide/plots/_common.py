@@ -75,7 +75,7 @@ def named_actions(
     for name, a in policies.items():
         if isinstance(a, Decision):
             a = a.flat_action
-        elif isinstance(a, str) and callable(getattr(outcome, "one_hot", None)):
-            a = outcome.one_hot(a)  # type: ignore[attr-defined]
+        elif isinstance(a, str) and outcome.options is not None:
+            a = outcome.one_hot(a)
         out[str(name)] = outcome.action_space.flatten(a, name=f"{what}[{name!r}]")
     return out

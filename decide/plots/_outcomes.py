@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from decide._validation import as_draws
+from decide._validation import as_draws, check_alpha
 from decide.errors import DecideTypeError
 from decide.measures import cvar
-from decide.measures._tail import check_alpha
 from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
 from decide.plots._common import finish, get_ax, named_actions

@@ -24,7 +24,7 @@ def _action_draws(outcome: Any, actions: Any) -> dict[str, np.ndarray]:
         from decide.uncertainty._utility import action_set
 
         labels, X = action_set(outcome, actions)
-        return {str(lab): np.asarray(outcome._draws_flat(x), dtype=np.float64) for lab, x in zip(labels, X)}
+        return {str(lab): np.asarray(outcome.draws_flat(x), dtype=np.float64) for lab, x in zip(labels, X)}
     if actions is not None:
         raise DecideValueError(
             "actions must be None when outcome holds precomputed draws (the keys or columns are "

@@ -70,11 +70,9 @@ def as_outcome(outcome: Any) -> OutcomeModel:
 
 def _fixed_action(outcome: OutcomeModel, name: str, spec: Any) -> np.ndarray:
     where = f"policies[{name!r}]"
-    options = getattr(outcome, "options", None)
-    if isinstance(spec, str) or (
-        options is not None and not callable(options) and _is_label(spec, options)
-    ):
-        if options is None or callable(options):
+    options = outcome.options
+    if isinstance(spec, str) or (options is not None and _is_label(spec, options)):
+        if options is None:
             raise DecideTypeError(
                 f"{where} is the label {spec!r}, but {type(outcome).__name__} has no named "
                 "options; give an Objective (Mean(), CVaR(0.05), ...) or a numeric action."
@@ -137,8 +135,8 @@ def parse_policies(outcome: OutcomeModel, policies: Any) -> list[Policy]:
                 f"{spec.__name__}(...) such as Mean() or CVaR(0.05)."
             )
         else:
-            options = getattr(outcome, "options", None)
-            labels = "" if options is None or callable(options) else f", or an option label {list(options)}"
+            options = outcome.options
+            labels = "" if options is None else f", or an option label {list(options)}"
             raise DecideTypeError(
                 f"policies[{name!r}] must be a decide Objective (Mean(), CVaR(0.05), "
                 "MeanVariance(1.0), ExpectedUtility(Exponential(1.0)), ...) or a fixed action "

@@ -10,8 +10,7 @@ import pandas as pd
 
 from decide._validation import check_finite_scalar
 from decide.measures import Mean, Objective
-from decide.optimization import Decision
-from decide.optimization._api import optimize
+from decide.optimization import Decision, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import (
     CE_LEVELS,

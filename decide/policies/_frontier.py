@@ -10,8 +10,7 @@ import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Mean, Objective, WeightedObjective
-from decide.optimization import Decision, available_methods
-from decide.optimization._api import optimize
+from decide.optimization import Decision, available_methods, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome, default_risk, mean_and_risk
 
@@ -47,7 +46,7 @@ class _Solver:
         self.last: Decision | None = None
         self.solves = 0
         combined = Mean() + risk
-        from decide.optimization._spaces import as_space
+        from decide.optimization import as_space
 
         resolved_space = None if space is None else as_space(space)
         works = (

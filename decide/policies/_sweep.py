@@ -10,7 +10,7 @@ import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Objective
-from decide.optimization._api import optimize
+from decide.optimization import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError, SolverError
-from decide.measures._base import Objective
-from decide.outcomes._base import OutcomeModel
+from decide.measures import Objective
+from decide.outcomes import OutcomeModel
 from decide.uncertainty._utility import _model_utility
 from decide.uncertainty._voi import ValueOfInformation
 
@@ -34,9 +34,6 @@ class _PerSampleAverage(Objective):
     def has_grad(self) -> bool:
         return self.objective.has_grad
 
-    def _check_domain(self, x: np.ndarray) -> None:
-        self.objective._check_domain(x)
-
     def _rows(self, x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         rows = x.reshape(-1, self.n_replicates)
         pw = (
@@ -48,12 +45,12 @@ class _PerSampleAverage(Objective):
 
     def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
         rows, pw = self._rows(x, w)
-        return float(sum(p * self.objective._value(r, None) for r, p in zip(rows, pw)))
+        return float(sum(p * self.objective(r) for r, p in zip(rows, pw)))
 
     def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
         rows, pw = self._rows(x, w)
         return np.concatenate(
-            [p * np.asarray(self.objective._grad(r, None)) for r, p in zip(rows, pw)]
+            [p * self.objective.grad(r) for r, p in zip(rows, pw)]
         )
 
     def _params(self) -> dict[str, Any]:

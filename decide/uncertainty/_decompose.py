@@ -16,7 +16,7 @@ import xarray as xr
 
 from decide._validation import as_draws, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._base import OutcomeModel, resolve_reduce
+from decide.outcomes import OutcomeModel, resolve_reduce
 from decide.uncertainty._decomposition import Decomposition
 from decide.uncertainty._split import split_exact, split_nested
 
@@ -43,22 +43,19 @@ def _with_replicates(
     """The outcome model with ``n_replicates`` replicates per sample, if it can give them."""
     if n_replicates is None or outcome.n_replicates == n_replicates:
         return outcome
-    rebuild = getattr(outcome, "with_replicates", None)
-    if callable(rebuild):
-        return rebuild(n_replicates, random_seed=random_seed)
-    raise DecideValueError(
-        f"n_replicates={n_replicates} was requested but {type(outcome).__name__} gives "
-        f"n_replicates={outcome.n_replicates} and cannot change it. Build the outcome model "
-        "with the replicates you need (e.g. from_pymc(..., mode='sample', n_replicates=...)) "
-        "and leave n_replicates=None."
-    )
+    try:
+        return outcome.with_replicates(n_replicates, random_seed=random_seed)
+    except DecideValueError as exc:
+        raise DecideValueError(
+            f"n_replicates={n_replicates} was requested: {exc} Or leave n_replicates=None."
+        ) from None
 
 
 def _element_labels(outcome: OutcomeModel | None, shape: tuple[int, ...]) -> list[str]:
     dims = tuple(outcome.outcome_dims) if outcome is not None else ()
     if len(dims) != len(shape):
         dims = tuple(f"dim_{i}" for i in range(len(shape)))
-    coords = dict(getattr(outcome, "outcome_coords", {}) or {}) if outcome is not None else {}
+    coords = dict(outcome.outcome_coords) if outcome is not None else {}
     axes = []
     for d, n in zip(dims, shape):
         c = coords.get(d)
@@ -121,7 +118,7 @@ def _elements_table(
     dims = tuple(outcome.outcome_dims) if outcome is not None else ()
     if len(dims) != len(shape):
         dims = tuple(f"dim_{i}" for i in range(len(shape)))
-    coords_in = dict(getattr(outcome, "outcome_coords", {}) or {}) if outcome is not None else {}
+    coords_in = dict(outcome.outcome_coords) if outcome is not None else {}
     coords = {d: np.asarray(coords_in[d]) for d, n in zip(dims, shape)
               if d in coords_in and len(coords_in[d]) == n}
     ds = xr.Dataset({c: (dims, np.asarray(v)) for c, v in cols.items()}, coords=coords)
@@ -275,13 +272,13 @@ def decompose(
         )
     model = _with_replicates(outcome, n_rep, random_seed)
     flat = model.action_space.flatten(action)
-    raw = np.asarray(model._sample_flat(flat), dtype=np.float64)
+    raw = np.asarray(model.sample_flat(flat), dtype=np.float64)
     if model.n_replicates is None:
         raw = raw[:, None]
     r = raw.shape[1]
     mu = None
     if model.has_conditional_mean:
-        mu = np.asarray(model._conditional_mean_flat(flat), dtype=np.float64)
+        mu = np.asarray(model.conditional_mean_flat(flat), dtype=np.float64)
         if r == 1 and np.array_equal(raw[:, 0], mu):
             notes.append(
                 "the outcome draws equal the conditional means (no simulated noise), so the "
@@ -295,7 +292,7 @@ def decompose(
             "n_replicates >= 2 outcome replicates per posterior draw. Pass n_replicates=... "
             "(or build the outcome model with replicates)."
         )
-    reduce = getattr(model, "reduce", "sum")
+    reduce = model.reduce
     y_red = raw if raw.ndim == 2 else resolve_reduce(reduce, 2)(raw)
     mu_red = None
     if mu is not None:

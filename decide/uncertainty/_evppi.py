@@ -19,7 +19,7 @@ import xarray as xr
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._base import OutcomeModel
+from decide.outcomes import OutcomeModel
 from decide.uncertainty._utility import utility_matrix
 from decide.uncertainty._voi import ValueOfInformation
 
@@ -27,25 +27,6 @@ if TYPE_CHECKING:
     from decide.measures import Objective
 
 __all__ = ["evppi"]
-
-# public attributes holding parameter draws aligned with the outcome's samples
-# (PyMCOutcome.posterior: its thinned free-variable draws)
-_PARAM_ATTRS = ("posterior", "params", "parameters")
-
-
-def _outcome_params(outcome: Any) -> xr.Dataset | None:
-    for attr in _PARAM_ATTRS:
-        value = getattr(outcome, attr, None)
-        if value is None or callable(value):
-            continue
-        if isinstance(value, xr.Dataset) and SAMPLE_DIM in value.dims:
-            return value
-        try:
-            return posterior_dataset(value, name=f"outcome.{attr}")
-        except (DecideValueError, DecideTypeError):
-            continue
-    return None
-
 
 def _design(ds: xr.Dataset, params: Sequence[str], n_samples: int) -> np.ndarray:
     available = sorted(str(v) for v in ds.data_vars)
@@ -245,7 +226,7 @@ def evppi(
     if posterior is not None:
         ds = posterior_dataset(posterior, name="posterior")
     else:
-        ds = _outcome_params(outcome) if isinstance(outcome, OutcomeModel) else None
+        ds = outcome.parameters if isinstance(outcome, OutcomeModel) else None
         if ds is None:
             raise DecideValueError(
                 f"no parameter draws found for params {list(names)}: "

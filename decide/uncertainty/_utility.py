@@ -15,7 +15,7 @@ import pandas as pd
 
 from decide._validation import as_draws
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._base import OutcomeModel, resolve_reduce
+from decide.outcomes import OutcomeModel, resolve_reduce
 
 if TYPE_CHECKING:
     from decide.measures import Objective
@@ -95,13 +95,13 @@ def per_draw_utility(draws: np.ndarray, objective: Objective | None) -> np.ndarr
 
 def _model_utility(outcome: OutcomeModel, x: np.ndarray, objective: Objective | None) -> np.ndarray:
     if objective is None and outcome.has_conditional_mean:
-        reduce = getattr(outcome, "reduce", "sum")
-        cm = np.asarray(outcome._conditional_mean_flat(x), dtype=np.float64)
+        reduce = outcome.reduce
+        cm = np.asarray(outcome.conditional_mean_flat(x), dtype=np.float64)
         if cm.ndim == 1:
             return cm
         if reduce in ("sum", "mean"):
             return resolve_reduce(reduce, 1)(cm)
-    return per_draw_utility(np.asarray(outcome._draws_flat(x), dtype=np.float64), objective)
+    return per_draw_utility(np.asarray(outcome.draws_flat(x), dtype=np.float64), objective)
 
 
 def utility_matrix(

@@ -14,7 +14,7 @@ from decide.optimization import (
     Integer,
     LinearConstraints,
 )
-from decide.outcomes import ActionSpec
+from decide.outcomes import ActionSpec, OutcomeModel
 
 SPEC = ActionSpec(names=("spend",), shapes=((3,),), dims=(("channel",),),
                   coords={"channel": ["tv", "radio", "web"]})
@@ -115,8 +115,11 @@ def test_discrete_bad_input():
 
 
 def test_discrete_resolves_dict_and_array():
-    class _Out:
-        action_space = SPEC
+    class _Out(OutcomeModel):
+        action_space, n_samples = SPEC, 1
+
+        def sample_flat(self, x):
+            return np.zeros(1)
 
     labs, X = Discrete({"tv": [1.0, 0.0, 0.0], "mix": {"spend": [0.5, 0.5, 0.0]}}).resolve(_Out())
     assert labs == ("tv", "mix")

@@ -166,7 +166,7 @@ class _Quadratic(OutcomeModel):
         self.outcome_dims = ("k",)
         self.action_space = ActionSpec(names=("x",), shapes=((2,),))
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         out = self.theta * x  # (n, 2)
         if self.n_replicates is None:
             return out

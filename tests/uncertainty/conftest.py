@@ -44,7 +44,7 @@ class NormalModel(OutcomeModel):
     def true_conditional_var(self, x: float) -> np.ndarray:
         return (self.sigma * x) ** 2
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         rng = np.random.default_rng(self.seed)
         r = 1 if self.n_replicates is None else self.n_replicates
         y = self.theta[:, None] * x[0] + self.sigma[:, None] * x[0] * rng.normal(
@@ -52,7 +52,7 @@ class NormalModel(OutcomeModel):
         )
         return y[:, 0] if self.n_replicates is None else y
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         return self.theta * x[0]
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> NormalModel:
@@ -85,12 +85,12 @@ class PoissonModel(OutcomeModel):
     def has_conditional_mean(self) -> bool:
         return self.exact
 
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         rng = np.random.default_rng(self.seed)
         rate = self.lam[:, None, :] * x[0]
         return rng.poisson(np.broadcast_to(rate, (self.n_samples, self.n_replicates, rate.shape[-1])))
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         return self.lam * x[0]
 
 

@@ -19,10 +19,10 @@ from decide.errors import (
     DecideValueError,
     SolverError,
 )
-from decide.measures._base import Objective, WeightedObjective
+from decide.measures import Objective, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
-from decide.outcomes._base import OutcomeModel
+from decide.outcomes import OutcomeModel
 
 __all__ = ["AUTO_MIN_SAMPLES", "cvar_lp_form", "solve_cvar_lp_method"]
 

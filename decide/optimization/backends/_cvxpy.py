@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideValueError, SolverError
-from decide.measures._base import Objective, WeightedObjective
+from decide.measures import Objective, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
 from decide.optimization._spaces import Budget, Constraints, Space, as_space
-from decide.outcomes._base import OutcomeModel
+from decide.outcomes import OutcomeModel
 
 __all__ = ["ConvexProblem"]
 

@@ -19,7 +19,7 @@ def option_draws(prob: Problem, X: np.ndarray) -> list[np.ndarray]:
         A, b = (np.asarray(v, dtype=np.float64) for v in aff)
         D = A @ X.T + b[:, None]
         return [np.ascontiguousarray(D[:, k]) for k in range(X.shape[0])]
-    return [np.asarray(prob.outcome._draws_flat(x)) for x in X]
+    return [np.asarray(prob.outcome.draws_flat(x)) for x in X]
 
 
 def solve_enumerate(prob: Problem, space: Discrete) -> Decision:

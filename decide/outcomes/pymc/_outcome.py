@@ -166,6 +166,11 @@ class PyMCOutcome(OutcomeModel):
         """
         return self._posterior.copy(deep=False)
 
+    @property
+    def parameters(self) -> xr.Dataset:
+        """The same as :attr:`posterior` (the declared :class:`OutcomeModel` capability)."""
+        return self.posterior
+
     # -- inputs -----------------------------------------------------------
     def _inputs(self) -> list[Any]:
         g = self._graph
@@ -203,7 +208,7 @@ class PyMCOutcome(OutcomeModel):
         return (self.n_samples, self._reps)
 
     # -- OutcomeModel -------------------------------------------------------
-    def _sample_flat(self, x: np.ndarray) -> np.ndarray:
+    def sample_flat(self, x: np.ndarray) -> np.ndarray:
         out = self._value_flat(x)
         return out.reshape(*self._lead_shape(), *out.shape[1:])
 
@@ -279,17 +284,17 @@ class PyMCOutcome(OutcomeModel):
         args = self._args(x)
         if self.vjp_strategy == "split":
             out = np.asarray(self._value_fn(*args), dtype=np.float64)
-            red = self._reduce(out.reshape(*lead, *self._outcome_shape))
+            red = self.reduce_draws(out.reshape(*lead, *self._outcome_shape))
             grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         else:
             red, *grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         grad = np.concatenate([np.asarray(g, dtype=np.float64).reshape(-1) for g in grads])
         return np.asarray(red, dtype=np.float64).reshape(lead), grad
 
-    def _vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         return self._value_and_vjp_flat(x, cotangent)[1]
 
-    def _conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
+    def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         if self._graph.mean_output is None:
             raise NotImplementedError(self._graph.no_mean_reason)
         if self.mode == "mean":
