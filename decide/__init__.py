@@ -32,6 +32,7 @@ from decide.errors import (
     DecideValueError,
     InfeasibleError,
     SolverError,
+    UnboundedError,
 )
 from decide.many import newsvendor, optimize_many
 from decide.measures import (
@@ -113,6 +114,7 @@ __all__ = [
     "Sortino",
     "Spectral",
     "StdDev",
+    "UnboundedError",
     "Utility",
     "VaR",
     "Variance",

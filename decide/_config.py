@@ -10,3 +10,9 @@ SAMPLE_DIMS: Final[tuple[str, str]] = ("chain", "draw")
 SAMPLE_DIM: Final[str] = "sample"
 #: Name of the replicate dim (several outcome simulations per posterior draw).
 REPLICATE_DIM: Final[str] = "replicate"
+
+#: ``method="auto"`` prefers the specialized CVaR LP over cvxpy from this many samples on.
+CVAR_LP_MIN_SAMPLES: Final[int] = 20_000
+#: ... and from this many when the same problem is re-solved point to point (a frontier or a
+#: sweep, where warm starts make each later solve cheap).
+CVAR_LP_MIN_SAMPLES_REPEATED: Final[int] = 5_000

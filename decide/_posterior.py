@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from decide._config import SAMPLE_DIM, SAMPLE_DIMS
-from decide._validation import stack_sample_dims
+from decide._validation import as_rng, stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 
 __all__ = ["posterior_dataset", "thin"]
@@ -120,6 +120,6 @@ def thin(
         return ds
     if int(max_draws) < 1:
         raise DecideValueError(f"max_draws must be a positive integer or None; got {max_draws}.")
-    rng = np.random.default_rng(random_seed)
+    rng = as_rng(random_seed)
     idx = np.sort(rng.choice(n, size=int(max_draws), replace=False))
     return ds.isel({SAMPLE_DIM: idx})

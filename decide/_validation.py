@@ -20,6 +20,7 @@ from decide.errors import DecideTypeError, DecideValueError
 __all__ = [
     "as_draws",
     "as_indices",
+    "as_rng",
     "as_weights",
     "check_alpha",
     "check_finite_scalar",
@@ -261,3 +262,37 @@ def as_indices(indices: Any, n_samples: int, name: str = "indices") -> np.ndarra
             f"{bad[:5].tolist()}."
         )
     return idx.astype(np.intp)
+
+
+def as_rng(random_seed: Any, name: str = "random_seed") -> np.random.Generator:
+    """``random_seed`` as a :class:`numpy.random.Generator` (a Generator passes through).
+
+    Parameters
+    ----------
+    random_seed : int, numpy.random.Generator or None
+        A non-negative integer seeds a new generator; None draws fresh entropy.
+    name : str
+        Argument name for error messages.
+
+    Raises
+    ------
+    DecideValueError
+        For a negative integer.
+    DecideTypeError
+        For anything else (a float, a bool, a string, a legacy RandomState).
+    """
+    if isinstance(random_seed, np.random.Generator):
+        return random_seed
+    if random_seed is None or (
+        isinstance(random_seed, int | np.integer) and not isinstance(random_seed, bool)
+    ):
+        if random_seed is not None and random_seed < 0:
+            raise DecideValueError(
+                f"{name} must be a non-negative integer, a numpy.random.Generator or None; "
+                f"got {random_seed!r}."
+            )
+        return np.random.default_rng(random_seed)
+    raise DecideTypeError(
+        f"{name} must be a non-negative integer, a numpy.random.Generator or None; got "
+        f"{random_seed!r} of type {type(random_seed).__name__}."
+    )

@@ -14,6 +14,7 @@ __all__ = [
     "DecideValueError",
     "InfeasibleError",
     "SolverError",
+    "UnboundedError",
 ]
 
 
@@ -31,6 +32,10 @@ class DecideTypeError(DecideError, TypeError):
 
 class InfeasibleError(DecideValueError):
     """The action space has no feasible point; the message names the constraint."""
+
+
+class UnboundedError(DecideValueError):
+    """The objective grows without limit over the action space; bound the action."""
 
 
 class SolverError(DecideError, RuntimeError):

@@ -19,8 +19,7 @@ import numpy as np
 from decide.many._rows import solved_rows
 from decide.many._units import Batch
 from decide.measures import Objective
-from decide.optimization import Space
-from decide.optimization._api import _auto
+from decide.optimization import Space, choose_method
 from decide.outcomes import LinearOutcome
 
 __all__ = ["cvxpy_all"]
@@ -62,7 +61,7 @@ def cvxpy_all(
     if models is None:
         return {}, list(idx)
     first = models[idx[0]]
-    if method == "auto" and _auto(first, objective, space, weights) != "cvxpy":
+    if method == "auto" and choose_method(first, objective, space, weights) != "cvxpy":
         return {}, list(idx)
     try:
         system = space.linear_constraints(first.action_space)

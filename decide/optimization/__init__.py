@@ -9,7 +9,7 @@ the exact CVaR LP for many linear scenarios is :mod:`decide.optimization.cvar_lp
 ``decide.optimize`` (the top-level name) is the function :func:`optimize`.
 """
 
-from decide.optimization._api import METHODS, available_methods, optimize
+from decide.optimization._api import METHODS, available_methods, choose_method, optimize
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._discrete import Discrete
 from decide.optimization._polyhedron import LinearSystem
@@ -42,6 +42,7 @@ __all__ = [
     "Space",
     "as_space",
     "available_methods",
+    "choose_method",
     "cvar_of_scenarios",
     "optimize",
     "solve_cvar_lp",

@@ -7,31 +7,47 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideTypeError, DecideValueError, SolverError
+from decide._validation import as_rng
+from decide.errors import DecideError, DecideTypeError, DecideValueError
 from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
-from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._problem import Problem
-from decide.optimization._spaces import Space, as_space
-from decide.optimization.backends import _cvar_lp as cvar_lp
+from decide.optimization._spaces import as_space
+from decide.optimization.backends import backend_names, choose, get_backend
 from decide.outcomes import OutcomeModel
 
-__all__ = ["METHODS", "available_methods", "optimize"]
+__all__ = ["METHODS", "available_methods", "choose_method", "optimize"]
 
-#: Every value of ``method``.
-METHODS: tuple[str, ...] = ("auto", "cvxpy", "cvar-lp", "scipy", "scipy-global", "enumerate")
+#: Every value of ``method``: ``"auto"`` and the registered backends.
+METHODS: tuple[str, ...] = ("auto", *backend_names())
 
-_SCIPY_OPTIONS = {"x0", "n_starts", "local_method", "maxiter", "tol", "max_steps"}
-_GLOBAL_OPTIONS = _SCIPY_OPTIONS | {"popsize", "de_maxiter", "de_tol", "penalty"}
-_CVXPY_OPTIONS = {"solvers"}
-_ALLOWED = {
-    "scipy": _SCIPY_OPTIONS,
-    "scipy-global": _GLOBAL_OPTIONS,
-    "cvxpy": _CVXPY_OPTIONS,
-    "enumerate": set(),
-    "cvar-lp": {"rtol", "max_rounds", "warm_start"},
-}
+
+def _problem(outcome: Any, objective: Any, space: Any, weights: Any = None) -> Problem:
+    """Check the three parts of a decision problem and bundle them (feasibility checked)."""
+    if not isinstance(outcome, OutcomeModel):
+        raise DecideTypeError(
+            f"outcome must be an OutcomeModel (decide.outcomes.linear, from_function, from_draws, "
+            f"from_pymc, ...); got {type(outcome).__name__}."
+        )
+    if not isinstance(objective, Objective):
+        raise DecideTypeError(
+            f"objective must be a decide Objective (Mean(), CVaR(0.05), ...); got "
+            f"{type(objective).__name__}."
+        )
+    if space is None:
+        if _outcome_options(outcome) is None:
+            raise DecideValueError(
+                "space is required for this outcome: pass a Box, Budget, LinearConstraints, "
+                "Integer or Discrete space."
+            )
+        space = Discrete()
+    space = as_space(space)
+    system = None
+    if not space.discrete:
+        system = space.linear_constraints(outcome.action_space)
+        system.check_feasible()
+    return Problem(outcome, objective, space, system, weights)
 
 
 def available_methods(
@@ -60,37 +76,44 @@ def available_methods(
     >>> available_methods(linear(np.ones((3, 2))), Mean(), Budget(1.0))
     ['cvxpy', 'scipy', 'scipy-global']
     """
-    space = as_space(space)
-    order = ("enumerate", "cvxpy", "cvar-lp", "scipy", "scipy-global")
-    return [m for m in order if _applies(m, outcome, objective, space, weights)]
+    prob = _problem(outcome, objective, space, weights)
+    return [m for m in backend_names() if get_backend(m).accepts(prob) is None]
 
 
-def _applies(
-    method: str, outcome: OutcomeModel, objective: Objective, space: Space, weights: Any
-) -> bool:
-    if method == "enumerate" or space.discrete:
-        return method == "enumerate" and space.discrete
-    if method == "cvxpy":
-        return outcome.affine_form() is not None and objective.has_cvxpy
-    if method == "cvar-lp":
-        return cvar_lp.applies(outcome, objective, space, weights)
-    if method == "scipy":
-        return True
-    if method == "scipy-global" and not space.integer:  # needs a bounded polyhedron
-        lb, ub = space.linear_constraints(outcome.action_space).implied_bounds()
-        return bool(np.all(np.isfinite(lb)) and np.all(np.isfinite(ub)))
-    return False
+def choose_method(
+    outcome: OutcomeModel,
+    objective: Objective,
+    space: Any,
+    weights: Any = None,
+    *,
+    repeated: bool = False,
+) -> str:
+    """The method ``method="auto"`` uses for this problem.
 
+    Parameters
+    ----------
+    outcome : OutcomeModel
+    objective : Objective
+    space : Space
+    weights : array_like of shape (n_samples,), optional
+    repeated : bool
+        True for one point of a warm-started sequence of solves (a frontier or a
+        sweep), where the specialized CVaR LP pays off from fewer samples.
 
-def _auto(outcome: OutcomeModel, objective: Objective, space: Space, weights: Any) -> str:
-    if int(outcome.n_samples) >= cvar_lp.AUTO_MIN_SAMPLES and _applies(
-        "cvar-lp", outcome, objective, space, weights
-    ):
-        return "cvar-lp"
-    for m in ("enumerate", "cvxpy", "scipy"):
-        if _applies(m, outcome, objective, space, weights):
-            return m
-    raise AssertionError("unreachable: scipy always works on a linear space")
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.measures import CVaR
+    >>> from decide.optimization import Budget, choose_method
+    >>> from decide.outcomes import linear
+    >>> choose_method(linear(np.ones((30, 2))), CVaR(0.1), Budget(1.0))
+    'cvxpy'
+    """
+    return choose(_problem(outcome, objective, space, weights), repeated=repeated).name
 
 
 def optimize(
@@ -197,168 +220,50 @@ def optimize(
     True
     """
     started = time.perf_counter()
-    if not isinstance(outcome, OutcomeModel):
-        raise DecideTypeError(
-            f"outcome must be an OutcomeModel (decide.outcomes.linear, from_function, from_draws, "
-            f"from_pymc, ...); got {type(outcome).__name__}."
-        )
-    if not isinstance(objective, Objective):
-        raise DecideTypeError(
-            f"objective must be a decide Objective (Mean(), CVaR(0.05), ...); got "
-            f"{type(objective).__name__}."
-        )
-    if space is None:
-        if _outcome_options(outcome) is None:
-            raise DecideValueError(
-                "space is required for this outcome: pass a Box, Budget, LinearConstraints, "
-                "Integer or Discrete space."
-            )
-        space = Discrete()
-    space = as_space(space)
-    valid = (*METHODS,)
-    if method not in valid:
-        raise DecideValueError(f"method must be one of {list(valid)}; got {method!r}.")
-    rng = _as_rng(random_seed)
+    if method != "auto":
+        get_backend(method)  # a clear error naming every valid method
+    rng = as_rng(random_seed)
     weights = options.pop("weights", None)
-
-    system: LinearSystem | None = None
-    if not space.discrete:
-        system = space.linear_constraints(outcome.action_space)
-        system.check_feasible()
-    chosen = _auto(outcome, objective, space, weights) if method == "auto" else method
-    if not _applies(chosen, outcome, objective, space, weights):
-        works = available_methods(outcome, objective, space, weights)
-        why = _why_not(chosen, outcome, objective, space)
+    prob = _problem(outcome, objective, space, weights)
+    prob.started = started
+    backend = choose(prob) if method == "auto" else get_backend(method)
+    why = backend.accepts(prob)
+    if why is not None:
+        works = [m for m in backend_names() if get_backend(m).accepts(prob) is None]
         raise DecideValueError(
             f"method={method!r} cannot solve this problem: {why}. Methods that work here: {works}."
         )
     # with "auto", options of any method are accepted and used where they apply
-    allowed = set().union(*_ALLOWED.values()) if method == "auto" else _ALLOWED[chosen]
+    allowed = (
+        frozenset().union(*(get_backend(m).options for m in backend_names()))
+        if method == "auto"
+        else backend.options
+    )
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise DecideValueError(
             f"unknown options {unknown} for method={method!r}; valid options: "
             f"{[*sorted(allowed), 'weights']}."
         )
-    prob = Problem(outcome, objective, space, system, weights, started=started)
     from threadpoolctl import threadpool_limits
 
+    failed: list[str] = []
     with threadpool_limits(limits=1, user_api="blas"):
-        decision = _dispatch(chosen, method, prob, rng, options)
-    unused = sorted(set(options) - _ALLOWED[decision.method])
+        while True:
+            mine = {k: v for k, v in options.items() if k in backend.options}
+            try:
+                decision = backend.solve(prob, rng, mine)
+                break
+            except DecideError as exc:
+                # under "auto" a failing backend hands the problem to its fallback
+                if method != "auto" or backend.fallback is None or not backend.recoverable(exc):
+                    raise
+                failed.append(f"{backend.name}: {exc}")
+                backend = get_backend(backend.fallback)
+    decision.diagnostics.fallbacks[:0] = failed
+    unused = sorted(set(options) - backend.options)
     if unused:
         decision.diagnostics.notes.append(
             f"options {unused} do not apply to method {decision.method!r} and were ignored"
         )
     return decision
-
-
-def _as_rng(random_seed: Any) -> np.random.Generator:
-    """``random_seed`` as a Generator; a clear error for anything else."""
-    if isinstance(random_seed, np.random.Generator):
-        return random_seed
-    if random_seed is None or (
-        isinstance(random_seed, int | np.integer) and not isinstance(random_seed, bool)
-    ):
-        if random_seed is not None and random_seed < 0:
-            raise DecideValueError(
-                f"random_seed must be a non-negative integer, a numpy.random.Generator or None; "
-                f"got {random_seed!r}."
-            )
-        return np.random.default_rng(random_seed)
-    raise DecideTypeError(
-        "random_seed must be a non-negative integer, a numpy.random.Generator or None; got "
-        f"{random_seed!r} of type {type(random_seed).__name__}."
-    )
-
-
-def _dispatch(
-    chosen: str, requested: str, prob: Problem, rng: np.random.Generator, options: dict[str, Any]
-) -> Decision:
-    if chosen == "enumerate":
-        assert isinstance(prob.space, Discrete)
-        from decide.optimization.backends._enumerate import solve_enumerate
-
-        return solve_enumerate(prob, prob.space)
-    if chosen == "cvar-lp":
-        try:
-            return cvar_lp.solve_cvar_lp_method(prob, **_only(options, "cvar-lp"))
-        except SolverError as exc:
-            if requested != "auto":
-                raise
-            # the exact convex program solves the same problem, only slower
-            return _fallback_from_cvar_lp(prob, rng, options, exc)
-    if chosen == "cvxpy":
-        from decide.optimization.backends._cvxpy import ConvexProblem
-
-        try:
-            cp_prob = ConvexProblem(
-                prob.outcome, prob.objective, prob.space, weights=prob.weights,
-                solvers=options.get("solvers"),
-            )
-            decision = cp_prob.solve()
-        except (SolverError, DecideValueError) as exc:
-            if requested != "auto" or "unbounded" in str(exc):
-                raise
-            decision = _scipy(prob, rng, _only(options, "scipy"))
-            decision.diagnostics.fallbacks.insert(0, f"cvxpy: {exc}")
-            return decision
-        decision.diagnostics.wall_time = time.perf_counter() - prob.started
-        return decision
-    return _scipy(prob, rng, _only(options, chosen), global_search=chosen == "scipy-global")
-
-
-def _fallback_from_cvar_lp(
-    prob: Problem, rng: np.random.Generator, options: dict[str, Any], exc: SolverError
-) -> Decision:
-    decision = _dispatch("cvxpy", "auto", prob, rng, options)
-    decision.diagnostics.fallbacks.insert(0, f"cvar-lp: {exc}")
-    return decision
-
-
-def _only(options: dict[str, Any], method: str) -> dict[str, Any]:
-    return {k: v for k, v in options.items() if k in _ALLOWED[method]}
-
-
-def _scipy(
-    prob: Problem, rng: np.random.Generator, options: dict[str, Any], global_search: bool = False
-) -> Decision:
-    if prob.space.integer:
-        from decide.optimization.backends._integer import solve_integer_search
-
-        return solve_integer_search(prob, rng=rng, **options)
-    from decide.optimization.backends._scipy import solve_scipy
-
-    options = dict(options)
-    options.pop("max_steps", None)
-    de = {k: options.pop(k) for k in ("popsize", "de_maxiter", "de_tol", "penalty") if k in options}
-    out = solve_scipy(
-        prob, rng=rng, global_search=global_search, options=de,
-        method_name="scipy-global" if global_search else "scipy", **options,
-    )
-    assert isinstance(out, Decision)
-    return out
-
-
-def _why_not(method: str, outcome: OutcomeModel, objective: Objective, space: Space) -> str:
-    if method == "enumerate":
-        return "enumeration needs a Discrete space"
-    if space.discrete:
-        return f"a Discrete space is scored by enumeration, not {method!r}"
-    if method == "cvxpy":
-        reasons = []
-        if outcome.affine_form() is None:
-            reasons.append(f"the outcome {type(outcome).__name__} is not affine in the action")
-        if not objective.has_cvxpy:
-            reasons.append(f"the objective {objective!r} has no DCP form (to_cvxpy)")
-        return " and ".join(reasons)
-    if method == "cvar-lp":
-        return (
-            "the specialized CVaR LP needs an affine outcome, an objective CVaR, MeanCVaR or "
-            "a * Mean() + c * CVaR(alpha), a continuous linear space and no sample weights"
-        )
-    if method == "scipy-global":
-        if space.integer:
-            return "differential evolution does not handle Integer spaces"
-        return "differential evolution needs finite bounds on every action element"
-    return "unsupported combination"

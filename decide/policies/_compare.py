@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decide._validation import check_finite_scalar
+from decide._validation import as_rng, check_finite_scalar
 from decide.measures import Mean, Objective
 from decide.optimization import Decision, optimize
 from decide.outcomes import OutcomeModel
@@ -291,7 +291,7 @@ def compare(
     how = check_holdout(holdout)
     target = check_finite_scalar(target, "target")
     levels = check_levels(ce_risk_aversions, "ce_risk_aversions")
-    rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+    rng = as_rng(random_seed)
     if how == "crossfit":
         k = check_n_folds(n_folds, outcome.n_samples)
         fits, info = _fit_crossfit(outcome, parsed, space, k, rng, method, options)

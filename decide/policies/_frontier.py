@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Mean, Objective, WeightedObjective
-from decide.optimization import Decision, available_methods, optimize
+from decide.optimization import Decision, available_methods, choose_method, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome, default_risk, mean_and_risk
 
@@ -18,13 +19,6 @@ __all__ = ["frontier"]
 
 #: Weight kept on the mean at the minimum-risk end, so ties in risk go to the higher mean.
 _TIE_BREAK = 1e-6
-
-#: From this many samples ``"auto"`` solves mean-CVaR points with the specialized CVaR LP
-#: (``method="cvar-lp"``) instead of re-solving the cvxpy program: measured on this machine
-#: (benchmarks/bench_policies.py), a CLARABEL re-solve costs about as much as one CVaR-LP
-#: solve at 2000 samples and 6x more at 10000.
-_CVAR_LP_FROM = 5000
-
 
 def _risk_terms(risk: Objective) -> list[tuple[float, Objective]]:
     return list(risk.terms) if isinstance(risk, WeightedObjective) else [(1.0, risk)]
@@ -39,7 +33,7 @@ class _Solver:
     ) -> None:
         self.outcome, self.risk, self.space, self.method = outcome, risk, space, method
         self.options = options
-        self.rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+        self.rng = as_rng(random_seed)
         self.terms = _risk_terms(risk)
         self.program: Any = None
         self.previous: np.ndarray | None = None
@@ -55,13 +49,18 @@ class _Solver:
             else ["enumerate"]
         )
         self.works = works
-        self.cvar_lp = (
-            method == "auto" and "cvar-lp" in works and outcome.n_samples >= _CVAR_LP_FROM
+        # "auto" for a warm-started sequence of solves (the specialized CVaR LP pays off
+        # from fewer samples than for one solve, see decide._config)
+        auto = (
+            choose_method(outcome, combined, resolved_space, repeated=True)
+            if method == "auto" and resolved_space is not None
+            else None
         )
+        self.cvar_lp = auto == "cvar-lp"
         if self.cvar_lp:
             self.method = "cvar-lp"
         elif (
-            method in ("auto", "cvxpy")
+            (method == "cvxpy" or auto == "cvxpy")
             and "cvxpy" in works
             and all(w >= 0 for w, _ in self.terms)
         ):
@@ -70,8 +69,7 @@ class _Solver:
             kwargs = {"solvers": options["solvers"]} if "solvers" in options else {}
             self.program = ConvexProblem(outcome, combined, resolved_space, **kwargs)
         self.warm_start = self.program is None and (
-            method in ("scipy", "scipy-global")
-            or (method == "auto" and works[0] == "scipy" and "cvar-lp" not in works)
+            method in ("scipy", "scipy-global") or auto == "scipy"
         )
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Objective
 from decide.optimization import optimize
@@ -118,7 +119,7 @@ def sweep(
         raise DecideValueError(
             f"parameter={parameter!r} clashes with a column of the table; choose another name."
         )
-    rng = random_seed if isinstance(random_seed, np.random.Generator) else np.random.default_rng(random_seed)
+    rng = as_rng(random_seed)
     rows = []
     last = None
     for v in vals:

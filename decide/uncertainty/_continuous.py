@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError, SolverError
 from decide.measures import Objective
 from decide.outcomes import OutcomeModel
@@ -126,7 +127,7 @@ def evpi_continuous(
             "space must be a continuous space (Box, Budget, LinearConstraints); got "
             f"{space!r}. For a finite set of actions pass actions=."
         )
-    rng = np.random.default_rng(random_seed)
+    rng = as_rng(random_seed)
     idx = _choose(outcome.n_samples, max_draws, rng)
     model = outcome if idx.size == outcome.n_samples else outcome.subset(idx)
     affine = model.affine_form() if objective is None else None

@@ -18,6 +18,7 @@ import xarray as xr
 
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset
+from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes import OutcomeModel
 from decide.uncertainty._utility import utility_matrix
@@ -220,7 +221,7 @@ def evppi(
     for arg, val, low in (("n_knots", n_knots, 2), ("n_folds", n_folds, 2), ("n_bootstrap", n_bootstrap, 0)):
         if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < low:
             raise DecideValueError(f"{arg} must be an integer >= {low}; got {val!r}.")
-    rng = np.random.default_rng(random_seed)
+    rng = as_rng(random_seed)
     U, labels = utility_matrix(outcome, actions, objective)
     n = U.shape[0]
     if posterior is not None:

@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from decide.errors import DecideError, DecideTypeError, DecideValueError, InfeasibleError
+from decide.errors import (
+    DecideError,
+    DecideTypeError,
+    DecideValueError,
+    InfeasibleError,
+    UnboundedError,
+)
 from decide.measures import CVaR, Mean, MeanCVaR, Sharpe, VaR
 from decide.optimization import (
     Box,
@@ -99,15 +105,15 @@ CASES = [
      DecideValueError, ("are labels", "LinearOutcome")),
     # unbounded problems: one message per backend
     ("unbounded cvxpy", lambda: optimize(_UP, Mean(), Box(0, None), method="cvxpy"),
-     DecideValueError, ("unbounded", "Mean()", "Box(lower=0, upper=None)")),
-    ("unbounded auto", lambda: optimize(_UP, Mean(), Box(0, None)), DecideValueError,
+     UnboundedError, ("unbounded", "Mean()", "Box(lower=0, upper=None)")),
+    ("unbounded auto", lambda: optimize(_UP, Mean(), Box(0, None)), UnboundedError,
      ("unbounded",)),
     ("unbounded scipy", lambda: optimize(_UP, Mean(), Box(0, None), method="scipy"),
-     DecideValueError, ("looks unbounded", "Bound the action")),
+     UnboundedError, ("looks unbounded", "Bound the action")),
     ("unbounded cvar-lp", lambda: optimize(_UP, CVaR(0.1), Box(0, None), method="cvar-lp"),
-     DecideValueError, ("unbounded", "x[0] has no upper bound")),
+     UnboundedError, ("unbounded", "x[0] has no upper bound")),
     ("unbounded linear constraints",
-     lambda: optimize(_UP, Mean(), LinearConstraints([[1.0, -1.0]], ub=0.0)), DecideValueError,
+     lambda: optimize(_UP, Mean(), LinearConstraints([[1.0, -1.0]], ub=0.0)), UnboundedError,
      ("unbounded", "LinearConstraints(k=1)")),
     # start point
     ("x0 outside the bounds",

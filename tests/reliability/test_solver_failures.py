@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-import decide.optimization.backends._cvar_lp as cvar_lp
+import decide._config as _config
 import decide.optimization.backends._cvxpy as cvx_backend
 import decide.optimization.cvar_lp._solve as cvar_fast
 from decide.errors import ConvergenceWarning, SolverError
@@ -229,7 +229,7 @@ def test_cvar_lp_failure_under_auto_falls_back_to_cvxpy(monkeypatch, bad) -> Non
         return dataclasses.replace(res, x=np.full_like(res.x, np.nan))
 
     _patch_cvar(monkeypatch, fake)
-    monkeypatch.setattr(cvar_lp, "AUTO_MIN_SAMPLES", 100)  # auto picks cvar-lp for 300 samples
+    monkeypatch.setattr(_config, "CVAR_LP_MIN_SAMPLES", 100)  # auto picks cvar-lp for 300 samples
     d = optimize(linear(R), objective, SPACE)
     assert d.method == "cvxpy" and d.converged
     assert d.diagnostics.fallbacks[0].startswith("cvar-lp: ")

@@ -1,10 +1,25 @@
-"""The optimizer backends behind :func:`decide.optimize`.
+"""The optimizer backends behind :func:`decide.optimize`: one registry, one rule for ``"auto"``.
 
-One module per backend: scipy (SLSQP / trust-constr, differential evolution),
-cvxpy (the exact convex program), enumeration of a Discrete space, integer search,
-and the specialized CVaR LP.
+Each backend is one :class:`Backend` subclass in its own module, registered under
+its ``method`` name: ``"enumerate"`` (every option of a Discrete space), ``"cvxpy"``
+(the exact convex program), ``"cvar-lp"`` (the exact specialized mean-CVaR LP),
+``"scipy"`` (local solves from several starts; integer search) and
+``"scipy-global"`` (differential evolution then a polish). :func:`choose` is the
+rule of ``method="auto"``. To add a backend, write one module with a registered
+subclass and import it below.
 """
 
+from decide.optimization.backends import _cvar_lp as _cvar_lp
+from decide.optimization.backends import _cvxpy as _cvxpy
+from decide.optimization.backends import _enumerate as _enumerate
+from decide.optimization.backends import _scipy as _scipy
+from decide.optimization.backends._base import (
+    Backend,
+    backend_names,
+    choose,
+    get_backend,
+    register,
+)
 from decide.optimization.backends._cvxpy import ConvexProblem
 
-__all__ = ["ConvexProblem"]
+__all__ = ["Backend", "ConvexProblem", "backend_names", "choose", "get_backend", "register"]

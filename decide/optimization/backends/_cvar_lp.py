@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from decide import _config
 from decide.errors import (
     ConvergenceWarning,
     DecideError,
@@ -22,12 +23,9 @@ from decide.errors import (
 from decide.measures import Objective, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
-from decide.outcomes import OutcomeModel
+from decide.optimization.backends._base import Backend, discrete_reason, register
 
-__all__ = ["AUTO_MIN_SAMPLES", "cvar_lp_form", "solve_cvar_lp_method"]
-
-#: ``auto`` prefers ``"cvar-lp"`` over cvxpy from this many posterior samples on.
-AUTO_MIN_SAMPLES = 20_000
+__all__ = ["CVaRLPBackend", "cvar_lp_form", "solve_cvar_lp_method"]
 
 
 def cvar_lp_form(objective: Objective) -> tuple[float, float, float] | None:
@@ -53,14 +51,6 @@ def cvar_lp_form(objective: Objective) -> tuple[float, float, float] | None:
     if alpha is None or wc < 0:
         return None
     return float(alpha), float(wm), float(wc)
-
-
-def applies(outcome: OutcomeModel, objective: Objective, space: Any, weights: Any) -> bool:
-    """Whether ``"cvar-lp"`` can solve this problem exactly."""
-    if space.discrete or space.integer or weights is not None:
-        return False
-    aff = outcome.affine_form()
-    return aff is not None and np.ndim(aff[0]) == 2 and cvar_lp_form(objective) is not None
 
 
 def _warm_state(warm_start: Any, prob: Problem) -> Any:
@@ -138,3 +128,44 @@ def solve_cvar_lp_method(
         f"{res.gap:.3g}; {res.band_size} scenarios kept in the last reduced LP"
     )
     return prob.finish(x, "cvar-lp", diag)
+
+
+@register
+class CVaRLPBackend(Backend):
+    """``method="cvar-lp"``: the exact specialized mean-CVaR LP (:func:`solve_cvar_lp`).
+
+    ``method="auto"`` picks it over cvxpy from ``CVAR_LP_MIN_SAMPLES`` samples
+    on, or from ``CVAR_LP_MIN_SAMPLES_REPEATED`` for a warm-started sequence of
+    solves (see :mod:`decide._config`); a failure falls back to cvxpy.
+    """
+
+    name = "cvar-lp"
+    options = frozenset({"rtol", "max_rounds", "warm_start"})
+    fallback = "cvxpy"
+
+    def accepts(self, problem: Problem) -> str | None:
+        reason = discrete_reason(problem, self.name)
+        if reason is not None:
+            return reason
+        aff = problem.outcome.affine_form()
+        if (
+            problem.space.integer
+            or problem.weights is not None
+            or aff is None
+            or np.ndim(aff[0]) != 2
+            or cvar_lp_form(problem.objective) is None
+        ):
+            return (
+                "the specialized CVaR LP needs an affine outcome, an objective CVaR, MeanCVaR "
+                "or a * Mean() + c * CVaR(alpha), a continuous linear space and no sample weights"
+            )
+        return None
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        threshold = (
+            _config.CVAR_LP_MIN_SAMPLES_REPEATED if repeated else _config.CVAR_LP_MIN_SAMPLES
+        )
+        return 0.0 if int(problem.outcome.n_samples) >= threshold else None
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        return solve_cvar_lp_method(problem, **options)

@@ -14,14 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideValueError, SolverError
+from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
 from decide.measures import Objective, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
 from decide.optimization._spaces import Budget, Constraints, Space, as_space
+from decide.optimization.backends._base import Backend, discrete_reason, register
 from decide.outcomes import OutcomeModel
 
-__all__ = ["ConvexProblem"]
+__all__ = ["ConvexProblem", "CvxpyBackend"]
 
 _CONTINUOUS = ("CLARABEL", "HIGHS", "SCS")
 _MIXED_INTEGER = ("HIGHS",)
@@ -330,7 +331,7 @@ class ConvexProblem:
                 diag.fallbacks.append(f"{solver}: raised {type(exc).__name__}: {str(exc)[:200]}")
                 continue
             if status.startswith("unbounded"):
-                raise DecideValueError(
+                raise UnboundedError(
                     f"the problem is unbounded ({solver} status {status!r}): the objective "
                     f"{objective!r} grows without limit over {self.space!r}. Bound the "
                     "action with a Box or Budget, or use a risk-averse objective."
@@ -360,3 +361,42 @@ class ConvexProblem:
         x = np.clip(x, self.system.lb, self.system.ub)
         diag.evaluations = 1
         return prob.finish(x, method, diag)
+
+
+@register
+class CvxpyBackend(Backend):
+    """``method="cvxpy"``: the exact convex program (:class:`ConvexProblem`).
+
+    Under ``method="auto"`` a failure falls back to scipy, except an unbounded
+    problem, which no other method can fix.
+    """
+
+    name = "cvxpy"
+    options = frozenset({"solvers"})
+    fallback = "scipy"
+
+    def accepts(self, problem: Problem) -> str | None:
+        reason = discrete_reason(problem, self.name)
+        if reason is not None:
+            return reason
+        reasons = []
+        if problem.outcome.affine_form() is None:
+            reasons.append(f"the outcome {type(problem.outcome).__name__} is not affine in the action")
+        if not problem.objective.has_cvxpy:
+            reasons.append(f"the objective {problem.objective!r} has no DCP form (to_cvxpy)")
+        return " and ".join(reasons) or None
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        return 2.0
+
+    def recoverable(self, exc: DecideError) -> bool:
+        return isinstance(exc, SolverError | DecideValueError) and not isinstance(exc, UnboundedError)
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        program = ConvexProblem(
+            problem.outcome, problem.objective, problem.space, weights=problem.weights,
+            solvers=options.get("solvers"),
+        )
+        decision = program.solve()
+        decision.diagnostics.wall_time = time.perf_counter() - problem.started
+        return decision

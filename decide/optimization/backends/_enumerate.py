@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._discrete import Discrete
 from decide.optimization._problem import Problem
+from decide.optimization.backends._base import Backend, register
 
-__all__ = ["solve_enumerate"]
+__all__ = ["EnumerateBackend", "solve_enumerate"]
 
 
 def option_draws(prob: Problem, X: np.ndarray) -> list[np.ndarray]:
@@ -49,3 +52,20 @@ def solve_enumerate(prob: Problem, space: Discrete) -> Decision:
     return prob.finish(
         X[k], "enumerate", diag, option=labels[k], table=table, value=scores[k], draws=draws[k]
     )
+
+
+@register
+class EnumerateBackend(Backend):
+    """``method="enumerate"``: every option of a :class:`Discrete` space, scored exactly."""
+
+    name = "enumerate"
+
+    def accepts(self, problem: Problem) -> str | None:
+        return None if problem.space.discrete else "enumeration needs a Discrete space"
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        return 1.0
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        assert isinstance(problem.space, Discrete)
+        return solve_enumerate(problem, problem.space)

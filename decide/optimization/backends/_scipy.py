@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideError, DecideValueError, SolverError
+from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._problem import (
@@ -24,8 +24,9 @@ from decide.optimization._problem import (
     random_feasible,
     x_scale,
 )
+from decide.optimization.backends._base import Backend, discrete_reason, register
 
-__all__ = ["solve_scipy"]
+__all__ = ["ScipyBackend", "ScipyGlobalBackend", "solve_scipy"]
 
 _LOCAL = ("SLSQP", "trust-constr")
 
@@ -251,7 +252,7 @@ def solve_scipy(
              "status": str(res.message), "feasible": feasible}
         )
         if not system.bounded and float(np.max(np.abs(z))) > 1e6:
-            raise DecideValueError(
+            raise UnboundedError(
                 "the objective looks unbounded over the action space: the solver ran to action "
                 f"{_fmt(x)} (score {val:.6g}) and kept improving. Bound the action with a Box or "
                 "Budget (or use a risk-averse objective)."
@@ -274,3 +275,61 @@ def solve_scipy(
     if not finish:
         return x, diag
     return prob.finish(x, method_name, diag)
+
+
+_DE_OPTIONS = frozenset({"popsize", "de_maxiter", "de_tol", "penalty"})
+
+
+@register
+class ScipyBackend(Backend):
+    """``method="scipy"``: local solves from several starts; integer spaces by relaxation,
+    rounding and local search (:func:`~decide.optimization.backends._integer.solve_integer_search`).
+    """
+
+    name = "scipy"
+    options = frozenset({"x0", "n_starts", "local_method", "maxiter", "tol", "max_steps"})
+
+    def accepts(self, problem: Problem) -> str | None:
+        return discrete_reason(problem, self.name)
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        return 3.0
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        if problem.space.integer:
+            from decide.optimization.backends._integer import solve_integer_search
+
+            return solve_integer_search(problem, rng=rng, **options)
+        local = {k: v for k, v in options.items() if k != "max_steps"}
+        out = solve_scipy(problem, rng=rng, method_name=self.name, **local)
+        assert isinstance(out, Decision)
+        return out
+
+
+@register
+class ScipyGlobalBackend(Backend):
+    """``method="scipy-global"``: differential evolution, then a local polish."""
+
+    name = "scipy-global"
+    options = ScipyBackend.options | _DE_OPTIONS
+
+    def accepts(self, problem: Problem) -> str | None:
+        reason = discrete_reason(problem, self.name)
+        if reason is not None:
+            return reason
+        if problem.space.integer:
+            return "differential evolution does not handle Integer spaces"
+        assert problem.system is not None
+        lb, ub = problem.system.implied_bounds()
+        if not (np.all(np.isfinite(lb)) and np.all(np.isfinite(ub))):
+            return "differential evolution needs finite bounds on every action element"
+        return None
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        local = {k: v for k, v in options.items() if k not in _DE_OPTIONS and k != "max_steps"}
+        de = {k: v for k, v in options.items() if k in _DE_OPTIONS}
+        out = solve_scipy(
+            problem, rng=rng, global_search=True, options=de, method_name=self.name, **local
+        )
+        assert isinstance(out, Decision)
+        return out

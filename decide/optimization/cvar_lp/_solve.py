@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 
 from decide._validation import check_in_range
-from decide.errors import ConvergenceWarning, DecideTypeError, DecideValueError, InfeasibleError
+from decide.errors import (
+    ConvergenceWarning,
+    DecideTypeError,
+    DecideValueError,
+    InfeasibleError,
+    UnboundedError,
+)
 from decide.optimization.cvar_lp._core import CoreResult, cvar_exact
 from decide.optimization.cvar_lp._highs import Constraints, max_linear
 from decide.optimization.cvar_lp._search import CVaRLPWarm, floor_search, meets, solve_plain
@@ -366,7 +372,7 @@ def solve_cvar_lp(
             _raise_floor(Rm, bv, a, floor, lbv, ubv, Aub, bub, Aeq, beq)
     if core.status == "unbounded":
         where = _missing_bounds(core.ray, cons) if core.ray is not None else "some coordinates"
-        raise DecideValueError(
+        raise UnboundedError(
             f"the objective is unbounded above over the constraints: {where}. "
             "Add finite bounds (lb / ub) or a budget constraint (A_eq / A_ub)."
         )

@@ -17,6 +17,7 @@ import xarray as xr
 
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset, thin
+from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
@@ -388,14 +389,11 @@ def graph_defaults(graph: GraphSpec) -> dict[str, np.ndarray]:
 
 
 def _seed(random_seed: Any) -> np.random.Generator:
-    if random_seed is None or isinstance(random_seed, int | np.integer):
-        return np.random.default_rng(random_seed)
+    """A generator of the model's own: a Generator argument seeds it (the caller's is not shared)."""
+    rng = as_rng(random_seed)
     if isinstance(random_seed, np.random.Generator):
-        return np.random.default_rng(random_seed.integers(2**63 - 1))
-    raise DecideTypeError(
-        f"random_seed must be an int, a numpy.random.Generator or None; got "
-        f"{type(random_seed).__name__}."
-    )
+        return np.random.default_rng(rng.integers(2**63 - 1))
+    return rng
 
 
 def from_pymc(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from decide._config import CVAR_LP_MIN_SAMPLES as AUTO_MIN_SAMPLES
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean, MeanCVaR, MeanVariance
 from decide.optimization import Budget, Integer, LinearConstraints, optimize
-from decide.optimization.backends._cvar_lp import AUTO_MIN_SAMPLES, cvar_lp_form
+from decide.optimization.backends._cvar_lp import cvar_lp_form
 from decide.outcomes import linear
 
 

@@ -1,0 +1,147 @@
+"""The backend contract and the registry: one object per way of solving a decision problem.
+
+A backend is a subclass of :class:`Backend` registered with :func:`register`. It
+declares its ``name`` (the value of ``optimize(method=...)``), the ``options`` it
+takes, whether and how ``method="auto"`` may pick it (:meth:`Backend.auto_rank`),
+which problems it can solve (:meth:`Backend.accepts`, returning the reason when it
+cannot), what to try when it fails under ``"auto"`` (``fallback``) and how it solves
+(:meth:`Backend.solve`, always ``(problem, rng, options) -> Decision``). The rule
+for ``"auto"`` is :func:`choose`, used everywhere a method is picked; adding a
+backend touches its own module and the import list of this package only.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from decide.errors import DecideError, DecideValueError, SolverError
+
+if TYPE_CHECKING:
+    from decide.optimization._decision import Decision
+    from decide.optimization._problem import Problem
+
+__all__ = ["Backend", "backend_names", "choose", "discrete_reason", "get_backend", "register"]
+
+
+class Backend(abc.ABC):
+    """One way to solve a :class:`~decide.optimization._problem.Problem` (maximize a score).
+
+    Subclasses set the class attributes and implement :meth:`accepts` and
+    :meth:`solve`; they override :meth:`auto_rank` when ``method="auto"`` may pick
+    them and :meth:`recoverable` when more failures than :class:`SolverError`
+    should fall back.
+
+    Attributes
+    ----------
+    name : str
+        The ``method`` value that selects this backend.
+    options : frozenset of str
+        Names of the ``**options`` of :func:`decide.optimize` this backend takes.
+    fallback : str or None
+        The backend ``method="auto"`` tries next when this one fails with a
+        recoverable error (see :meth:`recoverable`); None: the error propagates.
+    """
+
+    name: ClassVar[str]
+    options: ClassVar[frozenset[str]] = frozenset()
+    fallback: ClassVar[str | None] = None
+
+    @abc.abstractmethod
+    def accepts(self, problem: Problem) -> str | None:
+        """``None`` when this backend can solve ``problem``, else the reason it cannot."""
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        """Preference of ``method="auto"`` for this backend on an accepted problem.
+
+        Parameters
+        ----------
+        problem : Problem
+        repeated : bool
+            True when the same problem is solved many times with small changes
+            (a frontier or a sweep, warm-started point to point).
+
+        Returns
+        -------
+        float or None
+            Lower is preferred; None when ``"auto"`` never picks this backend here.
+        """
+        return None
+
+    def recoverable(self, exc: DecideError) -> bool:
+        """Whether ``method="auto"`` may fall back after ``exc`` (default: solver failures)."""
+        return isinstance(exc, SolverError)
+
+    @abc.abstractmethod
+    def solve(
+        self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]
+    ) -> Decision:
+        """Solve ``problem``; ``options`` holds only names from :attr:`options`."""
+
+    def __repr__(self) -> str:
+        return f"<backend {self.name!r}>"
+
+
+def discrete_reason(problem: Problem, name: str) -> str | None:
+    """The reason a continuous backend refuses a Discrete space, or None."""
+    if problem.space.discrete:
+        return f"a Discrete space is scored by enumeration, not {name!r}"
+    return None
+
+
+_REGISTRY: dict[str, Backend] = {}
+
+
+def register(cls: type[Backend]) -> type[Backend]:
+    """Class decorator: add one instance of the backend to the registry under its name."""
+    name = cls.name
+    if name in _REGISTRY or name == "auto":
+        raise DecideValueError(f"a backend named {name!r} is already registered.")
+    _REGISTRY[name] = cls()
+    return cls
+
+
+def backend_names() -> tuple[str, ...]:
+    """Names of the registered backends, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def get_backend(name: str) -> Backend:
+    """The registered backend called ``name``.
+
+    Raises
+    ------
+    DecideValueError
+        If no backend has that name (the message lists the valid ``method`` values).
+    """
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise DecideValueError(f"method must be one of {['auto', *_REGISTRY]}; got {name!r}.") from None
+
+
+def choose(problem: Problem, *, repeated: bool = False) -> Backend:
+    """The backend ``method="auto"`` uses: the accepting backend of lowest rank.
+
+    Parameters
+    ----------
+    problem : Problem
+    repeated : bool
+        The problem is one point of a warm-started sequence (frontier, sweep).
+
+    Returns
+    -------
+    Backend
+    """
+    best: tuple[float, int, Backend] | None = None
+    for order, backend in enumerate(_REGISTRY.values()):
+        if backend.accepts(problem) is not None:
+            continue
+        rank = backend.auto_rank(problem, repeated=repeated)
+        if rank is not None and (best is None or (rank, order) < best[:2]):
+            best = (rank, order, backend)
+    if best is None:  # pragma: no cover - scipy accepts every linear space
+        raise SolverError(f"no backend can solve this problem ({problem!r}).")
+    return best[2]
