@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -75,7 +77,7 @@ class _Corner(Backend):
     name = "corner"
     options = frozenset({"side"})
     fallback = "scipy"
-    calls: list[str] = []
+    calls: ClassVar[list[str]] = []
 
     def accepts(self, problem):
         if problem.space.discrete or problem.outcome.affine_form() is None:
@@ -89,7 +91,7 @@ class _Corner(Backend):
         self.calls.append(options.get("side", "best"))
         if options.get("side") == "fail":
             raise SolverError("the corner backend failed on purpose")
-        A, b = problem.outcome.affine_form()
+        A, _ = problem.outcome.affine_form()
         x = np.where(A.mean(axis=0) > 0, problem.system.ub, problem.system.lb)
         from decide.optimization import Diagnostics
 
