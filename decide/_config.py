@@ -16,3 +16,11 @@ CVAR_LP_MIN_SAMPLES: Final[int] = 20_000
 #: ... and from this many when the same problem is re-solved point to point (a frontier or a
 #: sweep, where warm starts make each later solve cheap).
 CVAR_LP_MIN_SAMPLES_REPEATED: Final[int] = 5_000
+
+#: Relative tolerance of feasibility: a constraint holds when its violation is at most this
+#: times ``max(1, |x|, |b|)`` (see ``LinearSystem.feasible``).
+FEASIBILITY_RTOL: Final[float] = 1e-9
+#: Relative tolerance on the constraints of an action an iterative solver returns: violations
+#: up to this times ``1 + max|x|`` are solver round-off; beyond it the decision is flagged
+#: (see ``LinearSystem.violated``).
+SOLUTION_RTOL: Final[float] = 1e-6

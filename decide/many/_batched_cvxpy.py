@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from decide._config import SOLUTION_RTOL
 from decide.many._rows import solved_rows
 from decide.many._units import Batch
 from decide.measures import Objective
@@ -98,17 +99,7 @@ class _Program:
         self.b = cp.Parameter(s)
         self.x = cp.Variable(n)
         score = objective.to_cvxpy(self.A @ self.x + self.b, weights)
-        cons = []
-        lo, hi = np.isfinite(system.lb), np.isfinite(system.ub)
-        if lo.any():
-            cons.append(self.x[np.flatnonzero(lo)] >= system.lb[lo])
-        if hi.any():
-            cons.append(self.x[np.flatnonzero(hi)] <= system.ub[hi])
-        if system.A_ub.shape[0]:
-            cons.append(system.A_ub @ self.x <= system.b_ub)
-        if system.A_eq.shape[0]:
-            cons.append(system.A_eq @ self.x == system.b_eq)
-        self.problem = cp.Problem(cp.Maximize(score), cons)
+        self.problem = cp.Problem(cp.Maximize(score), system.cvxpy_constraints(self.x))
         if not self.problem.is_dcp(dpp=True):
             raise ValueError("not DPP: the loop rebuilds the program per unit")
         self.system = system
@@ -126,7 +117,6 @@ class _Program:
         if self.problem.status != "optimal" or self.x.value is None:
             return None
         x = np.clip(np.asarray(self.x.value, dtype=np.float64).reshape(-1), self.system.lb, self.system.ub)
-        viol, _ = self.system.violation(x)
-        if viol > 1e-6 * (1.0 + float(np.max(np.abs(x)))):
+        if self.system.violated(x, SOLUTION_RTOL) is not None:
             return None
         return x

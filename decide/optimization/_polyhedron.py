@@ -1,16 +1,19 @@
-"""The polyhedron form of a linear action space, with feasibility checks."""
+"""The polyhedron form of a linear action space: feasibility checks, violations, and its
+forms for scipy's ``linprog`` and for cvxpy. Every backend and the CVaR LP use this one class.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from decide._config import FEASIBILITY_RTOL
 from decide.errors import InfeasibleError
 
 __all__ = ["LinearSystem"]
-
-_FEAS_TOL = 1e-9
 
 
 def _fmt(values: np.ndarray, limit: int = 8) -> str:
@@ -66,19 +69,87 @@ class LinearSystem:
         lb, ub = self.lb.copy(), self.ub.copy()
         if self.A_ub.shape[0] == 0 and self.A_eq.shape[0] == 0:
             return lb, ub
-        kw = self.as_kwargs()
-        bounds = list(zip(_none(self.lb), _none(self.ub)))
+        kw = self.linprog_kwargs()
         for i in range(self.n):
             for sign, target in ((1.0, lb), (-1.0, ub)):
                 if np.isfinite(target[i]):
                     continue
                 c = np.zeros(self.n)
                 c[i] = sign
-                res = linprog(c, A_ub=kw["A_ub"], b_ub=kw["b_ub"], A_eq=kw["A_eq"],
-                              b_eq=kw["b_eq"], bounds=bounds, method="highs")
+                res = linprog(c, **kw, method="highs")
                 if res.status == 0:
                     target[i] = float(res.x[i])
         return lb, ub
+
+    @property
+    def bounds(self) -> list[tuple[float | None, float | None]]:
+        """Bounds as ``(lower, upper)`` pairs, ``None`` where unbounded (scipy's form)."""
+        return list(zip(_none(self.lb), _none(self.ub)))
+
+    def linprog_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`scipy.optimize.linprog` for this polyhedron."""
+        kw = self.as_kwargs()
+        return {
+            "A_ub": kw["A_ub"], "b_ub": kw["b_ub"], "A_eq": kw["A_eq"], "b_eq": kw["b_eq"],
+            "bounds": self.bounds,
+        }
+
+    def cvxpy_constraints(self, x: Any, b_ub: Any = None, b_eq: Any = None) -> list[Any]:
+        """The constraints on the cvxpy variable ``x`` of shape (n,).
+
+        Parameters
+        ----------
+        x : cvxpy.Variable of shape (n,)
+        b_ub, b_eq : cvxpy.Parameter, optional
+            Right-hand sides to use instead of the constants (to re-solve with new totals).
+        """
+        cons = []
+        fin_lo, fin_hi = np.isfinite(self.lb), np.isfinite(self.ub)
+        if fin_lo.any():
+            cons.append(x[np.flatnonzero(fin_lo)] >= self.lb[fin_lo])
+        if fin_hi.any():
+            cons.append(x[np.flatnonzero(fin_hi)] <= self.ub[fin_hi])
+        if self.A_ub.shape[0]:
+            cons.append(self.A_ub @ x <= (self.b_ub if b_ub is None else b_ub))
+        if self.A_eq.shape[0]:
+            cons.append(self.A_eq @ x == (self.b_eq if b_eq is None else b_eq))
+        return cons
+
+    def violated(self, x: np.ndarray, rtol: float) -> tuple[float, str] | None:
+        """The violation and the constraint when ``x`` is outside by more than
+        ``rtol * (1 + max|x|)``, else None (see :data:`decide._config.SOLUTION_RTOL`)."""
+        viol, where = self.violation(x)
+        scale = 1.0 + float(np.max(np.abs(x))) if np.size(x) else 1.0
+        return (viol, where) if viol > rtol * scale else None
+
+    def max_violation(self, x: np.ndarray) -> float:
+        """Largest absolute violation of any constraint at ``x`` (0 when feasible)."""
+        return self.violation(x)[0]
+
+    def scale(self, x: np.ndarray) -> float:
+        """A magnitude that makes :meth:`max_violation` relative: ``max(1, |x|, |b|)``."""
+        parts = [1.0, float(np.max(np.abs(x), initial=0.0))]
+        for arr in (self.b_ub, self.b_eq):
+            if arr.size:
+                parts.append(float(np.max(np.abs(arr))))
+        return max(parts)
+
+    def feasible(self, x: np.ndarray, rtol: float = FEASIBILITY_RTOL) -> bool:
+        """Whether ``x`` satisfies every constraint within ``rtol`` times :meth:`scale`."""
+        return self.max_violation(x) <= rtol * self.scale(x)
+
+    def within(self, center: np.ndarray, radius: float) -> LinearSystem:
+        """The same set intersected with the box ``|x - center|_inf <= radius``."""
+        return dataclasses.replace(
+            self, lb=np.maximum(self.lb, center - radius), ub=np.minimum(self.ub, center + radius)
+        )
+
+    def tighter_bound_active(self, x: np.ndarray, outer: LinearSystem) -> bool:
+        """Whether ``x`` touches a bound of this set that is tighter than ``outer``'s."""
+        tol = FEASIBILITY_RTOL * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+        hi = (self.ub < outer.ub) & (x >= self.ub - tol)
+        lo = (self.lb > outer.lb) & (x <= self.lb + tol)
+        return bool(np.any(hi | lo))
 
     def as_kwargs(self) -> dict[str, np.ndarray | None]:
         """Keyword arguments ``lb, ub, A_ub, b_ub, A_eq, b_eq`` (``None`` for no rows)."""
@@ -101,18 +172,19 @@ class LinearSystem:
             (self.A_ub @ x - self.b_ub if self.A_ub.size else np.zeros(0), self.rows_ub),
             (np.abs(self.A_eq @ x - self.b_eq) if self.A_eq.size else np.zeros(0), self.rows_eq),
         ]
-        for viol, names in checks:
+        for (viol, names), kind in zip(checks, ("", "", "inequality", "equality")):
             if viol.size and np.max(viol) > worst:
                 i = int(np.argmax(viol))
                 worst = float(viol[i])
-                where = names if isinstance(names, str) else names[i]
                 if isinstance(names, str):
                     where = f"{names} of element {i}"
+                else:
+                    where = names[i] if i < len(names) else f"{kind} row {i}"
         return worst, where
 
     def check_feasible(self) -> None:
         """Raise :class:`InfeasibleError` naming the constraint if the polyhedron is empty."""
-        bad = np.flatnonzero(self.lb > self.ub + _FEAS_TOL * (1 + np.abs(self.ub)))
+        bad = np.flatnonzero(self.lb > self.ub + FEASIBILITY_RTOL * (1 + np.abs(self.ub)))
         if bad.size:
             i = int(bad[0])
             raise InfeasibleError(
@@ -129,7 +201,7 @@ class LinearSystem:
                 with np.errstate(invalid="ignore"):
                     lo = np.sum(np.where(a > 0, a * self.lb, 0.0) + np.where(a < 0, a * self.ub, 0.0))
                     hi = np.sum(np.where(a > 0, a * self.ub, 0.0) + np.where(a < 0, a * self.lb, 0.0))
-                tol = _FEAS_TOL * (1 + abs(b[i]))
+                tol = FEASIBILITY_RTOL * (1 + abs(b[i]))
                 if lo > b[i] + tol:
                     word = "equal" if eq else "be at most"
                     raise InfeasibleError(
@@ -146,16 +218,7 @@ class LinearSystem:
         if self.A_ub.shape[0] + self.A_eq.shape[0] > 1:
             from scipy.optimize import linprog
 
-            kw = self.as_kwargs()
-            res = linprog(
-                np.zeros(self.n),
-                A_ub=kw["A_ub"],
-                b_ub=kw["b_ub"],
-                A_eq=kw["A_eq"],
-                b_eq=kw["b_eq"],
-                bounds=list(zip(_none(self.lb), _none(self.ub))),
-                method="highs",
-            )
+            res = linprog(np.zeros(self.n), **self.linprog_kwargs(), method="highs")
             if res.status == 2:
                 raise InfeasibleError(
                     "the action space is empty: the constraints "

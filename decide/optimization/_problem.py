@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from decide._config import FEASIBILITY_RTOL, SOLUTION_RTOL
 from decide.errors import ConvergenceWarning, DecideValueError
 from decide.measures import Objective
 from decide.optimization._decision import Decision, Diagnostics
@@ -73,9 +74,9 @@ class Problem:
         if value is None:
             value = float(self.objective(draws, self.weights))
         if self.system is not None and not self.space.discrete:
-            viol, where = self.system.violation(x)
-            scale = 1.0 + float(np.max(np.abs(x))) if x.size else 1.0
-            if viol > 1e-6 * scale:
+            bad = self.system.violated(x, SOLUTION_RTOL)
+            if bad is not None:
+                viol, where = bad
                 diag.converged = False
                 diag.notes.append(f"the action violates {where} by {viol:.3g}")
         diag.evaluations = max(diag.evaluations, self.evaluations)
@@ -111,13 +112,6 @@ def x_scale(system: LinearSystem, x0: np.ndarray | None = None) -> float:
     vals = np.concatenate([c[np.isfinite(c)] for c in cands])
     s = float(np.max(vals)) if vals.size else 0.0
     return s if s > 0 else 1.0
-
-
-def _bounds_list(system: LinearSystem) -> list[tuple[float | None, float | None]]:
-    return [
-        (None if not np.isfinite(lo) else float(lo), None if not np.isfinite(hi) else float(hi))
-        for lo, hi in zip(system.lb, system.ub)
-    ]
 
 
 def center_point(system: LinearSystem) -> np.ndarray:
@@ -189,7 +183,7 @@ def random_feasible(system: LinearSystem, center: np.ndarray, rng: np.random.Gen
         b_ub=np.concatenate(b_ub),
         A_eq=A_eq if A_eq.shape[0] else None,
         b_eq=system.b_eq if A_eq.shape[0] else None,
-        bounds=[*_bounds_list(system), *([(0.0, None)] * n)],
+        bounds=[*system.bounds, *([(0.0, None)] * n)],
         method="highs",
     )
     if res.status != 0:
@@ -200,8 +194,9 @@ def random_feasible(system: LinearSystem, center: np.ndarray, rng: np.random.Gen
 def check_start(x0: Any, spec: ActionSpec, system: LinearSystem) -> np.ndarray:
     """Validate a user start point: the right shape and inside the space."""
     x = spec.flatten(x0, name="x0")
-    viol, where = system.violation(x)
-    if viol > 1e-9 * (1.0 + float(np.max(np.abs(x)))):
+    bad = system.violated(x, FEASIBILITY_RTOL)
+    if bad is not None:
+        viol, where = bad
         raise DecideValueError(
             f"x0 must lie in the action space; x0={_fmt(x)} violates {where} by {viol:.6g} "
             f"(bounds lower={_fmt(system.lb)}, upper={_fmt(system.ub)}). Pass a feasible x0 or "

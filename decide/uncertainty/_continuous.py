@@ -72,17 +72,10 @@ def _linear_max(c: np.ndarray, system: LinearSystem) -> np.ndarray:
         return np.where(c == 0, np.clip(0.0, system.lb, system.ub), bound)
     from scipy.optimize import linprog
 
-    kw = system.as_kwargs()
-    bounds = [
-        (None if not np.isfinite(lo) else float(lo), None if not np.isfinite(hi) else float(hi))
-        for lo, hi in zip(system.lb, system.ub)
-    ]
+    kw = system.linprog_kwargs()
     out = np.empty_like(c)
     for s in range(c.shape[0]):
-        res = linprog(
-            -c[s], A_ub=kw["A_ub"], b_ub=kw["b_ub"], A_eq=kw["A_eq"], b_eq=kw["b_eq"],
-            bounds=bounds, method="highs",
-        )
+        res = linprog(-c[s], **kw, method="highs")
         if res.status != 0:
             raise SolverError(
                 f"the per-draw linear program failed for draw {s} (HiGHS status {res.status}: "

@@ -172,18 +172,9 @@ class ConvexProblem:
             else:
                 self._weight_params.append(None)
                 total_expr = total_expr + wt * e
-        cons = []
-        fin_lo, fin_hi = np.isfinite(system.lb), np.isfinite(system.ub)
-        if fin_lo.any():
-            cons.append(x[np.flatnonzero(fin_lo)] >= system.lb[fin_lo])
-        if fin_hi.any():
-            cons.append(x[np.flatnonzero(fin_hi)] <= system.ub[fin_hi])
         self._b_ub = cp.Parameter(system.b_ub.shape[0], value=system.b_ub) if system.b_ub.size else None
         self._b_eq = cp.Parameter(system.b_eq.shape[0], value=system.b_eq) if system.b_eq.size else None
-        if self._b_ub is not None:
-            cons.append(system.A_ub @ x <= self._b_ub)
-        if self._b_eq is not None:
-            cons.append(system.A_eq @ x == self._b_eq)
+        cons = system.cvxpy_constraints(x, b_ub=self._b_ub, b_eq=self._b_eq)
         self.problem = cp.Problem(cp.Maximize(total_expr), cons)
         if not self.problem.is_dcp():
             raise DecideValueError(

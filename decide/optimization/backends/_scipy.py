@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from decide._config import SOLUTION_RTOL
 from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
@@ -243,8 +244,7 @@ def solve_scipy(
             continue
         x = z * xs
         ok = _success(res, local_method)
-        viol, _ = system.violation(x)
-        feasible = bool(viol <= 1e-6 * (1.0 + float(np.max(np.abs(x)))))
+        feasible = system.violated(x, SOLUTION_RTOL) is None
         val = prob.value(x)
         iters += int(getattr(res, "nit", 0) or 0)
         diag.starts.append(

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from decide._config import FEASIBILITY_RTOL
+from decide.optimization._polyhedron import LinearSystem
 from decide.optimization.cvar_lp._highs import (
-    Constraints,
     LPOutcome,
     max_linear,
     solve_reduced_dual,
@@ -23,8 +24,6 @@ __all__ = ["CoreResult", "certify_ray", "cvar_exact", "solve_core", "tail_count"
 
 #: HiGHS primal and dual feasibility tolerance for the reduced LPs.
 _LP_TOL = 1e-9
-#: Relative tolerance on constraint violation for a candidate to count as feasible.
-_FEAS_TOL = 1e-9
 #: Fraction of the rounding scale of ``y`` below which the gap is not resolved.
 _ROUNDING_FLOOR = 1e-6
 #: Relative size below which an entry of the bound's linear term is rounding noise.
@@ -160,7 +159,7 @@ def _rec_value(R: np.ndarray, d: np.ndarray, alpha: float, wm: float, wc: float)
     return wm * float(np.mean(yd)) + wc * cv, cv
 
 
-def _in_recession(d: np.ndarray, cons: Constraints, tol: float) -> bool:
+def _in_recession(d: np.ndarray, cons: LinearSystem, tol: float) -> bool:
     if np.any((d < -tol) & np.isfinite(cons.lb)) or np.any((d > tol) & np.isfinite(cons.ub)):
         return False
     if cons.A_ub.shape[0] and np.any(cons.A_ub @ d > tol):
@@ -169,7 +168,7 @@ def _in_recession(d: np.ndarray, cons: Constraints, tol: float) -> bool:
 
 
 def certify_ray(
-    R: np.ndarray, ray: np.ndarray, alpha: float, wm: float, wc: float, floor: float | None, cons: Constraints
+    R: np.ndarray, ray: np.ndarray, alpha: float, wm: float, wc: float, floor: float | None, cons: LinearSystem
 ) -> np.ndarray | None:
     """Return a direction along which the true objective grows without bound, or None."""
     norm = float(np.max(np.abs(ray)))
@@ -192,7 +191,7 @@ def solve_core(
     wm: float,
     wc: float,
     floor: float | None,
-    cons: Constraints,
+    cons: LinearSystem,
     rtol: float,
     x0: np.ndarray | None,
     band_target: int,
@@ -246,7 +245,7 @@ def solve_core(
     tr = math.inf
     if (
         x0 is not None and floor is None and radius > 0
-        and cons.violation(x0) <= _FEAS_TOL * cons.scale(x0)  # a center outside X steers nowhere
+        and cons.feasible(x0)  # a center outside X steers nowhere
     ):
         tr = max(radius, _TR_MIN * max(1.0, float(np.max(np.abs(x0)))))
     tr_cap = _TR_DROP * tr
@@ -317,9 +316,9 @@ def solve_core(
         # the gap is relative to the objective or the typical |y|, whichever is larger; the
         # rounding scale of y (largest |R_ij x_j| summed) enters only as a far floor
         yscale = max(float(np.mean(np.abs(y))), _ROUNDING_FLOOR * ymag)
-        feasible = cons.violation(x) <= _FEAS_TOL * cons.scale(x)
+        feasible = cons.feasible(x)
         if floor is not None:
-            feasible = feasible and cv >= floor - _FEAS_TOL * max(abs(floor), ymag)
+            feasible = feasible and cv >= floor - FEASIBILITY_RTOL * max(abs(floor), ymag)
         if feasible and f > lower:
             lower = f
             best_x = x
@@ -356,7 +355,7 @@ def solve_core(
             labels[_violators(labels, y, var_pos)] = 1
             labels[nearest_to_boundary(y, var_pos, rnorm, max(w // 4, 1))] = 1
             continue
-        on_edge = lp_cons.binding(x, cons)  # the region this round was solved in
+        on_edge = lp_cons.tighter_bound_active(x, cons)  # the region this round was solved in
         promised = lp.value - f_center
         if f - f_center >= _TR_ACCEPT * promised or promised <= rtol * denom:
             # accepted: the model becomes exact at the new center

@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from decide.optimization._polyhedron import LinearSystem
+
 __all__ = [
-    "Constraints",
     "LPOutcome",
     "max_linear",
     "solve_reduced_dual",
@@ -37,68 +38,6 @@ __all__ = [
 ]
 
 _INF = np.inf
-
-
-@dataclass(frozen=True)
-class Constraints:
-    """The action set ``{lb <= x <= ub, A_ub x <= b_ub, A_eq x = b_eq}``, validated.
-
-    Attributes
-    ----------
-    lb, ub : ndarray of shape (n,)
-        Bounds, ``-inf`` / ``+inf`` where absent.
-    A_ub : ndarray of shape (m_ub, n)
-    b_ub : ndarray of shape (m_ub,)
-    A_eq : ndarray of shape (m_eq, n)
-    b_eq : ndarray of shape (m_eq,)
-    """
-
-    lb: np.ndarray
-    ub: np.ndarray
-    A_ub: np.ndarray
-    b_ub: np.ndarray
-    A_eq: np.ndarray
-    b_eq: np.ndarray
-
-    @property
-    def n(self) -> int:
-        """Number of action coordinates."""
-        return int(self.lb.shape[0])
-
-    def violation(self, x: np.ndarray) -> float:
-        """Largest violation of any constraint at ``x`` (0 when feasible)."""
-        v = 0.0
-        if np.any(np.isfinite(self.lb)):
-            v = max(v, float(np.max(self.lb - x, initial=0.0)))
-        if np.any(np.isfinite(self.ub)):
-            v = max(v, float(np.max(x - self.ub, initial=0.0)))
-        if self.A_ub.shape[0]:
-            v = max(v, float(np.max(self.A_ub @ x - self.b_ub, initial=0.0)))
-        if self.A_eq.shape[0]:
-            v = max(v, float(np.max(np.abs(self.A_eq @ x - self.b_eq), initial=0.0)))
-        return v
-
-    def within(self, center: np.ndarray, radius: float) -> Constraints:
-        """The same set intersected with the box ``|x - center|_inf <= radius``."""
-        return Constraints(
-            np.maximum(self.lb, center - radius), np.minimum(self.ub, center + radius),
-            self.A_ub, self.b_ub, self.A_eq, self.b_eq,
-        )
-
-    def binding(self, x: np.ndarray, outer: Constraints) -> bool:
-        """Whether ``x`` touches a bound of this set that is tighter than ``outer``'s."""
-        tol = 1e-9 * max(1.0, float(np.max(np.abs(x), initial=0.0)))
-        hi = (self.ub < outer.ub) & (x >= self.ub - tol)
-        lo = (self.lb > outer.lb) & (x <= self.lb + tol)
-        return bool(np.any(hi | lo))
-
-    def scale(self, x: np.ndarray) -> float:
-        """Magnitude used to make :meth:`violation` relative."""
-        parts = [1.0, float(np.max(np.abs(x), initial=0.0))]
-        for arr in (self.b_ub, self.b_eq):
-            if arr.size:
-                parts.append(float(np.max(np.abs(arr))))
-        return max(parts)
 
 
 @dataclass(frozen=True)
@@ -236,7 +175,7 @@ def solve_reduced_dual(
     wc: float,
     c: float,
     tau: float,
-    cons: Constraints,
+    cons: LinearSystem,
     tol: float,
 ) -> LPOutcome:
     """Solve the reduced problem (no CVaR floor) through its n + 1 row LP dual.
@@ -358,7 +297,7 @@ def solve_reduced_primal(
     sL: np.ndarray,
     bL: float,
     floor: float,
-    cons: Constraints,
+    cons: LinearSystem,
     tol: float,
 ) -> LPOutcome:
     """Solve the reduced problem with the CVaR floor in primal form.
@@ -431,7 +370,7 @@ def solve_reduced_primal(
     return LPOutcome(status, None, None, 0.0, np.nan, None, iters)
 
 
-def max_linear(r: np.ndarray, cons: Constraints, tol: float = 1e-10) -> tuple[str, float, np.ndarray | None]:
+def max_linear(r: np.ndarray, cons: LinearSystem, tol: float = 1e-10) -> tuple[str, float, np.ndarray | None]:
     """Return ``(status, max r @ x, argmax)`` over the action set.
 
     Without linear rows the maximum is the closed form

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from decide.optimization._polyhedron import LinearSystem
 from decide.optimization.cvar_lp._core import CoreResult, cvar_exact, solve_core
-from decide.optimization.cvar_lp._highs import Constraints
 
 __all__ = ["CVaRLPWarm", "band_target", "floor_search", "meets", "solve_plain", "warm_point"]
 
@@ -68,7 +68,7 @@ def band_target(S: int, n: int, alpha: float) -> int:
 
 def warm_point(
     R: np.ndarray, b: np.ndarray, alpha: float, wm: float, wc: float, floor: float | None,
-    cons: Constraints, rng: np.random.Generator,
+    cons: LinearSystem, rng: np.random.Generator,
 ) -> tuple[np.ndarray | None, float]:
     """Solve on a random subsample (recursively) to rank the scenarios.
 
@@ -94,7 +94,7 @@ def warm_point(
 
 def solve_plain(
     R: np.ndarray, b: np.ndarray, alpha: float, wm: float, wc: float, floor: float | None,
-    cons: Constraints, tol: float, warm: CVaRLPWarm | None, max_rounds: int,
+    cons: LinearSystem, tol: float, warm: CVaRLPWarm | None, max_rounds: int,
 ) -> tuple[CoreResult, np.ndarray | None]:
     """Band-and-fold from a warm state or from a subsample solve; returns the start too."""
     S, n = R.shape
@@ -116,7 +116,7 @@ def meets(cvar: float, floor: float, core: CoreResult) -> bool:
 
 def floor_search(
     R: np.ndarray, b: np.ndarray, alpha: float, wm: float, wc: float, floor: float,
-    cons: Constraints, tol: float, warm: CVaRLPWarm | None, max_rounds: int,
+    cons: LinearSystem, tol: float, warm: CVaRLPWarm | None, max_rounds: int,
 ) -> tuple[CoreResult | None, np.ndarray | None]:
     """``max wm mean + wc CVaR  s.t.  CVaR >= floor`` through its Lagrangian in the CVaR weight.
 

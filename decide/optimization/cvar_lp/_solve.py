@@ -32,8 +32,9 @@ from decide.errors import (
     InfeasibleError,
     UnboundedError,
 )
+from decide.optimization._polyhedron import LinearSystem
 from decide.optimization.cvar_lp._core import CoreResult, cvar_exact
-from decide.optimization.cvar_lp._highs import Constraints, max_linear
+from decide.optimization.cvar_lp._highs import max_linear
 from decide.optimization.cvar_lp._search import CVaRLPWarm, floor_search, meets, solve_plain
 
 __all__ = ["CVaRLPResult", "CVaRLPWarm", "cvar_of_scenarios", "solve_cvar_lp"]
@@ -185,7 +186,7 @@ def _as_rows(A: Any, bvec: Any, n: int, name: str) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(Am), bv
 
 
-def _missing_bounds(d: np.ndarray, cons: Constraints) -> str:
+def _missing_bounds(d: np.ndarray, cons: LinearSystem) -> str:
     parts = []
     for j in np.flatnonzero(np.abs(d) > 1e-9):
         if d[j] > 0 and not np.isfinite(cons.ub[j]):
@@ -195,7 +196,7 @@ def _missing_bounds(d: np.ndarray, cons: Constraints) -> str:
     return "; ".join(parts) if parts else "the linear constraints leave a direction free"
 
 
-def _check_nonempty(cons: Constraints) -> None:
+def _check_nonempty(cons: LinearSystem) -> None:
     bad = np.flatnonzero(cons.lb > cons.ub)
     if bad.size:
         j = int(bad[0])
@@ -347,7 +348,7 @@ def solve_cvar_lp(
     ubv = _as_vector(ub, n, "ub", np.inf)
     Aub, bub = _as_rows(A_ub, b_ub, n, "ub")
     Aeq, beq = _as_rows(A_eq, b_eq, n, "eq")
-    cons = Constraints(lbv, ubv, Aub, bub, Aeq, beq)
+    cons = LinearSystem(lbv, ubv, Aub, bub, Aeq, beq)
     if warm_start is not None and not isinstance(warm_start, CVaRLPWarm):
         raise DecideTypeError(
             f"warm_start must be the .warm of a previous CVaRLPResult; got {type(warm_start).__name__}."

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from decide.errors import DecideTypeError, DecideValueError, InfeasibleError
+from decide.optimization import LinearSystem
 
 cf = importlib.import_module("decide.optimization.cvar_lp._solve")
 search = importlib.import_module("decide.optimization.cvar_lp._search")
@@ -189,7 +190,7 @@ def core_inputs(R, b, kw):
     n = R.shape[1]
     A_ub, b_ub = kw.get("A_ub", np.zeros((0, n))), kw.get("b_ub", np.zeros(0))
     A_eq, b_eq = kw.get("A_eq", np.zeros((0, n))), kw.get("b_eq", np.zeros(0))
-    return lpmod.Constraints(
+    return LinearSystem(
         np.broadcast_to(kw.get("lb", -np.inf), (n,)).astype(float),
         np.broadcast_to(kw.get("ub", np.inf), (n,)).astype(float),
         np.atleast_2d(np.asarray(A_ub, float)).reshape(-1, n), np.atleast_1d(np.asarray(b_ub, float)),
