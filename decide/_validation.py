@@ -223,10 +223,10 @@ def as_names(names: Sequence[str] | str, name: str) -> tuple[str, ...]:
     return out
 
 
-def check_alpha(alpha: Any) -> float:
-    """``alpha`` as a float in (0, 1)."""
+def check_alpha(alpha: Any, *, one_allowed: bool = False) -> float:
+    """``alpha`` (a tail probability) as a float in (0, 1), or (0, 1] when ``one_allowed``."""
     return check_in_range(
-        alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+        alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=one_allowed
     )
 
 

@@ -72,5 +72,5 @@ def test_top_level_is_curated():
     objs = [id(getattr(decide, n)) for n in decide.__all__]
     assert len(objs) == len(set(objs))
     # solver internals stay in their subpackages
-    for internal in ("LinearSystem", "ConvexProblem", "cvar_of_scenarios", "METHODS", "unit_seeds"):
+    for internal in ("LinearSystem", "ConvexProblem", "solve_cvar_lp", "METHODS", "unit_seeds"):
         assert internal not in decide.__all__

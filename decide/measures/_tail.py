@@ -62,19 +62,33 @@ def k_var(x: np.ndarray, w: np.ndarray | None, alpha: float) -> Any:
     return np.take_along_axis(xs, np.expand_dims(idx, -1), axis=-1)[..., 0]
 
 
-def k_cvar(x: np.ndarray, w: np.ndarray | None, alpha: float) -> Any:
+def cvar_and_var(x: np.ndarray, alpha: float) -> tuple[Any, Any]:
+    """Exact CVaR and VaR of equally weighted draws along the last axis, in one partition.
+
+    With ``k = alpha * m`` (snapped to an integer within rounding, see :func:`snap`),
+    ``kf = floor(k)`` and sorted draws ``x_(0) <= x_(1) <= ...``:
+    ``CVaR = (sum_{i < kf} x_(i) + (k - kf) x_(kf)) / k`` (Rockafellar-Uryasev), and
+    the VaR is ``x_(ceil(k) - 1)``, the largest draw carrying tail weight.
+    The single exact kernel behind :func:`cvar`, :class:`CVaR` and the CVaR LP.
+    """
     m = x.shape[-1]
+    k = snap(alpha * m)
+    kf = math.floor(k)
+    frac = k - kf
+    if kf == 0:
+        low = x.min(axis=-1)
+        return low, low
+    j = kf if frac > 0 and kf < m else kf - 1
+    part = np.partition(x, j, axis=-1)
+    total = part[..., :kf].sum(axis=-1)
+    if frac > 0 and kf < m:
+        total = total + frac * part[..., kf]
+    return total / k, part[..., j]
+
+
+def k_cvar(x: np.ndarray, w: np.ndarray | None, alpha: float) -> Any:
     if w is None:
-        k = snap(alpha * m)
-        kf = math.floor(k)
-        frac = k - kf
-        if kf == 0:
-            return x.min(axis=-1)
-        part = np.partition(x, kf, axis=-1) if frac > 0 else np.partition(x, kf - 1, axis=-1)
-        total = part[..., :kf].sum(axis=-1)
-        if frac > 0:
-            total = total + frac * part[..., kf]
-        return total / k
+        return cvar_and_var(x, alpha)[0]
     order = np.argsort(x, axis=-1)
     xs = np.take_along_axis(x, order, axis=-1)
     mass = _tail_masses(w[order], alpha)

@@ -23,7 +23,7 @@ from decide.optimization._spaces import (
     as_space,
 )
 from decide.optimization.backends import ConvexProblem
-from decide.optimization.cvar_lp import CVaRLPResult, CVaRLPWarm, cvar_of_scenarios, solve_cvar_lp
+from decide.optimization.cvar_lp import CVaRLPResult, CVaRLPWarm, solve_cvar_lp
 
 __all__ = [
     "METHODS",
@@ -43,7 +43,6 @@ __all__ = [
     "as_space",
     "available_methods",
     "choose_method",
-    "cvar_of_scenarios",
     "optimize",
     "solve_cvar_lp",
 ]

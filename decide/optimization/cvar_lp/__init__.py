@@ -9,6 +9,6 @@ certificate), ``_highs`` (the HiGHS LPs).
 """
 
 from decide.optimization.cvar_lp._search import CVaRLPWarm
-from decide.optimization.cvar_lp._solve import CVaRLPResult, cvar_of_scenarios, solve_cvar_lp
+from decide.optimization.cvar_lp._solve import CVaRLPResult, solve_cvar_lp
 
-__all__ = ["CVaRLPResult", "CVaRLPWarm", "cvar_of_scenarios", "solve_cvar_lp"]
+__all__ = ["CVaRLPResult", "CVaRLPWarm", "solve_cvar_lp"]

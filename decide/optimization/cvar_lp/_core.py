@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from decide._config import FEASIBILITY_RTOL
+
+# the one exact CVaR kernel and its snapping of alpha * S: the public decide.measures.cvar
+# and value_at_risk would partition the draws twice per round of the LP
+from decide.measures._reduce import snap
+from decide.measures._tail import cvar_and_var
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization.cvar_lp._highs import (
     LPOutcome,
@@ -41,34 +46,17 @@ _TR_DROP = 1e4
 def cvar_exact(y: np.ndarray, alpha: float) -> tuple[float, float]:
     """Exact CVaR (lower tail, equal weights) and the VaR level of reward draws ``y``.
 
-    ``CVaR = c * (sum of the floor(alpha S) smallest) + (1 - floor(alpha S) c) * y_(floor(alpha S))``
-    with ``c = 1 / (alpha S)``: the Rockafellar-Uryasev value
-    ``max_t t - c * sum((t - y)_+)``. The VaR returned is the largest order
-    statistic carrying positive tail weight, ``y_(ceil(alpha S) - 1)`` (0-based).
+    The measures' kernel (:func:`decide.measures._tail.cvar_and_var`): the
+    Rockafellar-Uryasev value ``max_t t - c * sum((t - y)_+)`` with
+    ``c = 1 / (alpha S)``, and the largest order statistic carrying tail weight.
     """
-    S = y.shape[0]
-    k = tail_count(alpha, S)
-    kf = min(math.floor(k), S)
-    if kf >= S:
-        return float(np.mean(y)), float(np.max(y))
-    if kf == 0:
-        ymin = float(np.min(y))
-        return ymin, ymin
-    frac_w = (k - kf) / k
-    part = np.partition(y, kf)
-    head = part[:kf]
-    value = float(np.sum(head)) / k + frac_w * float(part[kf])
-    var_pos = float(part[kf]) if frac_w > 0 else float(np.max(head))
-    return value, var_pos
+    value, var = cvar_and_var(y, alpha)
+    return float(value), float(var)
 
 
 def tail_count(alpha: float, S: int) -> float:
-    """``alpha * S``, snapped to the nearest integer when within rounding of it."""
-    k = alpha * S
-    r = round(k)
-    if abs(k - r) <= 1e-12 * max(1.0, k):
-        return float(r)
-    return k
+    """``alpha * S``, snapped to the nearest integer when within rounding of it (as the measures)."""
+    return snap(alpha * S)
 
 
 def _window(y: np.ndarray, lo: int, hi: int) -> np.ndarray:

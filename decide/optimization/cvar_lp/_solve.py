@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from decide._validation import check_in_range
+from decide._validation import check_alpha, check_in_range
 from decide.errors import (
     ConvergenceWarning,
     DecideTypeError,
@@ -37,7 +37,7 @@ from decide.optimization.cvar_lp._core import CoreResult, cvar_exact
 from decide.optimization.cvar_lp._highs import max_linear
 from decide.optimization.cvar_lp._search import CVaRLPWarm, floor_search, meets, solve_plain
 
-__all__ = ["CVaRLPResult", "CVaRLPWarm", "cvar_of_scenarios", "solve_cvar_lp"]
+__all__ = ["CVaRLPResult", "CVaRLPWarm", "solve_cvar_lp"]
 
 @dataclass(frozen=True)
 class CVaRLPResult:
@@ -88,53 +88,6 @@ class CVaRLPResult:
     cvar: float
     mean: float
     warm: CVaRLPWarm
-
-
-def cvar_of_scenarios(y: Any, alpha: float) -> float:
-    """Exact lower-tail CVaR of equally weighted reward draws.
-
-    Parameters
-    ----------
-    y : array_like of shape (n_samples,)
-        Reward draws (higher is better), sample axis first.
-    alpha : float
-        Tail probability in (0, 1].
-
-    Returns
-    -------
-    float
-        ``max_t t - 1/(alpha S) * sum_i (t - y_i)_+``, the mean of the worst
-        ``alpha`` fraction with the boundary draw weighted fractionally.
-
-    Raises
-    ------
-    DecideValueError
-        If ``alpha`` is outside (0, 1] or ``y`` is empty or not finite.
-
-    Notes
-    -----
-    With ``k = alpha S`` and ``y_(0) <= y_(1) <= ...``:
-    ``CVaR = (1/k) * sum_{i < floor(k)} y_(i) + (k - floor(k))/k * y_(floor(k))``.
-
-    References
-    ----------
-    Rockafellar, R. T. and Uryasev, S. (2002). Conditional value-at-risk for
-    general loss distributions. Journal of Banking & Finance 26, 1443-1471.
-
-    Examples
-    --------
-    >>> cvar_of_scenarios([3.0, 1.0, 2.0, 4.0], alpha=0.5)
-    1.5
-    >>> cvar_of_scenarios([3.0, 1.0, 2.0, 4.0], alpha=0.3)  # 1.2 draws: 1 + 0.2 * 2
-    1.16666666666666...
-    """
-    a = check_in_range(alpha, "alpha", low=0.0, high=1.0, low_inclusive=False)
-    arr = np.asarray(y, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise DecideValueError(
-            f"y must be a non-empty 1-d array of finite rewards; got shape {arr.shape}."
-        )
-    return cvar_exact(arr, a)[0]
 
 
 def _as_matrix(R: Any) -> np.ndarray:
@@ -326,7 +279,7 @@ def solve_cvar_lp(
     t_start = time.perf_counter()
     Rm = _as_matrix(R)
     S, n = Rm.shape
-    a = check_in_range(alpha, "alpha", low=0.0, high=1.0, low_inclusive=False)
+    a = check_alpha(alpha, one_allowed=True)
     wm = check_in_range(weight_mean, "weight_mean", low=0.0)
     wc = check_in_range(weight_cvar, "weight_cvar", low=0.0)
     if wm == 0.0 and wc == 0.0:
