@@ -8,40 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decide import measures as M
+from decide.measures import SUMMARY_COLUMNS, risk_summary
 
-__all__ = ["SUMMARY_COLUMNS", "assemble", "failed_row", "risk_summary"]
+__all__ = ["assemble", "failed_row", "solved_rows"]
 
-_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: The risk-summary columns of :meth:`decide.optimization.Decision.summary` (besides ``value``).
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "mean", "sd", "q5", "q25", "q50", "q75", "q95", "cvar_5", "cvar_10", "prob_loss",
-)
 _TAIL = ("score", *SUMMARY_COLUMNS, "converged", "method", "error", "warnings")
-
-
-def risk_summary(draws: np.ndarray) -> dict[str, np.ndarray]:
-    """The risk summary of :meth:`Decision.summary` for many units at once.
-
-    Parameters
-    ----------
-    draws : ndarray of shape (k, n_samples) or (k, n_samples, n_replicates)
-        Finite outcome draws (rewards) at each unit's action; replicates are pooled.
-
-    Returns
-    -------
-    dict of str to ndarray of shape (k,)
-        ``mean``, ``sd``, quantiles ``q5`` ... ``q95``, ``cvar_5``, ``cvar_10``
-        (mean of the worst 5% / 10% of draws) and ``prob_loss`` (share below zero).
-    """
-    x = np.asarray(draws, dtype=np.float64).reshape(draws.shape[0], -1)
-    out = {"mean": x.mean(axis=1), "sd": x.std(axis=1)}
-    for q, v in zip(_QUANTILES, np.quantile(x, _QUANTILES, axis=1)):
-        out[f"q{round(q * 100)}"] = v
-    out["cvar_5"] = np.asarray(M.cvar(x, 0.05, axis=1))
-    out["cvar_10"] = np.asarray(M.cvar(x, 0.10, axis=1))
-    out["prob_loss"] = np.mean(x < 0, axis=1)
-    return out
 
 
 def solved_rows(
@@ -55,7 +26,7 @@ def solved_rows(
     warnings: Sequence[str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of ``k`` solved units: flat actions (k, size), scores (k,), draws (k, n_samples[, R])."""
-    summ = risk_summary(draws)
+    summ = risk_summary(draws, batch=True)
     rows = []
     for u in range(actions.shape[0]):
         row: dict[str, Any] = dict(zip(labels, map(float, actions[u])))

@@ -38,6 +38,7 @@ from decide.measures._moments import (
 )
 from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
+from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
 from decide.measures._tail import cvar, entropic_risk, evar, value_at_risk, worst_case
 from decide.measures._threshold import ExpectedShortfallBelow, ProbabilityOfShortfall
 from decide.measures._utilities import (
@@ -52,6 +53,7 @@ from decide.measures._utilities import (
 from decide.measures._utility_functions import certainty_equivalent, expected_utility
 
 __all__ = [
+    "SUMMARY_COLUMNS",
     "CVaR",
     "CertaintyEquivalent",
     "EVaR",
@@ -88,6 +90,7 @@ __all__ = [
     "expected_utility",
     "mean",
     "probability_of_shortfall",
+    "risk_summary",
     "semivariance",
     "sharpe",
     "sortino",

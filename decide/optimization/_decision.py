@@ -11,8 +11,6 @@ import xarray as xr
 
 __all__ = ["Decision", "Diagnostics"]
 
-_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-
 
 @dataclass
 class Diagnostics:
@@ -142,15 +140,9 @@ class Decision:
         >>> list(d.summary().columns)[:3]
         ['value', 'mean', 'sd']
         """
-        from decide.measures import CVaR
+        from decide.measures import risk_summary
 
-        x = np.asarray(self.draws, float).reshape(-1)
-        row: dict[str, Any] = {"value": self.value, "mean": float(x.mean()), "sd": float(x.std())}
-        for q, v in zip(_QUANTILES, np.quantile(x, _QUANTILES)):
-            row[f"q{round(q * 100)}"] = float(v)
-        row["cvar_5"] = float(CVaR(0.05)(x))
-        row["cvar_10"] = float(CVaR(0.10)(x))
-        row["prob_loss"] = float(np.mean(x < 0))
+        row: dict[str, Any] = {"value": self.value, **risk_summary(self.draws)}
         row["converged"] = self.diagnostics.converged
         return pd.DataFrame([row], index=pd.Index([self.option or "decision"], name="decision"))
 

@@ -16,7 +16,13 @@ import numpy as np
 import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
-from decide.measures import CVaR, Exponential, Objective, certainty_equivalent, cvar
+from decide.measures import (
+    CVaR,
+    Exponential,
+    Objective,
+    certainty_equivalent,
+    risk_summary,
+)
 from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
 
@@ -30,8 +36,8 @@ __all__ = [
     "fold_indices",
     "holdout_indices",
     "parse_policies",
+    "policy_summary",
     "pooled_sd",
-    "risk_summary",
 ]
 
 #: Default CARA risk aversions of the certainty-equivalent columns, in units of 1 / sd.
@@ -229,7 +235,7 @@ def check_levels(levels: Any, name: str) -> tuple[float, ...]:
     return tuple(float(v) for v in arr)
 
 
-def risk_summary(
+def policy_summary(
     draws: np.ndarray, *, target: float, ce: Sequence[tuple[str, float]]
 ) -> dict[str, float]:
     """Mean, sd, CVaR 5% / 10%, P(outcome < target) and certainty equivalents of the draws.
@@ -239,13 +245,8 @@ def risk_summary(
     with absolute risk aversion ``a``.
     """
     x = np.asarray(draws, dtype=np.float64).reshape(-1)
-    row = {
-        "mean": float(x.mean()),
-        "sd": float(x.std()),
-        "cvar_5": float(cvar(x, 0.05)),
-        "cvar_10": float(cvar(x, 0.10)),
-        "prob_loss": float(np.mean(x < target)),
-    }
+    full = risk_summary(x, target=target)
+    row = {k: full[k] for k in ("mean", "sd", "cvar_5", "cvar_10", "prob_loss")}
     for col, a in ce:
         row[col] = float(certainty_equivalent(x, Exponential(a)))
     return row

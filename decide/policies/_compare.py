@@ -24,8 +24,8 @@ from decide.policies._common import (
     fold_indices,
     holdout_indices,
     parse_policies,
+    policy_summary,
     pooled_sd,
-    risk_summary,
 )
 
 __all__ = ["compare"]
@@ -313,7 +313,7 @@ def _table(
     rows = []
     for f in fits:
         row: dict[str, Any] = dict(zip(cols, f.action.tolist()))
-        held = risk_summary(f.held_out, target=target, ce=ce)
+        held = policy_summary(f.held_out, target=target, ce=ce)
         held["regret"] = regret_h[f.policy.name]
         row.update(held)
         score = _score(f.policy)
@@ -321,7 +321,7 @@ def _table(
         row["objective_in_sample"] = float(np.mean(f.in_sample))
         row["objective_held_out"] = float(score(f.held_out))
         row["optimism"] = row["objective_in_sample"] - row["objective_held_out"]
-        every = risk_summary(f.all_draws, target=target, ce=ce)
+        every = policy_summary(f.all_draws, target=target, ce=ce)
         every["regret"] = regret_a[f.policy.name]
         row.update({f"{k}_all": v for k, v in every.items()})
         row["converged"] = f.converged

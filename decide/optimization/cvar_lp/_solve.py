@@ -33,7 +33,7 @@ from decide.errors import (
     UnboundedError,
 )
 from decide.optimization._polyhedron import LinearSystem
-from decide.optimization.cvar_lp._core import CoreResult, cvar_exact
+from decide.optimization.cvar_lp._core import CoreResult
 from decide.optimization.cvar_lp._highs import max_linear
 from decide.optimization.cvar_lp._search import CVaRLPWarm, floor_search, meets, solve_plain
 
