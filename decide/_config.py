@@ -24,3 +24,5 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 #: up to this times ``1 + max|x|`` are solver round-off; beyond it the decision is flagged
 #: (see ``LinearSystem.violated``).
 SOLUTION_RTOL: Final[float] = 1e-6
+#: Seconds of work before a library call (``optimize_many``) shows a progress bar.
+PROGRESS_DELAY: Final[float] = 1.0

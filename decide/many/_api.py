@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from decide import _config
+from decide._progress import Progress
 from decide.errors import ConvergenceWarning, DecideTypeError, DecideValueError
 from decide.many._distributed import open_client, solve_distributed
 from decide.many._engine import solve_units
 from decide.many._newsvendor import NewsvendorOutcome
-from decide.many._progress import Progress
 from decide.many._rows import assemble
 from decide.many._units import make_batch, unit_spaces
 from decide.measures import Objective
@@ -243,7 +244,7 @@ def optimize_many(
     spaces = unit_spaces(space, batch)
     seeds = unit_seeds(random_seed, batch.n_units)
     idx = list(range(batch.n_units))
-    bar = Progress(batch.n_units, enabled=progress)
+    bar = Progress(batch.n_units, "optimize_many", enabled=progress, delay=_config.PROGRESS_DELAY)
     try:
         if client is None:
             rows, paths = solve_units(

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from decide._progress import Progress
 from decide.errors import DecideError, DecideTypeError
 from decide.many._engine import solve_units
-from decide.many._progress import Progress
 from decide.many._rows import failed_row
 from decide.many._units import Batch
 from decide.measures import Objective

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from decide._progress import Progress
 from decide.many._batched_cvxpy import cvxpy_all
-from decide.many._progress import Progress
 from decide.many._solve import solve_unit
 from decide.many._units import Batch
 from decide.many._vectorized import enumerate_all, quantile_all

@@ -46,7 +46,7 @@ def test_demo_end_to_end(tmp_path, capsys):
     report = (tmp_path / "demo" / "report.md").read_text()
     assert "| risk-neutral |" in report and "![sweep](sweep.png)" in report
     out = capsys.readouterr()
-    assert "Policy comparison" in out.out and "optimizing [" in out.err
+    assert "Policy comparison" in out.out and "optimizing" in out.err and "3/3" in out.err
 
 
 def test_demo_quiet_prints_nothing(tmp_path, capsys, monkeypatch):

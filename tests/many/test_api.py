@@ -164,10 +164,15 @@ def test_non_converged_units_warn_once_and_are_flagged(monkeypatch):
     assert table["warnings"].str.contains("ConvergenceWarning").all()
 
 
-def test_progress_line_on_stderr(capsys):
+def test_progress_on_stderr_only_for_long_work(capsys, monkeypatch):
+    import decide._config as config
+
+    optimize_many(_table(n_units=3), Mean(), over="store", progress=True)
+    assert capsys.readouterr().err == ""  # sub-second work stays quiet
+    monkeypatch.setattr(config, "PROGRESS_DELAY", 0.0)
     optimize_many(_table(n_units=3), Mean(), over="store", progress=True)
     err = capsys.readouterr().err
-    assert "optimize_many:" in err and "3/3 units" in err and err.endswith("\n")
+    assert "optimize_many" in err and "3/3" in err and err.endswith("\n")
 
 
 def test_bad_arguments_raise_clear_errors():
