@@ -11,7 +11,7 @@ the exact CVaR LP for many linear scenarios is :mod:`decide.optimization.cvar_lp
 
 from decide.optimization._api import METHODS, available_methods, choose_method, optimize
 from decide.optimization._decision import Decision, Diagnostics
-from decide.optimization._discrete import Discrete
+from decide.optimization._discrete import Discrete, action_set, as_action
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._spaces import (
     Box,
@@ -40,6 +40,8 @@ __all__ = [
     "LinearConstraints",
     "LinearSystem",
     "Space",
+    "action_set",
+    "as_action",
     "as_space",
     "available_methods",
     "choose_method",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideValueError
+from decide.errors import DecideTypeError, DecideValueError
 from decide.optimization._spaces import Space
-from decide.outcomes import ActionSpec, OutcomeModel
+from decide.outcomes import OutcomeModel
 
-__all__ = ["Discrete"]
+__all__ = ["Discrete", "action_set", "as_action"]
 
 
 class Discrete(Space):
@@ -84,7 +84,6 @@ class Discrete(Space):
 
     def resolve(self, outcome: Any) -> tuple[tuple[Any, ...], np.ndarray]:
         """Labels and flat candidate actions ``(k, size)`` for ``outcome``."""
-        spec: ActionSpec = outcome.action_space
         outcome_labels = _outcome_options(outcome)
         if self._labels is None:
             if outcome_labels is None:
@@ -110,7 +109,7 @@ class Discrete(Space):
             labs = tuple(lab if lab in outcome_labels else by_str[str(lab)] for lab in self._labels)
             return labs, np.stack([_option_action(outcome, lab) for lab in labs])
         X = np.stack(
-            [spec.flatten(v, name=f"option {lab!r}") for lab, v in zip(self._labels, self._values)]
+            [as_action(outcome, v, name=f"option {lab!r}") for lab, v in zip(self._labels, self._values)]
         )
         return self._labels, X
 
@@ -124,4 +123,105 @@ def _outcome_options(outcome: OutcomeModel) -> tuple[Any, ...] | None:
 
 def _option_action(outcome: OutcomeModel, label: Any) -> np.ndarray:
     return np.asarray(outcome.one_hot(label), dtype=float).reshape(-1)
+
+
+def _is_label(value: Any, options: Sequence[Any]) -> bool:
+    try:
+        return any(value == o and type(value) is type(o) for o in options)
+    except (TypeError, ValueError):
+        return False
+
+
+def as_action(outcome: OutcomeModel, value: Any, name: str = "action") -> np.ndarray:
+    """One action value as a flat vector: the one parser of action-shaped values.
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+    value : array_like, dict, xarray, Decision or option label
+        Anything :meth:`~decide.outcomes.ActionSpec.flatten` accepts, a
+        :class:`~decide.optimization.Decision` (its action), or the label of one of
+        the outcome's named options (:attr:`~decide.outcomes.OutcomeModel.options`).
+    name : str
+        Argument name for error messages.
+
+    Returns
+    -------
+    ndarray of shape (action_space.size,)
+
+    Raises
+    ------
+    DecideTypeError
+        If ``value`` is a label and the outcome has no named options.
+    DecideValueError
+        If a label is not an option, or an action has the wrong shape.
+    """
+    from decide.optimization._decision import Decision
+
+    if isinstance(value, Decision):
+        return outcome.action_space.flatten(value.flat_action, name=name)
+    options = _outcome_options(outcome)
+    if isinstance(value, str) or (options is not None and _is_label(value, options)):
+        if options is None:
+            raise DecideTypeError(
+                f"{name} is the label {value!r}, but {type(outcome).__name__} has no named "
+                "options; give a numeric action."
+            )
+        if not _is_label(value, options):
+            raise DecideValueError(
+                f"{name} must be an action or one of the outcome's options {list(options)}; got "
+                f"the label {value!r}."
+            )
+        return _option_action(outcome, value)
+    return outcome.action_space.flatten(value, name=name)
+
+
+def action_set(outcome: OutcomeModel, actions: Any) -> tuple[list[str], np.ndarray]:
+    """Labels and flat actions of a finite set of actions.
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+    actions : list, dict, Discrete or None
+        A list of actions (each anything :func:`as_action` accepts, option labels
+        included), a dict label -> action, a :class:`Discrete` space, or ``None``
+        for every option of an outcome with named options (``from_draws``).
+
+    Returns
+    -------
+    labels : list of str
+    X : ndarray of shape (n_actions, action_space.size)
+
+    Raises
+    ------
+    DecideTypeError
+        If ``actions`` is a continuous space or not one of the forms above.
+    """
+    spec = outcome.action_space
+    if actions is None:
+        space = Discrete()
+    elif isinstance(actions, Discrete):
+        space = actions
+    elif isinstance(actions, Space):
+        raise DecideTypeError(
+            f"actions must be a finite set of actions; got the continuous space {actions!r}. "
+            "Pass it as space= instead (EVPI then optimizes the action per posterior draw)."
+        )
+    elif isinstance(actions, Mapping):
+        space = Discrete(dict(actions))
+    elif isinstance(actions, list | tuple) and actions and all(isinstance(a, str) for a in actions):
+        space = Discrete(list(actions))
+    elif isinstance(actions, list | tuple | np.ndarray):
+        flats = [as_action(outcome, a, name=f"actions[{i}]") for i, a in enumerate(actions)]
+        labels = [", ".join(f"{lab}={v:g}" for lab, v in zip(spec.labels, f)) for f in flats]
+        if len(set(labels)) != len(labels):
+            labels = [str(i) for i in range(len(flats))]
+        return labels, (np.stack(flats) if flats else np.zeros((0, spec.size)))
+    else:
+        raise DecideTypeError(
+            "actions must be a list of actions, a dict label -> action, a Discrete space or None "
+            f"(the options of a from_draws outcome); got {type(actions).__name__}."
+        )
+    labels, X = space.resolve(outcome)
+    return [str(lab) for lab in labels], np.asarray(X, dtype=np.float64)
 

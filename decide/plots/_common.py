@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
-from decide.optimization import Decision
+from decide.optimization import as_action
 from decide.outcomes import OutcomeModel
 
 __all__ = ["action_matrix", "finish", "get_ax", "named_actions"]
@@ -73,9 +73,5 @@ def named_actions(
         )
     out = {}
     for name, a in policies.items():
-        if isinstance(a, Decision):
-            a = a.flat_action
-        elif isinstance(a, str) and outcome.options is not None:
-            a = outcome.one_hot(a)
-        out[str(name)] = outcome.action_space.flatten(a, name=f"{what}[{name!r}]")
+        out[str(name)] = as_action(outcome, a, name=f"{what}[{name!r}]")
     return out

@@ -11,6 +11,7 @@ import pandas as pd
 from decide._validation import as_draws
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import Exponential, certainty_equivalent
+from decide.optimization import action_set
 from decide.outcomes import OutcomeModel
 from decide.policies._common import check_levels, pooled_sd
 
@@ -21,9 +22,12 @@ _DEFAULT_LEVELS = tuple(np.linspace(0.0, 4.0, 21).tolist())
 
 def _action_draws(outcome: Any, actions: Any) -> dict[str, np.ndarray]:
     if isinstance(outcome, OutcomeModel):
-        from decide.uncertainty._utility import action_set
-
         labels, X = action_set(outcome, actions)
+        if len(labels) < 2:
+            raise DecideValueError(
+                f"actions must hold at least 2 distinct actions to compare; got {len(labels)} "
+                f"({labels})."
+            )
         return {str(lab): np.asarray(outcome.draws_flat(x), dtype=np.float64) for lab, x in zip(labels, X)}
     if actions is not None:
         raise DecideValueError(

@@ -23,7 +23,7 @@ from decide.measures import (
     certainty_equivalent,
     risk_summary,
 )
-from decide.optimization import Decision
+from decide.optimization import Decision, as_action
 from decide.outcomes import OutcomeModel
 
 __all__ = [
@@ -74,32 +74,6 @@ def as_outcome(outcome: Any) -> OutcomeModel:
     return outcome
 
 
-def _fixed_action(outcome: OutcomeModel, name: str, spec: Any) -> np.ndarray:
-    where = f"policies[{name!r}]"
-    options = outcome.options
-    if isinstance(spec, str) or (options is not None and _is_label(spec, options)):
-        if options is None:
-            raise DecideTypeError(
-                f"{where} is the label {spec!r}, but {type(outcome).__name__} has no named "
-                "options; give an Objective (Mean(), CVaR(0.05), ...) or a numeric action."
-            )
-        if not _is_label(spec, options):
-            raise DecideValueError(
-                f"{where} must be an Objective, an action, or one of the outcome's options "
-                f"{list(options)}; got the label {spec!r}."
-            )
-        one_hot = outcome.one_hot  # type: ignore[attr-defined]
-        return np.asarray(one_hot(spec), dtype=np.float64).reshape(-1)
-    return outcome.action_space.flatten(spec, name=where)
-
-
-def _is_label(spec: Any, options: Sequence[Any]) -> bool:
-    try:
-        return any(spec == o and type(spec) is type(o) for o in options)
-    except (TypeError, ValueError):
-        return False
-
-
 def parse_policies(outcome: OutcomeModel, policies: Any) -> list[Policy]:
     """Read ``policies``: a dict name -> Objective, fixed action, Decision or option label.
 
@@ -134,7 +108,7 @@ def parse_policies(outcome: OutcomeModel, policies: Any) -> list[Policy]:
         elif isinstance(spec, Decision):
             out.append(Policy(name, None, outcome.action_space.flatten(spec.flat_action, name=name)))
         elif isinstance(spec, np.ndarray | list | tuple | Mapping | xr.DataArray | xr.Dataset | str | numbers.Real) and not isinstance(spec, bool):
-            out.append(Policy(name, None, _fixed_action(outcome, name, spec)))
+            out.append(Policy(name, None, as_action(outcome, spec, name=f"policies[{name!r}]")))
         elif isinstance(spec, type) and issubclass(spec, Objective):
             raise DecideTypeError(
                 f"policies[{name!r}] is the class {spec.__name__}; pass an instance, e.g. "

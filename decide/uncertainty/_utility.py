@@ -15,65 +15,31 @@ import pandas as pd
 
 from decide._validation import as_draws
 from decide.errors import DecideTypeError, DecideValueError
+from decide.optimization import action_set
 from decide.outcomes import OutcomeModel, resolve_reduce
 
 if TYPE_CHECKING:
     from decide.measures import Objective
 
-__all__ = ["action_set", "per_draw_utility", "utility_matrix"]
+__all__ = ["choice_set", "per_draw_utility", "utility_matrix"]
 
 
-def _label(spec: Any, flat: np.ndarray) -> str:
-    return ", ".join(f"{lab}={v:g}" for lab, v in zip(spec.labels, flat))
+def choice_set(outcome: OutcomeModel, actions: Any) -> tuple[list[str], np.ndarray]:
+    """The finite action set of a value-of-information question (at least two actions).
 
-
-def action_set(outcome: OutcomeModel, actions: Any) -> tuple[list[str], np.ndarray]:
-    """Labels and flat actions ``(n_actions, size)`` of a finite action set.
-
-    ``actions`` is a list of actions, a dict label -> action, a ``Discrete``
-    space, a list of option labels, or ``None`` for every option of an outcome
-    with named options (``from_draws``).
+    ``actions`` as in :func:`decide.optimization.action_set`.
     """
-    from decide.optimization import Discrete, Space
-
-    spec = outcome.action_space
-    if actions is None:
-        space = Discrete()
-    elif isinstance(actions, Discrete):
-        space = actions
-    elif isinstance(actions, Space):
-        raise DecideTypeError(
-            f"actions must be a finite set of actions; got the continuous space {actions!r}. "
-            "Pass it as space= instead (EVPI then optimizes the action per posterior draw)."
-        )
-    elif isinstance(actions, Mapping):
-        space = Discrete(dict(actions))
-    elif isinstance(actions, list | tuple) and actions and all(isinstance(a, str) for a in actions):
-        space = Discrete(list(actions))
-    elif isinstance(actions, list | tuple | np.ndarray):
-        items = list(actions)
-        flats = [spec.flatten(a, name=f"actions[{i}]") for i, a in enumerate(items)]
-        labels = [_label(spec, f) for f in flats]
-        if len(set(labels)) != len(labels):
-            labels = [str(i) for i in range(len(flats))]
-        X = np.stack(flats) if flats else np.zeros((0, spec.size))
-        return _check_count(labels, X)
-    else:
-        raise DecideTypeError(
-            "actions must be a list of actions, a dict label -> action, a Discrete space or None "
-            f"(the options of a from_draws outcome); got {type(actions).__name__}."
-        )
-    labels, X = space.resolve(outcome)
-    return _check_count(list(labels), np.asarray(X, dtype=np.float64))
+    labels, X = action_set(outcome, actions)
+    _at_least_two(labels)
+    return labels, X
 
 
-def _check_count(labels: list[str], X: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _at_least_two(labels: list[str]) -> None:
     if len(labels) < 2:
         raise DecideValueError(
             f"actions must hold at least 2 distinct actions to compare; got {len(labels)} "
             f"({labels}). With one action there is no choice, so information has no value."
         )
-    return labels, X
 
 
 def per_draw_utility(draws: np.ndarray, objective: Objective | None) -> np.ndarray:
@@ -110,13 +76,13 @@ def utility_matrix(
     """Per-draw utilities ``U`` of shape ``(n_samples, n_actions)`` and the action labels.
 
     ``outcome`` is an :class:`OutcomeModel` (with ``actions`` as in
-    :func:`action_set`), or precomputed outcome draws with ``actions=None``: a
+    :func:`decide.optimization.action_set`), or precomputed outcome draws with ``actions=None``: a
     DataFrame (one column per action), a dict label -> draws of shape
     ``(n_samples,)`` or ``(n_samples, n_replicates)``, or an array
     ``(n_samples, n_actions)``.
     """
     if isinstance(outcome, OutcomeModel):
-        labels, X = action_set(outcome, actions)
+        labels, X = choice_set(outcome, actions)
         U = np.column_stack([_model_utility(outcome, x, objective) for x in X])
         return U, labels
     if actions is not None:
@@ -147,5 +113,6 @@ def utility_matrix(
         raise DecideValueError(
             f"every action needs the same number of posterior samples; got {sizes}."
         )
-    labels, U = _check_count(list(us), np.column_stack(list(us.values())) if us else np.zeros((0, 0)))
-    return U, labels
+    labels = list(us)
+    _at_least_two(labels)
+    return np.column_stack(list(us.values())), labels
