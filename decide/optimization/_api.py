@@ -13,6 +13,8 @@ from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._problem import Problem
+from decide.optimization._robust import RobustCriterion
+from decide.optimization._robust_solve import solve_robust
 from decide.optimization._spaces import Space, as_space
 from decide.optimization.backends import _cvar_lp as cvar_lp
 from decide.outcomes import OutcomeModel
@@ -112,8 +114,12 @@ def optimize(
     outcome : OutcomeModel
         Maps an action to outcome draws, e.g. :func:`decide.outcomes.linear`,
         ``from_function``, ``from_draws`` or ``from_pymc``.
-    objective : Objective
-        The score to maximize, e.g. ``Mean()``, ``CVaR(0.05)``, ``Mean() + 2 * CVaR(0.1)``.
+    objective : Objective or RobustCriterion
+        The score to maximize, e.g. ``Mean()``, ``CVaR(0.05)``, ``Mean() + 2 * CVaR(0.1)``;
+        or a robust criterion that needs the model itself: ``WorstModel(objective,
+        worst=...)`` on a mixture of candidate models, ``WassersteinCVaR(alpha, radius)``
+        on a linear outcome (methods ``"auto"``, ``"cvxpy"``, ``"scipy"`` (WorstModel),
+        ``"enumerate"``).
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
@@ -202,6 +208,8 @@ def optimize(
             f"outcome must be an OutcomeModel (decide.outcomes.linear, from_function, from_draws, "
             f"from_pymc, ...); got {type(outcome).__name__}."
         )
+    if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
+        return solve_robust(outcome, objective, space, method, random_seed, **options)
     if not isinstance(objective, Objective):
         raise DecideTypeError(
             f"objective must be a decide Objective (Mean(), CVaR(0.05), ...); got "
