@@ -140,12 +140,12 @@ def apportion(weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def pool_size(weights: np.ndarray, sizes: Sequence[int], factor: int = 4) -> int:
-    """The default pool size: the smallest ``N`` in ``[sum(sizes), factor * sum(sizes)]`` for
-    which every ``weights[m] * N`` is a whole multiple of ``sizes[m]`` (an exact pool), else
-    ``sum(sizes)``."""
+    """The default pool size: the smallest ``N`` in ``[base, factor * base]`` for which every
+    ``weights[m] * N`` is a whole multiple of ``sizes[m]`` (an exact pool), else ``base``; the
+    base is the sum of the sizes of the models with positive weight."""
     w = np.asarray(weights, dtype=np.float64)
     s = np.asarray(sizes, dtype=np.float64)
-    base = int(s.sum())
+    base = int(s[w > 0].sum())
     Ns = np.arange(base, factor * base + 1, dtype=np.float64)
     copies = np.outer(Ns, w) / s[None, :]
     exact = np.all(np.abs(copies - np.round(copies)) < 1e-6, axis=1)
@@ -404,8 +404,8 @@ def mixture(
         The observed variable to compare on when the models have several.
     n_samples : int, optional
         Size of the pooled sample. Default: the smallest size from the sum of the
-        models' samples :math:`\sum_m S_m` up to four times it at which the pool
-        is exact (see Notes), else :math:`\sum_m S_m`.
+        samples of the models with positive weight, :math:`\sum_m S_m`, up to four
+        times it at which the pool is exact (see Notes), else :math:`\sum_m S_m`.
 
     Returns
     -------
