@@ -168,7 +168,7 @@ def _model_table(criterion: RobustCriterion, outcome: OutcomeModel, x: np.ndarra
     assert isinstance(outcome, MixtureOutcome)
     vals = criterion.model_values(outcome, x)
     table = pd.DataFrame({"weight": outcome.weights, "value": vals})
-    tol = 1e-9 * (1.0 + float(np.max(np.abs(vals))))
+    tol = 1e-6 * (1.0 + float(np.max(np.abs(vals))))  # solver tolerance
     table["worst"] = vals <= float(vals.min()) + tol
     if duals is not None:
         table["adversary_weight"] = np.asarray(duals, dtype=np.float64)

@@ -352,8 +352,9 @@ class MixtureOutcome(OutcomeModel):
     def parameters(self) -> xr.Dataset:
         """``model``: the index of the model of each pooled sample (in :attr:`names` order).
 
-        A parameter like any other for :func:`decide.uncertainty.evppi`: learning it
-        is learning which model is right.
+        A parameter for :func:`decide.uncertainty.evppi` (with ``method="gbm"``: the
+        spline regression needs a continuous parameter): learning it is learning
+        which model is right.
         """
         return xr.Dataset(
             {"model": ((SAMPLE_DIM,), np.asarray(self.model_index, dtype=np.float64))},
