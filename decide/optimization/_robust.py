@@ -208,8 +208,9 @@ class WassersteinCVaR(RobustCriterion):
 
     Notes
     -----
-    :func:`decide.optimize` solves the reformulation of Esfahani and Kuhn (2018,
-    Theorem 4.2 and section 7.1) exactly with cvxpy: for the loss :math:`L = -y`
+    :func:`decide.optimize` solves the reformulation of Esfahani and Kuhn (2018)
+    for piecewise affine losses (as in their mean-risk portfolio example) exactly
+    with cvxpy: for the loss :math:`L = -y`
     written as the maximum of the pieces :math:`\tau` and
     :math:`(1 - 1/\alpha)\tau + L/\alpha`,
 

@@ -109,11 +109,12 @@ def plot_robustness(
     if annotate:
         lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
         mid = (lo + hi) / 2
+        tiny = 1e-9 * (1.0 + float(np.nanmax(np.abs(values))))  # solver noise prints as 0
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
                 v = values[i, j]
                 dark = (v < mid) if metric == "value" else (v > mid)
-                text = f"{int(v)}" if metric == "rank" else f"{v:.3g}"
+                text = f"{int(v)}" if metric == "rank" else f"{(v if abs(v) > tiny else 0.0):.3g}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
     ax.set_xlabel("model")

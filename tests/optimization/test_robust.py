@@ -123,7 +123,7 @@ def test_nonlinear_models_against_a_scan_of_the_budget_line():
     for worst in (1.0, 0.5):
         grid = np.linspace(0, total, 801)
         s0 = grid[np.argmax([score(s, worst) for s in grid])]
-        ref = minimize_scalar(lambda s: -score(s, worst), bounds=(max(s0 - 0.01, 0), min(s0 + 0.01, total)),
+        ref = minimize_scalar(lambda s, w=worst: -score(s, w), bounds=(max(s0 - 0.01, 0), min(s0 + 0.01, total)),
                               method="bounded", options={"xatol": 1e-10})
         d = optimize(mix, WorstModel(Mean(), worst=worst), Budget(total, equality=True), random_seed=0)
         assert d.method == "scipy" and d.converged
@@ -202,7 +202,7 @@ def _worst_case_sample(R, b, x, alpha, radius, norm):
     else:  # inf norm: every coordinate by the same amount; dual norm 1
         u = np.sign(x)
     y = R @ x + b
-    k = int(round(alpha * R.shape[0]))
+    k = round(alpha * R.shape[0])
     tail = np.argsort(y)[:k]
     moved = R.copy()
     moved[tail] -= radius / alpha * u
@@ -229,7 +229,7 @@ def test_positive_radius_against_the_direct_program_and_a_worst_distribution(nor
     # and a distribution inside the ball whose plain CVaR is that value: the bound is attained
     y, cost = _worst_case_sample(R, b, d.flat_action, alpha, radius, norm)
     assert cost == pytest.approx(radius, rel=1e-9)
-    tail = np.sort(y)[: int(round(alpha * y.size))].mean()
+    tail = np.sort(y)[: round(alpha * y.size)].mean()
     assert tail == pytest.approx(d.value, abs=1e-7)
     # the ball penalizes the dual norm of the action: never larger than at the plain optimum
     plain = optimize(linear(R, intercept=b), CVaR(alpha), Budget(1.0))
