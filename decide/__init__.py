@@ -71,10 +71,12 @@ from decide.optimization import (
     Discrete,
     Integer,
     LinearConstraints,
+    WassersteinCVaR,
+    WorstModel,
     optimize,
 )
-from decide.outcomes import OutcomeModel, from_draws, from_function, from_pymc, linear
-from decide.policies import acceptability, compare, frontier, sweep
+from decide.outcomes import OutcomeModel, from_draws, from_function, from_pymc, linear, mixture
+from decide.policies import acceptability, compare, frontier, robustness, sweep
 from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best
 
 __all__ = [
@@ -118,7 +120,9 @@ __all__ = [
     "Utility",
     "VaR",
     "Variance",
+    "WassersteinCVaR",
     "WorstCase",
+    "WorstModel",
     "__version__",
     "acceptability",
     "compare",
@@ -134,6 +138,7 @@ __all__ = [
     "linear",
     "many",
     "measures",
+    "mixture",
     "newsvendor",
     "optimization",
     "optimize",
@@ -141,6 +146,7 @@ __all__ = [
     "outcomes",
     "policies",
     "prob_best",
+    "robustness",
     "sweep",
     "uncertainty",
 ]

@@ -46,6 +46,7 @@ suppress_warnings = ["myst.xref_missing"]
 # example -> keyword arguments of its main() with small settings (as in tests/examples)
 EXAMPLE_SETTINGS: dict[str, dict] = {
     "marketing_adstock": {"posterior": "known_draws"},
+    "model_uncertainty": {"n_draws": 150},
     "treatment_choice": {"n_draws": 300},
     "newsvendor": {"n_samples": 20000},
     "portfolio": {"n_samples": 2000, "n_points": 8},

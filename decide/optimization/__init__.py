@@ -13,6 +13,7 @@ from decide.optimization._api import METHODS, available_methods, choose_method, 
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._discrete import Discrete, action_set, as_action
 from decide.optimization._polyhedron import LinearSystem
+from decide.optimization._robust import RobustCriterion, WassersteinCVaR, WorstModel
 from decide.optimization._spaces import (
     Box,
     Budget,
@@ -39,7 +40,10 @@ __all__ = [
     "Integer",
     "LinearConstraints",
     "LinearSystem",
+    "RobustCriterion",
     "Space",
+    "WassersteinCVaR",
+    "WorstModel",
     "action_set",
     "as_action",
     "as_space",

@@ -13,6 +13,8 @@ from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
 from decide.optimization._problem import Problem
+from decide.optimization._robust import RobustCriterion
+from decide.optimization._robust_solve import solve_robust
 from decide.optimization._spaces import as_space
 from decide.optimization.backends import backend_names, choose, get_backend
 from decide.outcomes import OutcomeModel
@@ -135,8 +137,12 @@ def optimize(
     outcome : OutcomeModel
         Maps an action to outcome draws, e.g. :func:`decide.outcomes.linear`,
         ``from_function``, ``from_draws`` or ``from_pymc``.
-    objective : Objective
-        The score to maximize, e.g. ``Mean()``, ``CVaR(0.05)``, ``Mean() + 2 * CVaR(0.1)``.
+    objective : Objective or RobustCriterion
+        The score to maximize, e.g. ``Mean()``, ``CVaR(0.05)``, ``Mean() + 2 * CVaR(0.1)``;
+        or a robust criterion that needs the model itself: ``WorstModel(objective,
+        worst=...)`` on a mixture of candidate models, ``WassersteinCVaR(alpha, radius)``
+        on a linear outcome (methods ``"auto"``, ``"cvxpy"``, ``"scipy"`` (WorstModel),
+        ``"enumerate"``).
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
@@ -220,6 +226,8 @@ def optimize(
     True
     """
     started = time.perf_counter()
+    if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
+        return solve_robust(outcome, objective, space, method, random_seed, **options)
     if method != "auto":
         get_backend(method)  # a clear error naming every valid method
     rng = as_rng(random_seed)

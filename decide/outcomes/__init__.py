@@ -4,6 +4,7 @@ from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_redu
 from decide.outcomes._draws import DrawsOutcome, from_draws
 from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
+from decide.outcomes._mixture import MixtureOutcome, mixture
 from decide.outcomes.pymc import PyMCOutcome, from_pymc
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "DrawsOutcome",
     "FunctionOutcome",
     "LinearOutcome",
+    "MixtureOutcome",
     "OutcomeModel",
     "PyMCOutcome",
     "Reduce",
@@ -18,5 +20,6 @@ __all__ = [
     "from_function",
     "from_pymc",
     "linear",
+    "mixture",
     "resolve_reduce",
 ]

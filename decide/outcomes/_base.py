@@ -262,17 +262,13 @@ class OutcomeModel(abc.ABC):
     :attr:`reduce`, :attr:`options`) and implements :meth:`sample_flat`. It
     overrides the optional capabilities it has; each has a default here:
 
-    ==========================  =========================================  ==================
-    capability                  override                                   default
-    ==========================  =========================================  ==================
-    gradient                    :meth:`vjp_flat`                           none (``has_vjp``)
-    exact conditional mean      :meth:`conditional_mean_flat`              none
-    affine in the action        :meth:`affine_form`                        ``None``
-    held-out subsets            :meth:`subset`                             raises
-    replicates on request       :meth:`with_replicates`                    raises
-    named options               :attr:`options` and :meth:`one_hot`       ``None``
-    parameter draws             :attr:`parameters`                         ``None``
-    ==========================  =========================================  ==================
+    * gradient: :meth:`vjp_flat` (default none; see :attr:`has_vjp`);
+    * exact conditional mean: :meth:`conditional_mean_flat` (default none);
+    * affine in the action: :meth:`affine_form` (default ``None``);
+    * held-out subsets: :meth:`subset` (default raises);
+    * replicates on request: :meth:`with_replicates` (default raises);
+    * named options: :attr:`options` and :meth:`one_hot` (default ``None``);
+    * parameter draws: :attr:`parameters` (default ``None``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
     ``action_space.size`` (no parsing); the methods without the suffix accept

@@ -9,12 +9,14 @@ Outcomes are rewards (higher is better); risk lives in the lower tail and
 * :func:`plot_frontier`: the mean-risk efficient frontier with policies on it;
 * :func:`plot_sweep`: the chosen action along a parameter sweep (stacked for a budget);
 * :func:`plot_uncertainty`: the epistemic / aleatoric split per action or element;
-* :func:`plot_acceptability`: probability each action is best against risk aversion.
+* :func:`plot_acceptability`: probability each action is best against risk aversion;
+* :func:`plot_robustness`: regret (or value) of each policy under each candidate model.
 """
 
 from decide.plots._acceptability import plot_acceptability
 from decide.plots._frontier import plot_frontier
 from decide.plots._outcomes import plot_outcomes
+from decide.plots._robustness import plot_robustness
 from decide.plots._sweep import plot_sweep
 from decide.plots._uncertainty import plot_uncertainty
 
@@ -22,6 +24,7 @@ __all__ = [
     "plot_acceptability",
     "plot_frontier",
     "plot_outcomes",
+    "plot_robustness",
     "plot_sweep",
     "plot_uncertainty",
 ]

@@ -9,7 +9,8 @@ of the posterior draws and judges every chosen action on draws the optimizer
 never saw, which makes the optimizer's curse visible; :func:`frontier` traces
 mean against risk as the risk aversion grows; :func:`sweep` follows the chosen
 action along one parameter; :func:`acceptability` gives the probability that
-each action is best as a function of risk aversion. :mod:`decide.plots` draws
+each action is best as a function of risk aversion; :func:`robustness` values
+each chosen action under every candidate model of a mixture. :mod:`decide.plots` draws
 them.
 
 Examples
@@ -27,6 +28,7 @@ Examples
 from decide.policies._acceptability import acceptability
 from decide.policies._compare import compare
 from decide.policies._frontier import frontier
+from decide.policies._robustness import robustness
 from decide.policies._sweep import sweep
 
-__all__ = ["acceptability", "compare", "frontier", "sweep"]
+__all__ = ["acceptability", "compare", "frontier", "robustness", "sweep"]

@@ -16,9 +16,9 @@ import xarray as xr
 
 from decide._validation import as_draws, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes import OutcomeModel, resolve_reduce
+from decide.outcomes import MixtureOutcome, OutcomeModel, resolve_reduce
 from decide.uncertainty._decomposition import Decomposition
-from decide.uncertainty._split import split_exact, split_nested
+from decide.uncertainty._split import split_exact, split_models, split_nested
 
 if TYPE_CHECKING:
     from decide.measures import Objective
@@ -85,6 +85,7 @@ def _elements_table(
     y: np.ndarray,
     mu: np.ndarray | None,
     alpha: float,
+    codes: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, xr.Dataset]:
     parts, cm, _ = _split(y, mu)
     shape = y.shape[2:]
@@ -108,6 +109,13 @@ def _elements_table(
         "tail_epistemic": parts["mean"] - cv_e,
         "tail_aleatoric": cv_e - cv,
     }
+    if codes is not None:
+        structural = split_models(y, mu, codes)
+        cols["structural_variance"] = structural
+        cols["parameter_variance"] = np.maximum(parts["epistemic"] - structural, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols["structural_share"] = np.where(
+                total > 0, structural / np.where(total > 0, total, 1.0), np.nan)
     labels = _element_labels(outcome, shape)
     df = pd.DataFrame(
         {c: np.asarray(v).reshape(-1) for c, v in cols.items()},
@@ -171,7 +179,9 @@ def decompose(
     Returns
     -------
     Decomposition
-        ``total = epistemic + aleatoric`` for the reduced outcome, the CVaR
+        ``total = epistemic + aleatoric`` for the reduced outcome (for a mixture of
+        candidate models also ``structural``, with ``epistemic = structural +
+        parameter``), the CVaR
         split, the objective split, and for a vector outcome one row per element
         (:meth:`Decomposition.to_dataframe`, :attr:`Decomposition.by_element`).
 
@@ -210,6 +220,23 @@ def decompose(
     :math:`= \mathrm{Var}_s(\bar y_s) - (1-\frac1S)\,\bar{s^2}/R`, which removes
     the noise left in the replicate means; both are unbiased. The epistemic
     estimate is clipped at 0 (the raw value is kept in ``epistemic_raw``).
+
+    For a mixture of candidate models (:func:`decide.outcomes.mixture`) the
+    epistemic part splits again by the law of total variance over the model
+    :math:`M`,
+
+    .. math::
+
+        \mathrm{Var}_\theta(E[Y \mid \theta]) =
+        \underbrace{\mathrm{Var}_M(E[Y \mid M])}_{\text{structural}}
+        + \underbrace{E_M[\mathrm{Var}_{\theta \mid M}(E[Y \mid \theta, M])]}_{\text{parameter}},
+
+    with the models weighted by their share of the pooled draws: ``structural``
+    is the share of the variance that comes from not knowing which model is
+    right. With ``"nested"`` the noise the replicate means add to the model
+    means, :math:`\sum_m (1 - p_m)\, \bar{s^2_m} / (S R)` (:math:`p_m` the share of
+    model :math:`m`, :math:`\bar{s^2_m}` its mean within-sample variance), is
+    removed and the estimate clipped to :math:`[0, \text{epistemic}]`.
 
     The tail split decomposes the CVaR shortfall,
     :math:`E[Y]-\mathrm{CVaR}_\alpha(Y) = (E[Y]-\mathrm{CVaR}_\alpha(\mu))
@@ -308,8 +335,9 @@ def decompose(
                 "the outcome is reduced by a callable, so its conditional mean is unknown and "
                 "nested simulation needs n_replicates >= 2; pass n_replicates=..."
             )
+    codes = model.model_index if isinstance(model, MixtureOutcome) else None
     return _finish(y_red, mu_red, raw if raw.ndim > 2 else None, mu, alpha, objective, notes,
-                   model=model)
+                   model=model, codes=codes)
 
 
 def _finish(
@@ -321,8 +349,12 @@ def _finish(
     objective: Objective | None,
     notes: list[str],
     model: OutcomeModel | None = None,
+    codes: np.ndarray | None = None,
 ) -> Decomposition:
     parts, cm, method = _split(y, mu)
+    structural = None
+    if codes is not None:
+        structural = min(float(split_models(y, mu, codes)), float(parts["epistemic"]))
     if float(parts["epistemic_raw"]) < 0:
         notes.append(
             f"the nested epistemic estimate was negative ({float(parts['epistemic_raw']):.4g}) "
@@ -333,7 +365,7 @@ def _finish(
     obj_full, obj_epi = _objective_pair(objective, y, cm)
     elements = by_element = None
     if y_el is not None:
-        elements, by_element = _elements_table(model, y_el, mu_el, alpha)
+        elements, by_element = _elements_table(model, y_el, mu_el, alpha, codes)
     return Decomposition(
         mean=float(parts["mean"]),
         total=float(parts["total"]),
@@ -352,4 +384,5 @@ def _finish(
         elements=elements,
         by_element=by_element,
         notes=tuple(notes),
+        structural=structural,
     )

@@ -16,7 +16,7 @@ import xarray as xr
 if TYPE_CHECKING:
     from decide.measures import Objective
 
-__all__ = ["COLUMNS", "Decomposition"]
+__all__ = ["COLUMNS", "STRUCTURAL_COLUMNS", "Decomposition"]
 
 COLUMNS = [
     "mean",
@@ -32,6 +32,9 @@ COLUMNS = [
     "objective_epistemic",
     "objective_aleatoric",
 ]
+
+#: Extra columns for a mixture of candidate models (:func:`decide.outcomes.mixture`).
+STRUCTURAL_COLUMNS = ["structural_variance", "parameter_variance", "structural_share"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class Decomposition:
         The per-element split with the outcome's named dims and coordinates.
     notes : tuple of str
         Caveats recorded while computing (e.g. a clipped negative estimate).
+    structural : float or None
+        For a mixture of candidate models: :math:`\mathrm{Var}_m(E[Y \mid m])`, the
+        part of the epistemic variance that comes from not knowing which model is
+        right; ``None`` for a single model. Then ``epistemic = structural +
+        parameter`` and ``total = structural + parameter + aleatoric``.
     """
 
     mean: float
@@ -92,6 +100,21 @@ class Decomposition:
     elements: pd.DataFrame | None = None
     by_element: xr.Dataset | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    structural: float | None = None
+
+    @property
+    def parameter(self) -> float | None:
+        """``epistemic - structural``: parameter uncertainty within the models (mixtures only)."""
+        if self.structural is None:
+            return None
+        return max(self.epistemic - self.structural, 0.0)
+
+    @property
+    def structural_share(self) -> float | None:
+        """Fraction of the total variance from not knowing which model is right (mixtures only)."""
+        if self.structural is None:
+            return None
+        return self.structural / self.total if self.total > 0 else math.nan
 
     @property
     def epistemic_share(self) -> float:
@@ -139,6 +162,9 @@ class Decomposition:
             "objective_aleatoric": (
                 nan if self.objective_aleatoric is None else self.objective_aleatoric
             ),
+            "structural_variance": nan if self.structural is None else self.structural,
+            "parameter_variance": nan if self.parameter is None else self.parameter,
+            "structural_share": nan if self.structural_share is None else self.structural_share,
         }
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -152,17 +178,24 @@ class Decomposition:
             ``epistemic_variance``, ``aleatoric_variance``, ``epistemic_share``,
             ``cvar``, ``cvar_epistemic``, ``tail_epistemic``, ``tail_aleatoric``,
             ``objective``, ``objective_epistemic``, ``objective_aleatoric``
-            (the objective columns are NaN for elements and without an objective).
+            (the objective columns are NaN for elements and without an objective);
+            for a mixture of models also ``structural_variance``,
+            ``parameter_variance`` and ``structural_share``.
         """
+        cols = COLUMNS if self.structural is None else [*COLUMNS, *STRUCTURAL_COLUMNS]
         total = pd.DataFrame([self._total_row()], index=pd.Index(["total"], name="element"))
         if self.elements is None:
-            return total[COLUMNS]
-        return pd.concat([self.elements, total])[COLUMNS]
+            return total[cols]
+        return pd.concat([self.elements, total])[cols]
 
     def __repr__(self) -> str:
+        structural = (
+            "" if self.structural is None
+            else f"structural={self.structural:.4g} ({self.structural_share:.1%}), "
+        )
         return (
             f"Decomposition(method={self.method!r}, mean={self.mean:.4g}, total={self.total:.4g}, "
-            f"epistemic={self.epistemic:.4g} ({self.epistemic_share:.1%}), "
+            f"epistemic={self.epistemic:.4g} ({self.epistemic_share:.1%}), {structural}"
             f"aleatoric={self.aleatoric:.4g}, cvar={self.cvar:.4g}, "
             f"cvar_epistemic={self.cvar_epistemic:.4g}, n_samples={self.n_samples}, "
             f"n_replicates={self.n_replicates})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["split_exact", "split_nested"]
+__all__ = ["split_exact", "split_models", "split_nested"]
 
 
 def split_exact(y: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
@@ -73,3 +73,40 @@ def split_nested(y: np.ndarray) -> dict[str, np.ndarray]:
         "aleatoric": aleatoric,
         "total": epistemic + aleatoric,
     }
+
+
+def split_models(y: np.ndarray, mu: np.ndarray | None, codes: np.ndarray) -> np.ndarray:
+    r"""The variance between candidate models: the structural part of the epistemic variance.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_replicates, *element_shape)
+        Outcome replicates per posterior sample of a mixture of models.
+    mu : ndarray of shape (n_samples, *element_shape) or None
+        Known conditional means (``None``: estimated by the replicate means).
+    codes : ndarray of shape (n_samples,)
+        The model of each sample (any labels).
+
+    Returns
+    -------
+    ndarray of shape element_shape
+        :math:`\sum_m p_m (\bar\mu_m - \bar\mu)^2` with :math:`p_m` the share of
+        samples from model :math:`m` and :math:`\bar\mu_m` their mean conditional
+        mean. With replicate means the noise they carry inflates it by
+        :math:`\sum_m (1 - p_m)\, \bar{s^2_m} / (S R)` (:math:`\bar{s^2_m}` the mean
+        within-sample variance of model :math:`m`), which is removed; the result
+        is clipped at zero.
+    """
+    cm = np.mean(y, axis=1) if mu is None else mu
+    grand = np.mean(cm, axis=0)
+    n_samples, n_rep = y.shape[0], y.shape[1]
+    between = np.zeros(grand.shape)
+    bias = np.zeros(grand.shape)
+    within = np.var(y, axis=1, ddof=1) if mu is None else None
+    for k in np.unique(codes):
+        sel = codes == k
+        p = float(np.mean(sel))
+        between = between + p * (np.mean(cm[sel], axis=0) - grand) ** 2
+        if within is not None:
+            bias = bias + (1.0 - p) * np.mean(within[sel], axis=0) / (n_samples * n_rep)
+    return np.maximum(between - bias, 0.0)

@@ -39,6 +39,62 @@ def _call_solver(problem: Any, solver: str, **kwargs: Any) -> str:
     return str(problem.status)
 
 
+def affine_expression(x: Any, A: np.ndarray, b: np.ndarray) -> Any:
+    """The cvxpy expression of draws ``A @ x + b``, shape (n_samples,) or (n_samples, n_replicates).
+
+    ``A`` has shape (n_samples, size) or (n_samples, n_replicates, size).
+    """
+    import cvxpy as cp
+
+    if A.ndim == 3:  # (n_samples, n_replicates, size)
+        s, r, n = A.shape
+        return cp.reshape(A.reshape(s * r, n) @ x + b.reshape(-1), (s, r), order="C")
+    return A @ x + b
+
+
+def solve_program(
+    program: Any, x: Any, solvers: Sequence[str], diag: Diagnostics, what: str,
+    **solver_options: Any,
+) -> np.ndarray | None:
+    """Solve a cvxpy program with each solver in turn; the action, or None if all failed.
+
+    Records the solver, status, iterations and every failure in ``diag``; an
+    ``optimal_inaccurate`` solution is kept (``converged=False``) only when no
+    solver reaches ``optimal``.
+
+    Raises
+    ------
+    UnboundedError
+        If a solver reports the program unbounded (``what`` names the objective and space).
+    """
+    fallback: tuple[np.ndarray, str, str] | None = None
+    for solver in solvers:
+        try:
+            status = _call_solver(program, solver, **solver_options)
+        except Exception as exc:
+            diag.fallbacks.append(f"{solver}: raised {type(exc).__name__}: {str(exc)[:200]}")
+            continue
+        if status.startswith("unbounded"):
+            raise UnboundedError(
+                f"the problem is unbounded ({solver} status {status!r}): {what} grows without "
+                "limit. Bound the action with a Box or Budget, or use a risk-averse objective."
+            )
+        stats = program.solver_stats
+        diag.iterations += int(getattr(stats, "num_iters", 0) or 0)
+        if status == _OK and x.value is not None:
+            diag.solver, diag.status, diag.converged = solver, status, True
+            return np.asarray(x.value, dtype=np.float64).reshape(-1)
+        diag.fallbacks.append(f"{solver}: status {status!r}")
+        if status == _INACCURATE and x.value is not None and fallback is None:
+            fallback = (np.asarray(x.value, float).reshape(-1), solver, status)
+    if fallback is None:
+        return None
+    xval, diag.solver, diag.status = fallback
+    diag.converged = False
+    diag.notes.append("no solver reached an accurate optimum; kept the inaccurate solution")
+    return xval
+
+
 def _budget_totals(space: Space) -> list[Budget]:
     inner = getattr(space, "space", space)
     parts = inner.parts if isinstance(inner, Constraints) else (inner,)
@@ -156,11 +212,7 @@ class ConvexProblem:
             A, b = A * self.outcome_scale, b * self.outcome_scale
         n = spec.size
         x = cp.Variable(n, integer=space.integer, name="action")
-        if A.ndim == 3:  # (n_samples, n_replicates, size)
-            s, r = A.shape[:2]
-            expr = cp.reshape(A.reshape(s * r, n) @ x + b.reshape(-1), (s, r), order="C")
-        else:
-            expr = A @ x + b
+        expr = affine_expression(x, A, b)
         self._weight_params: list[Any] = []
         total_expr: Any = 0
         for wt, m in terms:
@@ -314,32 +366,11 @@ class ConvexProblem:
                 f"outcomes scaled by {self.outcome_scale:.3g} inside the solver (the objective is "
                 "positively homogeneous, so the optimum does not move)"
             )
-        fallback: tuple[np.ndarray, str, str] | None = None
-        for solver in self.solvers:
-            try:
-                status = _call_solver(self.problem, solver, **solver_options)
-            except Exception as exc:
-                diag.fallbacks.append(f"{solver}: raised {type(exc).__name__}: {str(exc)[:200]}")
-                continue
-            if status.startswith("unbounded"):
-                raise UnboundedError(
-                    f"the problem is unbounded ({solver} status {status!r}): the objective "
-                    f"{objective!r} grows without limit over {self.space!r}. Bound the "
-                    "action with a Box or Budget, or use a risk-averse objective."
-                )
-            stats = self.problem.solver_stats
-            diag.iterations += int(getattr(stats, "num_iters", 0) or 0)
-            if status == _OK and self.x.value is not None:
-                diag.solver, diag.status, diag.converged = solver, status, True
-                x = np.asarray(self.x.value, dtype=np.float64).reshape(-1)
-                return self._finish(prob, x, diag, method_name)
-            diag.fallbacks.append(f"{solver}: status {status!r}")
-            if status == _INACCURATE and self.x.value is not None and fallback is None:
-                fallback = (np.asarray(self.x.value, float).reshape(-1), solver, status)
-        if fallback is not None:
-            x, diag.solver, diag.status = fallback
-            diag.converged = False
-            diag.notes.append("no solver reached an accurate optimum; kept the inaccurate solution")
+        x = solve_program(
+            self.problem, self.x, self.solvers, diag,
+            f"the objective {objective!r} over {self.space!r}", **solver_options,
+        )
+        if x is not None:
             return self._finish(prob, x, diag, method_name)
         raise SolverError(
             f"every solver failed on the convex program: {'; '.join(diag.fallbacks)}. Try "
