@@ -36,10 +36,10 @@ from decide.measures._moments import (
     std,
     variance,
 )
+from decide.measures._quantile import cvar, entropic_risk, evar, value_at_risk, worst_case
 from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
-from decide.measures._tail import cvar, entropic_risk, evar, value_at_risk, worst_case
 from decide.measures._threshold import ExpectedShortfallBelow, ProbabilityOfShortfall
 from decide.measures._utilities import (
     Exponential,

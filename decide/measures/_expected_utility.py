@@ -13,8 +13,8 @@ import numpy as np
 
 from decide.measures._base import Objective, Property
 from decide.measures._dispersion import cp_mean
+from decide.measures._quantile import grad_entropic
 from decide.measures._risk import entropic_cvxpy
-from decide.measures._tail import grad_entropic
 from decide.measures._utilities import Exponential, Linear, Utility
 from decide.measures._utility_functions import (
     check_utility,

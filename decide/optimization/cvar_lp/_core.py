@@ -15,8 +15,8 @@ from decide._config import FEASIBILITY_RTOL
 
 # the one exact CVaR kernel and its snapping of alpha * S: the public decide.measures.cvar
 # and value_at_risk would partition the draws twice per round of the LP
+from decide.measures._quantile import cvar_and_var
 from decide.measures._reduce import snap
-from decide.measures._tail import cvar_and_var
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization.cvar_lp._highs import (
     LPOutcome,
@@ -46,7 +46,7 @@ _TR_DROP = 1e4
 def cvar_exact(y: np.ndarray, alpha: float) -> tuple[float, float]:
     """Exact CVaR (lower tail, equal weights) and the VaR level of reward draws ``y``.
 
-    The measures' kernel (:func:`decide.measures._tail.cvar_and_var`): the
+    The measures' kernel (:func:`decide.measures._quantile.cvar_and_var`): the
     Rockafellar-Uryasev value ``max_t t - c * sum((t - y)_+)`` with
     ``c = 1 / (alpha S)``, and the largest order statistic carrying tail weight.
     """
