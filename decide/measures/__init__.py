@@ -27,9 +27,7 @@ from decide.measures._dispersion import (
 )
 from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
 from decide.measures._moments import (
-    expected_shortfall_below,
     mean,
-    probability_of_shortfall,
     semivariance,
     sharpe,
     sortino,
@@ -40,7 +38,12 @@ from decide.measures._quantile import cvar, entropic_risk, evar, value_at_risk, 
 from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
-from decide.measures._threshold import ExpectedShortfallBelow, ProbabilityOfShortfall
+from decide.measures._threshold import (
+    ExpectedShortfallBelow,
+    ProbabilityOfShortfall,
+    expected_shortfall_below,
+    probability_of_shortfall,
+)
 from decide.measures._utilities import (
     Exponential,
     Linear,

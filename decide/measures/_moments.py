@@ -19,9 +19,7 @@ from decide.errors import DecideValueError
 from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 
 __all__ = [
-    "expected_shortfall_below",
     "mean",
-    "probability_of_shortfall",
     "semivariance",
     "sharpe",
     "sortino",
@@ -44,14 +42,6 @@ def k_semivariance(x: np.ndarray, w: np.ndarray | None, target: float | None) ->
     t = k_mean(x, w) if target is None else target
     d = np.maximum(np.expand_dims(t, -1) - x, 0.0)
     return k_mean(d * d, w)
-
-
-def k_lower_partial(x: np.ndarray, w: np.ndarray | None, threshold: float) -> Any:
-    return k_mean(np.maximum(threshold - x, 0.0), w)
-
-
-def k_shortfall_probability(x: np.ndarray, w: np.ndarray | None, threshold: float) -> Any:
-    return k_mean((x < threshold).astype(np.float64), w)
 
 
 def _nonzero(value: Any, what: str, measure: str) -> Any:
@@ -265,66 +255,4 @@ def sortino(
     t = check_finite_scalar(target, "target")
     return reduce_draws(
         lambda x, w: k_sortino(x, w, t), draws, axis=axis, weights=weights, dims=dims
-    )
-
-
-@_doc
-def probability_of_shortfall(
-    draws: Any, threshold: float = 0.0, axis: Axis = 0, weights: Any = None, dims: Dims = None
-) -> Any:
-    r"""Probability that the outcome falls strictly below a threshold, :math:`P(X < t)`.
-
-    Parameters
-    ----------
-    {common}
-    threshold : float, default 0
-        The level ``t`` (with the default, the probability of a loss).
-
-    Returns
-    -------
-    float, ndarray or xarray.DataArray
-        In [0, 1].
-
-    Examples
-    --------
-    >>> from decide.measures import probability_of_shortfall
-    >>> probability_of_shortfall([-1.0, 0.0, 2.0, 3.0], threshold=0.0)
-    0.25
-    """
-    t = check_finite_scalar(threshold, "threshold")
-    return reduce_draws(
-        lambda x, w: k_shortfall_probability(x, w, t), draws, axis=axis, weights=weights, dims=dims
-    )
-
-
-@_doc
-def expected_shortfall_below(
-    draws: Any, threshold: float = 0.0, axis: Axis = 0, weights: Any = None, dims: Dims = None
-) -> Any:
-    r"""Expected shortfall below a threshold, :math:`E[(t - X)_+]` (a non-negative number).
-
-    Parameters
-    ----------
-    {common}
-    threshold : float, default 0
-        The level ``t``; only outcomes below it count.
-
-    Returns
-    -------
-    float, ndarray or xarray.DataArray
-
-    Notes
-    -----
-    The first lower partial moment (the expected regret against a target); not
-    to be confused with the tail mean :func:`cvar`.
-
-    Examples
-    --------
-    >>> from decide.measures import expected_shortfall_below
-    >>> expected_shortfall_below([-2.0, 0.0, 1.0, 5.0], threshold=1.0)
-    1.0
-    """
-    t = check_finite_scalar(threshold, "threshold")
-    return reduce_draws(
-        lambda x, w: k_lower_partial(x, w, t), draws, axis=axis, weights=weights, dims=dims
     )
