@@ -20,8 +20,6 @@ from decide.measures._dispersion import (
     Mean,
     MeanVariance,
     SemiVariance,
-    Sharpe,
-    Sortino,
     StdDev,
     Variance,
 )
@@ -29,12 +27,11 @@ from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtili
 from decide.measures._moments import (
     mean,
     semivariance,
-    sharpe,
-    sortino,
     std,
     variance,
 )
 from decide.measures._quantile import cvar, entropic_risk, evar, value_at_risk, worst_case
+from decide.measures._ratios import Sharpe, Sortino, sharpe, sortino
 from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary

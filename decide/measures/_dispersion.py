@@ -15,18 +15,12 @@ import numpy as np
 
 from decide._validation import check_finite_scalar, check_in_range
 from decide.measures._base import Objective, Property
-from decide.measures._moments import (
-    k_mean,
-    k_semivariance,
-    k_sharpe,
-    k_sortino,
-    k_variance,
-)
+from decide.measures._moments import k_mean, k_semivariance, k_variance
 
 if TYPE_CHECKING:
     import cvxpy as cp
 
-__all__ = ["Mean", "MeanVariance", "SemiVariance", "Sharpe", "Sortino", "StdDev", "Variance"]
+__all__ = ["Mean", "MeanVariance", "SemiVariance", "StdDev", "Variance"]
 
 P = Property
 
@@ -38,7 +32,8 @@ def cp_mean(expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
     return cp.sum(expr) / expr.shape[0] if w is None else w @ expr
 
 
-def _weights(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+def full_weights(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """The weights ``w`` of the flat draws ``x``, or equal weights ``1 / m`` when ``w`` is None."""
     return np.full(x.shape[0], 1.0 / x.shape[0]) if w is None else w
 
 
@@ -69,7 +64,7 @@ class Mean(Objective):
         return float(k_mean(x, w))
 
     def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        return _weights(x, w).copy()
+        return full_weights(x, w).copy()
 
     def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
         return cp_mean(expr, w)
@@ -94,7 +89,7 @@ class Variance(Objective):
         return -float(k_variance(x, w))
 
     def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        return -2.0 * _weights(x, w) * (x - k_mean(x, w))
+        return -2.0 * full_weights(x, w) * (x - k_mean(x, w))
 
     def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
         import cvxpy as cp
@@ -127,13 +122,13 @@ class StdDev(Objective):
         sd = math.sqrt(float(k_variance(x, w)))
         if sd == 0:
             return np.zeros_like(x)
-        return -_weights(x, w) * (x - k_mean(x, w)) / sd
+        return -full_weights(x, w) * (x - k_mean(x, w)) / sd
 
     def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
         import cvxpy as cp
 
         centered = expr - cp_mean(expr, w)
-        return -cp.norm2(cp.multiply(np.sqrt(_weights(np.empty(expr.shape[0]), w)), centered))
+        return -cp.norm2(cp.multiply(np.sqrt(full_weights(np.empty(expr.shape[0]), w)), centered))
 
 
 class SemiVariance(Objective):
@@ -170,7 +165,7 @@ class SemiVariance(Objective):
         return -float(k_semivariance(x, w, self.target))
 
     def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        wt = _weights(x, w)
+        wt = full_weights(x, w)
         t = k_mean(x, w) if self.target is None else self.target
         d = np.maximum(t - x, 0.0)
         if self.target is not None:
@@ -239,94 +234,3 @@ class MeanVariance(Objective):
 
     def _params(self) -> dict[str, Any]:
         return {"risk_aversion": self.risk_aversion}
-
-
-class Sharpe(Objective):
-    r"""Sharpe ratio :math:`(E[X] - r_f) / \sigma(X)`.
-
-    Parameters
-    ----------
-    risk_free : float, default 0
-        Outcome of the riskless alternative.
-
-    Raises
-    ------
-    DecideValueError
-        When scoring draws with zero standard deviation.
-
-    Notes
-    -----
-    Law invariant only: not concave, not monotone, and scale invariant rather
-    than positively homogeneous. No DCP form. Gradient:
-    :math:`w_i/\sigma - (\mu - r_f) w_i (x_i - \mu)/\sigma^3`.
-
-    Examples
-    --------
-    >>> from decide.measures import Sharpe
-    >>> Sharpe()([0.0, 2.0])
-    1.0
-    """
-
-    _properties = frozenset({P.LAW_INVARIANT})
-
-    def __init__(self, risk_free: float = 0.0):
-        self.risk_free = check_finite_scalar(risk_free, "risk_free")
-
-    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
-        return float(k_sharpe(x, w, self.risk_free))
-
-    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        wt = _weights(x, w)
-        mu = k_mean(x, w)
-        sd = float(np.sqrt(k_variance(x, w)))
-        k_sharpe(x, w, self.risk_free)  # raises on zero spread
-        # divide step by step: sd**3 underflows to 0 for a tiny (but non-zero) spread
-        return (wt - (mu - self.risk_free) / sd * wt * ((x - mu) / sd)) / sd
-
-    def _params(self) -> dict[str, Any]:
-        return {"risk_free": self.risk_free}
-
-
-class Sortino(Objective):
-    r"""Sortino ratio :math:`(E[X] - t) / \sqrt{E[(t - X)_+^2]}`.
-
-    Parameters
-    ----------
-    target : float, default 0
-        Minimum acceptable outcome ``t``.
-
-    Raises
-    ------
-    DecideValueError
-        When scoring draws none of which falls below ``target``.
-
-    Notes
-    -----
-    Law invariant only; no DCP form. Gradient:
-    :math:`w_i / D + (\mu - t) w_i (t - x_i)_+ / D^3` with :math:`D` the downside deviation.
-
-    Examples
-    --------
-    >>> from decide.measures import Sortino
-    >>> Sortino()([-1.0, 3.0])
-    1.414213...
-    """
-
-    _properties = frozenset({P.LAW_INVARIANT})
-
-    def __init__(self, target: float = 0.0):
-        self.target = check_finite_scalar(target, "target")
-
-    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
-        return float(k_sortino(x, w, self.target))
-
-    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        k_sortino(x, w, self.target)  # raises on zero downside
-        wt = _weights(x, w)
-        d = np.maximum(self.target - x, 0.0)
-        dd = math.sqrt(float(wt @ (d * d)))
-        # divide step by step: dd**3 underflows to 0 for a tiny (but non-zero) downside
-        return (wt + (k_mean(x, w) - self.target) / dd * wt * (d / dd)) / dd
-
-    def _params(self) -> dict[str, Any]:
-        return {"target": self.target}

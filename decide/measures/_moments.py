@@ -15,14 +15,11 @@ from typing import Any
 import numpy as np
 
 from decide._validation import check_finite_scalar
-from decide.errors import DecideValueError
 from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 
 __all__ = [
     "mean",
     "semivariance",
-    "sharpe",
-    "sortino",
     "std",
     "variance",
 ]
@@ -42,28 +39,6 @@ def k_semivariance(x: np.ndarray, w: np.ndarray | None, target: float | None) ->
     t = k_mean(x, w) if target is None else target
     d = np.maximum(np.expand_dims(t, -1) - x, 0.0)
     return k_mean(d * d, w)
-
-
-def _nonzero(value: Any, what: str, measure: str) -> Any:
-    arr = np.asarray(value)
-    if np.any(arr <= 0):
-        raise DecideValueError(
-            f"draws have zero {what}, so the {measure} is undefined (division by zero); "
-            "use the mean, or a measure without a ratio, for constant draws."
-        )
-    return value
-
-
-def k_sharpe(x: np.ndarray, w: np.ndarray | None, risk_free: float) -> Any:
-    sd = np.sqrt(k_variance(x, w))
-    return (k_mean(x, w) - risk_free) / _nonzero(sd, "standard deviation", "Sharpe ratio")
-
-
-def k_sortino(x: np.ndarray, w: np.ndarray | None, target: float) -> Any:
-    dd = np.sqrt(k_semivariance(x, w, target))
-    return (k_mean(x, w) - target) / _nonzero(
-        dd, "downside deviation below target", "Sortino ratio"
-    )
 
 
 # -- public functions ----------------------------------------------------------------
@@ -180,79 +155,4 @@ def semivariance(
     t = None if target is None else check_finite_scalar(target, "target")
     return reduce_draws(
         lambda x, w: k_semivariance(x, w, t), draws, axis=axis, weights=weights, dims=dims
-    )
-
-
-@_doc
-def sharpe(
-    draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None, risk_free: float = 0.0
-) -> Any:
-    r"""Sharpe ratio, :math:`(\mu - r_f) / \sigma`.
-
-    Parameters
-    ----------
-    {common}
-    risk_free : float, default 0
-        Outcome of the riskless alternative.
-
-    Returns
-    -------
-    float, ndarray or xarray.DataArray
-
-    Raises
-    ------
-    DecideValueError
-        If the draws have zero standard deviation (the ratio is undefined).
-
-    References
-    ----------
-    Sharpe, W. F. (1966). Mutual fund performance. *Journal of Business* 39, 119-138.
-
-    Examples
-    --------
-    >>> from decide.measures import sharpe
-    >>> sharpe([0.0, 2.0])
-    1.0
-    """
-    rf = check_finite_scalar(risk_free, "risk_free")
-    return reduce_draws(
-        lambda x, w: k_sharpe(x, w, rf), draws, axis=axis, weights=weights, dims=dims
-    )
-
-
-@_doc
-def sortino(
-    draws: Any, axis: Axis = 0, weights: Any = None, dims: Dims = None, target: float = 0.0
-) -> Any:
-    r"""Sortino ratio, :math:`(\mu - t) / \sqrt{E[(t - X)_+^2]}`.
-
-    Parameters
-    ----------
-    {common}
-    target : float, default 0
-        Minimum acceptable outcome ``t``.
-
-    Returns
-    -------
-    float, ndarray or xarray.DataArray
-
-    Raises
-    ------
-    DecideValueError
-        If no draw falls below ``target`` (zero downside deviation).
-
-    References
-    ----------
-    Sortino, F. A., & Price, L. N. (1994). Performance measurement in a downside
-    risk framework. *Journal of Investing* 3(3), 59-64.
-
-    Examples
-    --------
-    >>> from decide.measures import sortino
-    >>> sortino([-1.0, 3.0])
-    1.414213...
-    """
-    t = check_finite_scalar(target, "target")
-    return reduce_draws(
-        lambda x, w: k_sortino(x, w, t), draws, axis=axis, weights=weights, dims=dims
     )
