@@ -16,15 +16,13 @@ True
 """
 
 from decide.measures._base import Objective, Property, WeightedObjective
-from decide.measures._dispersion import (
+from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
+from decide.measures._moments import (
     Mean,
     MeanVariance,
     SemiVariance,
     StdDev,
     Variance,
-)
-from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
-from decide.measures._moments import (
     mean,
     semivariance,
     std,

@@ -19,8 +19,7 @@ import numpy as np
 from decide._validation import check_finite_scalar
 from decide.errors import DecideValueError
 from decide.measures._base import Objective, Property
-from decide.measures._dispersion import full_weights
-from decide.measures._moments import k_mean, k_semivariance, k_variance
+from decide.measures._moments import full_weights, k_mean, k_semivariance, k_variance
 from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 
 __all__ = ["Sharpe", "Sortino", "sharpe", "sortino"]

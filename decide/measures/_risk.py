@@ -15,7 +15,7 @@ import numpy as np
 
 from decide._validation import check_alpha
 from decide.measures._base import Objective, Property
-from decide.measures._dispersion import Mean, check_risk_aversion, cp_mean
+from decide.measures._moments import Mean, check_risk_aversion, cp_mean
 from decide.measures._quantile import (
     check_theta,
     evar_core,

@@ -14,7 +14,7 @@ import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures._base import Objective, Property
-from decide.measures._dispersion import cp_mean
+from decide.measures._moments import cp_mean
 from decide.measures._risk import CVaR
 
 if TYPE_CHECKING:

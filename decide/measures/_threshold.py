@@ -16,8 +16,7 @@ import numpy as np
 
 from decide._validation import check_finite_scalar
 from decide.measures._base import Objective, Property
-from decide.measures._dispersion import cp_mean
-from decide.measures._moments import k_mean
+from decide.measures._moments import cp_mean, k_mean
 from decide.measures._reduce import DOC_DRAWS, DOC_REDUCE, Axis, Dims, fill_doc, reduce_draws
 
 if TYPE_CHECKING:
