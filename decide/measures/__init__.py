@@ -16,6 +16,7 @@ True
 """
 
 from decide.measures._base import Objective, Property, WeightedObjective
+from decide.measures._entropic import EntropicRisk, EVaR, entropic_risk, evar
 from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
 from decide.measures._moments import (
     Mean,
@@ -28,9 +29,9 @@ from decide.measures._moments import (
     std,
     variance,
 )
-from decide.measures._quantile import cvar, entropic_risk, evar, value_at_risk, worst_case
+from decide.measures._quantile import cvar, value_at_risk, worst_case
 from decide.measures._ratios import Sharpe, Sortino, sharpe, sortino
-from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
+from decide.measures._risk import CVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
 from decide.measures._threshold import (

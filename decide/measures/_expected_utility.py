@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from decide.measures._base import Objective, Property
+from decide.measures._entropic import entropic_cvxpy, grad_entropic
 from decide.measures._moments import cp_mean
-from decide.measures._quantile import grad_entropic
-from decide.measures._risk import entropic_cvxpy
 from decide.measures._utilities import Exponential, Linear, Utility
 from decide.measures._utility_functions import (
     check_utility,

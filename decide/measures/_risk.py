@@ -8,52 +8,22 @@ negative. Draws put the sample axis first; see :class:`decide.measures.Objective
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from decide._validation import check_alpha
 from decide.measures._base import Objective, Property
-from decide.measures._moments import Mean, check_risk_aversion, cp_mean
-from decide.measures._quantile import (
-    check_theta,
-    evar_core,
-    grad_cvar,
-    grad_entropic,
-    grad_worst,
-    k_cvar,
-    k_entropic,
-    k_var,
-    k_worst,
-)
+from decide.measures._moments import COHERENT_LI_SSD, Mean, check_risk_aversion, cp_mean
+from decide.measures._quantile import grad_cvar, grad_worst, k_cvar, k_var, k_worst
+from decide.measures._reduce import positive_support
 
 if TYPE_CHECKING:
     import cvxpy as cp
 
-__all__ = ["CVaR", "EVaR", "EntropicRisk", "MeanCVaR", "VaR", "WorstCase"]
+__all__ = ["CVaR", "MeanCVaR", "VaR", "WorstCase"]
 
 P = Property
-_COHERENT_LI_SSD = frozenset(
-    {
-        P.MONOTONE,
-        P.TRANSLATION_INVARIANT,
-        P.POSITIVELY_HOMOGENEOUS,
-        P.CONCAVE,
-        P.LAW_INVARIANT,
-        P.SSD_CONSISTENT,
-    }
-)
-
-
-def positive_support(
-    expr: cp.Expression, w: np.ndarray | None
-) -> tuple[cp.Expression, np.ndarray | None]:
-    """Keep the entries of positive weight (zero-weight draws are outside the law)."""
-    if w is None or np.all(w > 0):
-        return expr, w
-    keep = np.flatnonzero(w > 0)
-    return expr[keep], w[keep]
 
 
 class VaR(Objective):
@@ -135,7 +105,7 @@ class CVaR(Objective):
     1.5
     """
 
-    _properties = _COHERENT_LI_SSD
+    _properties = COHERENT_LI_SSD
 
     def __init__(self, alpha: float):
         self.alpha = check_alpha(alpha)
@@ -156,130 +126,6 @@ class CVaR(Objective):
         return {"alpha": self.alpha}
 
 
-class EVaR(Objective):
-    r"""Entropic value at risk on the reward scale.
-
-    Parameters
-    ----------
-    alpha : float
-        Tail probability in (0, 1).
-
-    Raises
-    ------
-    DecideValueError
-        If ``alpha`` is outside (0, 1).
-
-    Notes
-    -----
-    .. math:: \mathrm{EVaR}_\alpha(X) = \sup_{z>0} -\frac1z\log\frac{E[e^{-zX}]}{\alpha}
-              = \min_{Q:\,KL(Q\|P)\le\log(1/\alpha)} E_Q[X]
-              = -\mathrm{EVaR}^{loss}_\alpha(-X),
-
-    between the worst case and :class:`CVaR`; :math:`\mu - \sigma\sqrt{-2\log\alpha}`
-    for a normal law. Coherent, law invariant and SSD-consistent. Gradient by
-    the envelope theorem: the optimal tilted law
-    :math:`q_i = w_i e^{-z^* x_i} / \sum_j w_j e^{-z^* x_j}`. DCP form: minus the
-    support function of the KL ball :math:`\{q \ge 0, \sum q = 1,
-    \sum_i \mathrm{rel\_entr}(q_i, w_i) \le \log(1/\alpha)\}` at ``-expr``
-    (exponential cone; cvxpy dualizes it, so no constraint leaves the expression).
-
-    References
-    ----------
-    Ahmadi-Javid, A. (2012). Entropic value-at-risk: a new coherent risk
-    measure. *J. Optim. Theory Appl.* 155, 1105-1123.
-
-    Examples
-    --------
-    >>> from decide.measures import EVaR
-    >>> EVaR(0.5)([1.0, 1.0])
-    1.0
-    """
-
-    _properties = _COHERENT_LI_SSD
-
-    def __init__(self, alpha: float):
-        self.alpha = check_alpha(alpha)
-
-    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
-        return float(evar_core(x, w, self.alpha)[0])
-
-    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        return evar_core(x, w, self.alpha)[1]
-
-    def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
-        import cvxpy as cp
-        from cvxpy.transforms.suppfunc import SuppFunc
-
-        expr, w = positive_support(expr, w)
-        m = expr.shape[0]
-        wt = np.full(m, 1.0 / m) if w is None else w
-        q = cp.Variable(m, name="evar_tilt")
-        ball = [q >= 0, cp.sum(q) == 1, cp.sum(cp.rel_entr(q, wt)) <= -math.log(self.alpha)]
-        return -SuppFunc(q, ball)(-expr)
-
-    def _params(self) -> dict[str, Any]:
-        return {"alpha": self.alpha}
-
-
-class EntropicRisk(Objective):
-    r"""Entropic risk on the reward scale, :math:`-\frac1\theta\log E[e^{-\theta X}]`.
-
-    Parameters
-    ----------
-    theta : float
-        Risk aversion, > 0.
-
-    Raises
-    ------
-    DecideValueError
-        If ``theta`` is not positive and finite.
-
-    Notes
-    -----
-    The certainty equivalent of exponential utility; :math:`\mu - \theta\sigma^2/2`
-    for a normal law. A convex risk measure on the reward scale: monotone,
-    translation invariant, concave, law invariant and SSD-consistent, but not
-    positively homogeneous. Gradient: the tilted law
-    :math:`w_i e^{-\theta x_i} / E[e^{-\theta X}]`. DCP form:
-    ``-log_sum_exp(-theta * expr + log w) / theta`` (exponential cone).
-
-    Examples
-    --------
-    >>> from decide.measures import EntropicRisk
-    >>> EntropicRisk(1.0)([2.0, 2.0])
-    2.0
-    """
-
-    _properties = frozenset(
-        {P.MONOTONE, P.TRANSLATION_INVARIANT, P.CONCAVE, P.LAW_INVARIANT, P.SSD_CONSISTENT}
-    )
-
-    def __init__(self, theta: float):
-        self.theta = check_theta(theta)
-
-    def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
-        return float(k_entropic(x, w, self.theta))
-
-    def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        return grad_entropic(x, w, self.theta)
-
-    def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
-        return entropic_cvxpy(expr, w, self.theta)
-
-    def _params(self) -> dict[str, Any]:
-        return {"theta": self.theta}
-
-
-def entropic_cvxpy(expr: cp.Expression, w: np.ndarray | None, theta: float) -> cp.Expression:
-    """``-log E_w exp(-theta expr) / theta`` as a DCP-concave expression."""
-    import cvxpy as cp
-
-    expr, w = positive_support(expr, w)
-    m = expr.shape[0]
-    logw = np.full(m, -math.log(m)) if w is None else np.log(w)
-    return -cp.log_sum_exp(-theta * expr + logw) / theta
-
-
 class WorstCase(Objective):
     r"""Worst outcome :math:`\min_i x_i` over the draws of positive weight.
 
@@ -296,7 +142,7 @@ class WorstCase(Objective):
     -1.0
     """
 
-    _properties = _COHERENT_LI_SSD
+    _properties = COHERENT_LI_SSD
 
     def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
         return float(k_worst(x, w))
@@ -350,7 +196,7 @@ class MeanCVaR(Objective):
         self.alpha = check_alpha(alpha)
         self._cvar = CVaR(self.alpha)
         if self.risk_aversion == 0:
-            self._properties = _COHERENT_LI_SSD
+            self._properties = COHERENT_LI_SSD
 
     def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
         return Mean()._value(x, w) + self.risk_aversion * self._cvar._value(x, w)

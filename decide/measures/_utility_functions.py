@@ -44,7 +44,7 @@ def k_expected_utility(x: np.ndarray, w: np.ndarray | None, u: Utility) -> Any:
 
 
 def k_certainty_equivalent(x: np.ndarray, w: np.ndarray | None, u: Utility) -> Any:
-    from decide.measures._quantile import k_entropic
+    from decide.measures._entropic import k_entropic
 
     if isinstance(u, Exponential) and u.risk_aversion > 0:
         return k_entropic(x, w, u.risk_aversion)
