@@ -29,9 +29,16 @@ from decide.measures._moments import (
     std,
     variance,
 )
-from decide.measures._quantile import cvar, value_at_risk, worst_case
+from decide.measures._quantile import (
+    CVaR,
+    MeanCVaR,
+    VaR,
+    WorstCase,
+    cvar,
+    value_at_risk,
+    worst_case,
+)
 from decide.measures._ratios import Sharpe, Sortino, sharpe, sortino
-from decide.measures._risk import CVaR, MeanCVaR, VaR, WorstCase
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
 from decide.measures._threshold import (
