@@ -17,7 +17,12 @@ True
 
 from decide.measures._base import Objective, Property, WeightedObjective
 from decide.measures._entropic import EntropicRisk, EVaR, entropic_risk, evar
-from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
+from decide.measures._expected_utility import (
+    CertaintyEquivalent,
+    ExpectedUtility,
+    certainty_equivalent,
+    expected_utility,
+)
 from decide.measures._moments import (
     Mean,
     MeanVariance,
@@ -56,7 +61,6 @@ from decide.measures._utilities import (
     Quadratic,
     Utility,
 )
-from decide.measures._utility_functions import certainty_equivalent, expected_utility
 
 __all__ = [
     "SUMMARY_COLUMNS",
