@@ -1,4 +1,4 @@
-"""Measures against a threshold: the probability of falling short and the expected shortfall below it.
+"""Measures against a threshold: the shortfall probability and the expected shortfall below it.
 
 Conventions: outcomes are rewards (higher is better). The functions
 :func:`probability_of_shortfall` and :func:`expected_shortfall_below` return the
