@@ -16,31 +16,42 @@ True
 """
 
 from decide.measures._base import Objective, Property, WeightedObjective
-from decide.measures._dispersion import (
+from decide.measures._entropic import EntropicRisk, EVaR, entropic_risk, evar
+from decide.measures._expected_utility import (
+    CertaintyEquivalent,
+    ExpectedUtility,
+    certainty_equivalent,
+    expected_utility,
+)
+from decide.measures._moments import (
     Mean,
     MeanVariance,
     SemiVariance,
-    Sharpe,
-    Sortino,
     StdDev,
     Variance,
-)
-from decide.measures._expected_utility import CertaintyEquivalent, ExpectedUtility
-from decide.measures._moments import (
-    expected_shortfall_below,
     mean,
-    probability_of_shortfall,
     semivariance,
-    sharpe,
-    sortino,
     std,
     variance,
 )
-from decide.measures._risk import CVaR, EntropicRisk, EVaR, MeanCVaR, VaR, WorstCase
+from decide.measures._quantile import (
+    CVaR,
+    MeanCVaR,
+    VaR,
+    WorstCase,
+    cvar,
+    value_at_risk,
+    worst_case,
+)
+from decide.measures._ratios import Sharpe, Sortino, sharpe, sortino
 from decide.measures._spectral import Spectral
 from decide.measures._summary import SUMMARY_COLUMNS, risk_summary
-from decide.measures._tail import cvar, entropic_risk, evar, value_at_risk, worst_case
-from decide.measures._threshold import ExpectedShortfallBelow, ProbabilityOfShortfall
+from decide.measures._threshold import (
+    ExpectedShortfallBelow,
+    ProbabilityOfShortfall,
+    expected_shortfall_below,
+    probability_of_shortfall,
+)
 from decide.measures._utilities import (
     Exponential,
     Linear,
@@ -50,7 +61,6 @@ from decide.measures._utilities import (
     Quadratic,
     Utility,
 )
-from decide.measures._utility_functions import certainty_equivalent, expected_utility
 
 __all__ = [
     "SUMMARY_COLUMNS",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -19,6 +19,9 @@ import xarray as xr
 from decide._config import SAMPLE_DIM, SAMPLE_DIMS
 from decide._validation import as_weights
 from decide.errors import DecideTypeError, DecideValueError
+
+if TYPE_CHECKING:
+    import cvxpy as cp
 
 __all__ = ["Axis", "Dims", "drop_zero_weights", "reduce_draws"]
 
@@ -173,6 +176,19 @@ def drop_zero_weights(
     return x[..., keep], w[keep], keep
 
 
+def positive_support(
+    expr: cp.Expression, w: np.ndarray | None
+) -> tuple[cp.Expression, np.ndarray | None]:
+    """Keep the entries of positive weight (zero-weight draws are outside the law).
+
+    The cvxpy counterpart of :func:`drop_zero_weights`, for the objectives' DCP forms.
+    """
+    if w is None or np.all(w > 0):
+        return expr, w
+    keep = np.flatnonzero(w > 0)
+    return expr[keep], w[keep]
+
+
 def snap(k: float) -> float:
     """Round ``k`` to the nearest integer when it is one up to float error."""
     r = round(k)
@@ -183,6 +199,8 @@ def snap(k: float) -> float:
 DOC_DRAWS = """    draws : array_like or xarray.DataArray
         Outcome draws (rewards), sample axis first, e.g. shape (n_samples,) or
         (n_samples, n_replicates). A DataArray is reduced over ``dims``."""
+DOC_ALPHA = """    alpha : float
+        Tail probability in (0, 1): the share of worst outcomes considered."""
 DOC_REDUCE = """    axis : int or tuple of int or None, default 0
         Axes to reduce for arrays (``None``: all). Reduce ``(0, 1)`` to pool the
         replicates of (n_samples, n_replicates) draws.

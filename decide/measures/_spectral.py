@@ -14,8 +14,8 @@ import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures._base import Objective, Property
-from decide.measures._dispersion import cp_mean
-from decide.measures._risk import CVaR
+from decide.measures._moments import cp_mean
+from decide.measures._quantile import CVaR
 
 if TYPE_CHECKING:
     import cvxpy as cp

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from decide.measures._tail import cvar
+from decide.measures._quantile import cvar
 
 __all__ = ["SUMMARY_COLUMNS", "SUMMARY_QUANTILES", "risk_summary"]
 

@@ -1,6 +1,11 @@
-"""ExpectedUtility and CertaintyEquivalent objectives: grads, DCP forms, properties."""
+"""Expected utility and certainty equivalent (functions and objectives).
+
+Functions against closed forms (CARA under a normal law); objectives: grads, DCP forms, properties.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -39,6 +44,28 @@ def _draws(n: int = 12) -> np.ndarray:
     )  # positive, off the kink at 1 almost surely
 
 
+# -- functions ----------------------------------------------------------------------
+def test_certainty_equivalent_of_cara_under_normal(helpers):
+    mu, sigma, a = 1.0, 0.8, 1.5
+    x = np.random.default_rng(0).normal(mu, sigma, size=200_000)
+    exact = mu - a * sigma**2 / 2
+    assert abs(certainty_equivalent(x, Exponential(a)) - exact) < helpers.tol(
+        lambda b: certainty_equivalent(b, Exponential(a)), x
+    )
+    eu_exact = (1 - math.exp(-a * mu + a**2 * sigma**2 / 2)) / a
+    assert abs(expected_utility(x, Exponential(a)) - eu_exact) < helpers.tol(
+        lambda b: expected_utility(b, Exponential(a)), x
+    )
+
+
+def test_overflow_safe_ce_and_overflowing_eu():
+    x = np.array([-1000.0, 0.0])
+    assert certainty_equivalent(x, Exponential(1.0)) == pytest.approx(-1000 + math.log(2))
+    with pytest.raises(DecideValueError, match="expected utility overflows"):
+        expected_utility(x, Exponential(1.0))
+
+
+# -- objectives ---------------------------------------------------------------------
 @pytest.mark.parametrize("u", UTILS, ids=repr)
 @pytest.mark.parametrize("cls", [ExpectedUtility, CertaintyEquivalent])
 @pytest.mark.parametrize("weighted", [False, True])

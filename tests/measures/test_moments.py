@@ -1,4 +1,8 @@
-"""Moment and threshold functions against closed forms and brute force."""
+"""Moments (mean, variance, std, semivariance; Mean, Variance, StdDev, SemiVariance, MeanVariance).
+
+Functions against closed forms, numpy and brute force; objectives: signs, gradients, DCP forms,
+properties, validation.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +12,43 @@ import xarray as xr
 
 from decide.errors import DecideValueError
 from decide.measures import (
-    expected_shortfall_below,
+    Mean,
+    MeanVariance,
+    Property,
+    SemiVariance,
+    StdDev,
+    Variance,
     mean,
-    probability_of_shortfall,
     semivariance,
-    sharpe,
-    sortino,
     std,
     variance,
 )
 
+P = Property
+SMOOTH = [
+    Mean(),
+    Variance(),
+    StdDev(),
+    SemiVariance(),
+    SemiVariance(0.3),
+    MeanVariance(0.7),
+]
 
+
+# -- functions ----------------------------------------------------------------------
 def test_weighted_moments_equal_repeated_draws():
     rng = np.random.default_rng(0)
     x = rng.normal(size=20)
     c = rng.integers(1, 4, size=20)
     rep = np.repeat(x, c)
-    for fn in (mean, variance, std, semivariance, sharpe):
+    for fn in (mean, variance, std, semivariance):
         assert fn(x, weights=c) == pytest.approx(fn(rep), abs=1e-12)
-    assert sortino(x, weights=c, target=0.1) == pytest.approx(sortino(rep, target=0.1))
-    assert probability_of_shortfall(x, 0.2, weights=c) == pytest.approx(np.mean(rep < 0.2))
-    assert expected_shortfall_below(x, 0.2, weights=c) == pytest.approx(
-        np.mean(np.maximum(0.2 - rep, 0))
-    )
 
 
 def test_against_numpy():
     x = np.random.default_rng(1).normal(2.0, 3.0, size=(100, 3))
     np.testing.assert_allclose(variance(x), x.var(axis=0))
     np.testing.assert_allclose(std(x, axis=None), x.std())
-    np.testing.assert_allclose(sharpe(x, risk_free=1.0), (x.mean(0) - 1.0) / x.std(0))
 
 
 def test_semivariance_of_symmetric_law_is_half_the_variance(helpers):
@@ -48,25 +59,8 @@ def test_semivariance_of_symmetric_law_is_half_the_variance(helpers):
     assert semivariance(y) == pytest.approx(variance(y) / 2)
 
 
-def test_sortino_and_shortfall_of_normal(helpers):
-    from scipy import stats
-
-    mu, s, t = 0.5, 1.0, 0.0
-    x = np.random.default_rng(3).normal(mu, s, size=200_000)
-    z = (t - mu) / s
-    lpm1 = s * (z * stats.norm.cdf(z) + stats.norm.pdf(z))  # E[(t - X)+]
-    assert abs(expected_shortfall_below(x, t) - lpm1) < helpers.tol(
-        lambda b: expected_shortfall_below(b, t), x
-    )
-    assert abs(probability_of_shortfall(x, t) - stats.norm.cdf(z)) < helpers.tol(
-        lambda b: probability_of_shortfall(b, t), x
-    )
-
-
 def test_by_hand():
     x = np.array([-2.0, 0.0, 1.0, 5.0])
-    assert probability_of_shortfall(x, 0.0) == 0.25  # strict inequality
-    assert expected_shortfall_below(x, 1.0) == pytest.approx((3 + 1) / 4)
     assert semivariance(x, target=0.0) == pytest.approx(4 / 4)
 
 
@@ -83,13 +77,60 @@ def test_xarray_keeps_dims():
         mean(xr.DataArray(np.ones(3), dims="x"))
 
 
-def test_zero_spread_ratio_raises():
-    with pytest.raises(DecideValueError, match="zero standard deviation"):
-        sharpe([1.0, 1.0])
-    with pytest.raises(DecideValueError, match="zero downside deviation"):
-        sortino([1.0, 2.0], target=0.0)
+# -- objectives ---------------------------------------------------------------------
+def test_dispersion_scores_as_negative():
+    x = np.random.default_rng(0).normal(size=30)
+    assert Variance()(x) == pytest.approx(-variance(x))
+    assert StdDev()(x) == pytest.approx(-np.std(x))
+    assert SemiVariance()(x) == pytest.approx(-semivariance(x))
+    assert MeanVariance(2.0)(x) == pytest.approx(mean(x) - 2.0 * variance(x))
 
 
-def test_threshold_must_be_finite():
-    with pytest.raises(DecideValueError, match="threshold must be a finite number; got inf"):
-        probability_of_shortfall([1.0], threshold=np.inf)
+@pytest.mark.parametrize("objective", SMOOTH, ids=repr)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_grad_against_finite_differences(objective, weighted, helpers):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=14)
+    w = rng.uniform(0.5, 1.5, size=14) if weighted else None
+    num = helpers.fd(lambda v: objective(v, weights=w), x)
+    np.testing.assert_allclose(objective.grad(x, weights=w), num, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "objective",
+    [Mean(), Variance(), StdDev(), SemiVariance(), SemiVariance(-0.2), MeanVariance(0.5)],
+    ids=repr,
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cvxpy_form_matches_value(objective, weighted, helpers):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=10)
+    w = rng.uniform(0.1, 1.0, size=10) if weighted else None
+    assert helpers.cvx(objective, x, w) == pytest.approx(objective(x, weights=w), abs=1e-6)
+
+
+def test_properties():
+    assert P.COHERENT in Mean().properties
+    assert Variance().properties == {P.CONCAVE, P.LAW_INVARIANT}
+    assert StdDev().properties == {P.CONCAVE, P.POSITIVELY_HOMOGENEOUS, P.LAW_INVARIANT}
+    assert P.MONOTONE not in SemiVariance().properties
+    assert P.MONOTONE in SemiVariance(0.0).properties
+    assert P.TRANSLATION_INVARIANT in MeanVariance(1.0).properties
+
+
+def test_semivariance_about_mean_is_not_monotone():
+    # raising the best draw raises the mean and so the downside of the others
+    x = np.array([0.0, 1.0, 2.0])
+    assert SemiVariance()(x + np.array([0, 0, 3.0])) < SemiVariance()(x)
+
+
+def test_validation():
+    with pytest.raises(DecideValueError, match=r"risk_aversion must be in \[0, inf\); got -0.5"):
+        MeanVariance(-0.5)
+
+
+def test_replicates_pool_into_one_law():
+    x = np.random.default_rng(3).normal(size=(20, 5))
+    for m in SMOOTH:
+        assert m(x) == pytest.approx(m(x.ravel()))
+        np.testing.assert_allclose(m.grad(x).ravel(), m.grad(x.ravel()))

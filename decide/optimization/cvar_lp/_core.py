@@ -1,4 +1,4 @@
-"""Band-and-fold rounds of the exact CVaR solver (private; see ``_cvar_fast``).
+"""Band-and-fold rounds of the exact CVaR solver (private; the public function is in ``_solve``).
 
 Conventions: outcomes are rewards (higher is better), risk is the lower tail,
 ``alpha`` is the tail probability, scenarios are rows (sample axis first).
@@ -15,9 +15,17 @@ from decide._config import FEASIBILITY_RTOL
 
 # the one exact CVaR kernel and its snapping of alpha * S: the public decide.measures.cvar
 # and value_at_risk would partition the draws twice per round of the LP
+from decide.measures._quantile import cvar_and_var
 from decide.measures._reduce import snap
-from decide.measures._tail import cvar_and_var
 from decide.optimization._polyhedron import LinearSystem
+from decide.optimization.cvar_lp._band import (
+    boundary_value,
+    labels_from,
+    nearest_to_boundary,
+    rank_window,
+    row_norms,
+    violators,
+)
 from decide.optimization.cvar_lp._highs import (
     LPOutcome,
     max_linear,
@@ -46,7 +54,7 @@ _TR_DROP = 1e4
 def cvar_exact(y: np.ndarray, alpha: float) -> tuple[float, float]:
     """Exact CVaR (lower tail, equal weights) and the VaR level of reward draws ``y``.
 
-    The measures' kernel (:func:`decide.measures._tail.cvar_and_var`): the
+    The measures' kernel (:func:`decide.measures._quantile.cvar_and_var`): the
     Rockafellar-Uryasev value ``max_t t - c * sum((t - y)_+)`` with
     ``c = 1 / (alpha S)``, and the largest order statistic carrying tail weight.
     """
@@ -57,18 +65,6 @@ def cvar_exact(y: np.ndarray, alpha: float) -> tuple[float, float]:
 def tail_count(alpha: float, S: int) -> float:
     """``alpha * S``, snapped to the nearest integer when within rounding of it (as the measures)."""
     return snap(alpha * S)
-
-
-def _window(y: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Indices of the scenarios ranked in ``[lo, hi)`` by ``y`` (ascending)."""
-    S = y.shape[0]
-    lo = max(0, lo)
-    hi = min(S, hi)
-    if lo == 0 and hi == S:
-        return np.arange(S)
-    kth = [v for v in (lo, hi - 1) if 0 <= v < S]
-    order = np.argpartition(y, kth)
-    return order[lo:hi]
 
 
 @dataclass
@@ -90,55 +86,6 @@ class CoreResult:
     ray: np.ndarray | None = None
     lp_iterations: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
-
-
-def boundary_value(y: np.ndarray, k: float) -> float:
-    """The largest order statistic with positive tail weight, ``y_(ceil(k) - 1)`` (0-based)."""
-    j = min(max(math.ceil(k) - 1, 0), y.shape[0] - 1)
-    return float(np.partition(y, j)[j])
-
-
-def nearest_to_boundary(y: np.ndarray, v: float, rnorm: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` scenarios with the smallest ``|y_i - v| / rnorm_i``.
-
-    ``rnorm_i = ||R_i - mean(R)||`` measures how fast scenario ``i`` moves
-    relative to the others when ``x`` changes, so this normalized distance ranks
-    the scenarios by how likely they are to cross the VaR level.
-    """
-    S = y.shape[0]
-    if count >= S:
-        return np.arange(S)
-    with np.errstate(over="ignore"):  # inf: a scenario that moves with all others never crosses
-        z = np.abs(y - v) / rnorm
-    return np.argpartition(z, count)[:count]
-
-
-def labels_from(y: np.ndarray, k: float, rnorm: np.ndarray, count: int) -> np.ndarray:
-    """Label each scenario 0 (folded into the tail), 1 (band) or 2 (dropped).
-
-    The band is the ``count`` scenarios nearest the VaR level ``v`` in
-    normalized distance plus every tie with ``v``; the rest is folded when
-    strictly below ``v`` and dropped when strictly above. Then
-    ``#folded <= ceil(k) - 1 <= k <= #folded + #band``, so the restricted tail
-    weights are a non-empty subset of the CVaR dual set.
-    """
-    S = y.shape[0]
-    labels = np.ones(S, dtype=np.int8)
-    if count >= S:
-        return labels
-    v = boundary_value(y, k)
-    labels[y < v] = 0
-    labels[y > v] = 2
-    labels[nearest_to_boundary(y, v, rnorm, count)] = 1
-    return labels
-
-
-def row_norms(R: np.ndarray, rbar: np.ndarray) -> np.ndarray:
-    """``||R_i - rbar||_2`` for every row, without an (S, n) temporary."""
-    sq = np.einsum("ij,ij->i", R, R) - 2.0 * (R @ rbar) + float(rbar @ rbar)
-    out = np.sqrt(np.maximum(sq, 0.0))
-    tiny = 1e-12 * max(float(np.max(out, initial=0.0)), 1e-300)
-    return np.maximum(out, tiny)
 
 
 def _rec_value(R: np.ndarray, d: np.ndarray, alpha: float, wm: float, wc: float) -> tuple[float, float]:
@@ -170,6 +117,267 @@ def certify_ray(
         if rho > 1e-9 * max(yscale, 1e-300) and (floor is None or cv >= -1e-12 * yscale):
             return d
     return None
+
+
+@dataclass
+class _Data:
+    """The fixed data of one solve and the statistics every round reuses.
+
+    ``k = alpha * S`` (snapped) is the tail size in scenarios and ``c = 1 / k``
+    the tail weight of one scenario; ``rbar`` and ``bbar`` are the means of the
+    rows of ``R`` and of ``b``, ``rnorm`` the distances of the rows to ``rbar``
+    (:func:`row_norms`) and ``colmax`` the largest ``|R_ij|`` of each column.
+    """
+
+    R: np.ndarray
+    b: np.ndarray
+    alpha: float
+    wm: float
+    wc: float
+    floor: float | None
+    cons: LinearSystem
+    k: float
+    c: float
+    rbar: np.ndarray
+    rnorm: np.ndarray
+    bbar: float
+    colmax: np.ndarray
+
+    @classmethod
+    def build(
+        cls, R: np.ndarray, b: np.ndarray, alpha: float, wm: float, wc: float,
+        floor: float | None, cons: LinearSystem,
+    ) -> _Data:
+        k = tail_count(alpha, R.shape[0])
+        rbar = R.mean(axis=0)
+        colmax = np.maximum(np.abs(R.max(axis=0)), np.abs(R.min(axis=0)))
+        return cls(R, b, alpha, wm, wc, floor, cons, k, 1.0 / k, rbar, row_norms(R, rbar),
+                   float(np.mean(b)), colmax)
+
+    @property
+    def S(self) -> int:
+        return int(self.R.shape[0])
+
+    def objective(self, y: np.ndarray) -> tuple[float, float, float, float]:
+        """True objective ``wm * mean + wc * CVaR`` of the rewards ``y``, its CVaR, VaR and mean."""
+        cv, var_pos = cvar_exact(y, self.alpha)
+        mu = float(np.mean(y))
+        return self.wm * mu + self.wc * cv, cv, var_pos, mu
+
+
+@dataclass
+class _Rounds:
+    """What the rounds carry from one to the next.
+
+    The labels of the scenarios (0 folded, 1 band, 2 dropped), the bounds and
+    the best feasible point so far (``best`` holds its CVaR and mean), the trust
+    region (``radius`` infinite when there is none) with its ``center`` and the
+    true objective there, and the record of the rounds.
+    """
+
+    labels: np.ndarray
+    band_target: int
+    band_size: int
+    lower: float = -math.inf
+    upper: float = math.inf
+    gap: float = math.inf
+    best_x: np.ndarray | None = None
+    best: tuple[float, float] = (math.nan, math.nan)
+    iters: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    radius: float = math.inf
+    radius_cap: float = math.inf
+    center: np.ndarray | None = None
+    f_center: float = -math.inf
+
+    def result(
+        self, status: str, rounds: int, x: np.ndarray | None, value: float, upper: float,
+        gap: float, *, cvar: float = math.nan, mean: float = math.nan,
+        ray: np.ndarray | None = None,
+    ) -> CoreResult:
+        """The outcome with this state's lower bound, band, counts and record."""
+        return CoreResult(status, x, value, self.lower, upper, gap, rounds, self.band_size, rounds,
+                          self.band_target, cvar=cvar, mean=mean, ray=ray,
+                          lp_iterations=self.iters, history=self.history)
+
+
+def _start(data: _Data, x0: np.ndarray | None, band_target: int, radius: float) -> _Rounds:
+    """Label the scenarios around the VaR at ``x0`` (all in the band without it); open the region."""
+    if x0 is None:
+        labels = np.ones(data.S, dtype=np.int8)
+    else:
+        labels = labels_from(data.R @ x0 + data.b, data.k, data.rnorm, band_target)
+    state = _Rounds(labels, max(band_target, 1), int(np.count_nonzero(labels == 1)))
+    tr = math.inf
+    if (
+        x0 is not None and data.floor is None and radius > 0
+        and data.cons.feasible(x0)  # a center outside X steers nowhere
+    ):
+        tr = max(radius, _TR_MIN * max(1.0, float(np.max(np.abs(x0)))))
+    state.radius, state.radius_cap, state.center = tr, _TR_DROP * tr, x0
+    if math.isfinite(tr):
+        assert x0 is not None
+        state.f_center = data.objective(data.R @ x0 + data.b)[0]
+    return state
+
+
+@dataclass
+class _Reduced:
+    """The reduced problem of one round: the folded scenarios summed, the band kept row by row.
+
+    ``tau = (k - #folded) c`` is the tail weight left for the band; ``a`` and
+    ``const`` are the linear term and the constant of the objective with the
+    folded scenarios' tail weight included.
+    """
+
+    band: np.ndarray
+    tau: float
+    sL: np.ndarray
+    bL: float
+    R_B: np.ndarray
+    b_B: np.ndarray
+    a: np.ndarray
+    const: float
+
+
+def _reduce(data: _Data, labels: np.ndarray) -> _Reduced:
+    """The reduced problem for the current labels."""
+    idxL = np.flatnonzero(labels == 0)
+    idxB = np.flatnonzero(labels == 1)
+    tau = (data.k - int(idxL.size)) * data.c
+    if idxL.size:
+        sL = data.R[idxL].sum(axis=0)
+        bL = float(np.sum(data.b[idxL]))
+    else:
+        sL = np.zeros(data.R.shape[1])
+        bL = 0.0
+    a = data.wm * data.rbar + data.wc * data.c * sL
+    const = data.wm * data.bbar + data.wc * data.c * bL
+    return _Reduced(idxB, tau, sL, bL, data.R[idxB], data.b[idxB], a, const)
+
+
+def _solve_reduced(data: _Data, red: _Reduced, state: _Rounds) -> tuple[LPOutcome, LinearSystem]:
+    """Solve the reduced LP (in the trust region when there is one); also return the set used."""
+    if data.floor is None:
+        lp_cons = data.cons
+        if math.isfinite(state.radius):
+            assert state.center is not None
+            lp_cons = data.cons.within(state.center, state.radius)
+        lp = solve_reduced_dual(red.R_B, red.b_B, red.a, red.const, data.wc, data.c, red.tau,
+                                lp_cons, _LP_TOL)
+        return lp, lp_cons
+    lp = solve_reduced_primal(red.R_B, red.b_B, red.a, red.const, data.wc, data.c, red.tau,
+                              red.sL, red.bL, data.floor, data.cons, _LP_TOL)
+    return lp, data.cons
+
+
+def _unbounded(data: _Data, state: _Rounds, lp: LPOutcome, rnd: int) -> CoreResult | None:
+    """A reduced problem without a bound: certify the direction, or free the scenarios it moves.
+
+    Returns the result when the true problem is unbounded (a certified ray, or
+    a band that already holds every scenario); else frees the scenarios the
+    direction pushes into the tail (every scenario without a direction) and
+    returns None.
+    """
+    if lp.ray is not None:
+        d = certify_ray(data.R, lp.ray, data.alpha, data.wm, data.wc, data.floor, data.cons)
+        if d is not None:
+            return state.result("unbounded", rnd, None, math.inf, math.inf, math.inf, ray=d)
+    if state.band_size == data.S:
+        return state.result("unbounded", rnd, None, math.inf, math.inf, math.inf, ray=lp.ray)
+    if lp.ray is not None:
+        # free the scenarios that the direction pushes into the tail
+        yd = data.R @ lp.ray
+        state.labels[rank_window(yd, 0, math.ceil(data.k) + state.band_target)] = 1
+    else:
+        state.labels[:] = 1
+    return None
+
+
+@dataclass
+class _Point:
+    """The reduced optimum of a round, scored by the true objective."""
+
+    x: np.ndarray
+    y: np.ndarray
+    f: float
+    var_pos: float
+    yscale: float
+
+
+def _lower_bound(data: _Data, state: _Rounds, x_lp: np.ndarray) -> _Point:
+    """Score the reduced optimum with the true objective; a feasible one raises the lower bound."""
+    x = np.clip(x_lp, data.cons.lb, data.cons.ub)
+    y = data.R @ x + data.b
+    f, cv, var_pos, mu = data.objective(y)
+    ymag = float(np.mean(np.abs(y))) + float(data.colmax @ np.abs(x)) + abs(data.bbar)
+    # the gap is relative to the objective or the typical |y|, whichever is larger; the
+    # rounding scale of y (largest |R_ij x_j| summed) enters only as a far floor
+    yscale = max(float(np.mean(np.abs(y))), _ROUNDING_FLOOR * ymag)
+    feasible = data.cons.feasible(x)
+    if data.floor is not None:
+        feasible = feasible and cv >= data.floor - FEASIBILITY_RTOL * max(abs(data.floor), ymag)
+    if feasible and f > state.lower:
+        state.lower = f
+        state.best_x = x
+        state.best = (cv, mu)
+    return _Point(x, y, f, var_pos, yscale)
+
+
+def _upper_bound(data: _Data, red: _Reduced, lp: LPOutcome) -> float:
+    """Certified upper bound over the whole action set from the LP multipliers (weak duality)."""
+    assert lp.lam is not None
+    wm, rbar, bbar, c = data.wm, data.rbar, data.bbar, data.c
+    kappa = data.wc + lp.nu
+    if kappa > 0:
+        qB = np.clip(lp.lam / kappa, 0.0, c)
+        qB = _fix_sum(qB, red.tau, c)
+        r = wm * rbar + kappa * (c * red.sL + red.R_B.T @ qB)
+        K = (wm * bbar + kappa * (c * red.bL + float(qB @ red.b_B))
+             - (lp.nu * data.floor if data.floor is not None else 0.0))
+    else:
+        r = wm * rbar
+        K = wm * bbar
+    # entries of r within rounding of 0 are 0: otherwise a zero direction with no bound
+    # (the optimum x_j = 0 of lb = 0, ub = inf) would make the bound infinite
+    r = np.where(np.abs(r) <= _R_ROUND * (wm * np.abs(rbar) + max(kappa, 0.0) * data.colmax),
+                 0.0, r)
+    st, val, _ = max_linear(r, data.cons)
+    return K + val if st == "optimal" else math.inf
+
+
+def _grow_band(data: _Data, state: _Rounds, pt: _Point) -> None:
+    """Violators of the fold and a wider window around the new VaR join the band."""
+    state.labels[violators(state.labels, pt.y, pt.var_pos)] = 1
+    state.labels[nearest_to_boundary(pt.y, pt.var_pos, data.rnorm,
+                                     max(state.band_target // 4, 1))] = 1
+
+
+def _trust_region_step(
+    data: _Data, state: _Rounds, pt: _Point, lp: LPOutcome, lp_cons: LinearSystem,
+    rtol: float, denom: float,
+) -> None:
+    """Accept or reject the step to the reduced optimum; move the center and resize the region."""
+    on_edge = lp_cons.tighter_bound_active(pt.x, data.cons)  # the region this round was solved in
+    promised = lp.value - state.f_center
+    if pt.f - state.f_center >= _TR_ACCEPT * promised or promised <= rtol * denom:
+        # accepted: the model becomes exact at the new center
+        state.labels[violators(state.labels, pt.y, pt.var_pos)] = 1
+        state.center, state.f_center = pt.x, pt.f
+        state.radius = state.radius * _TR_GROW if on_edge else state.radius
+    else:
+        # rejected: the far point's violators would bloat the band; take those of the
+        # shorter step that the shrunk region allows
+        assert state.center is not None
+        if pt.f > state.f_center:
+            state.labels[violators(state.labels, pt.y, pt.var_pos)] = 1
+            state.center, state.f_center = pt.x, pt.f
+        else:
+            ys = data.R @ (state.center + _TR_SHRINK * (pt.x - state.center)) + data.b
+            state.labels[violators(state.labels, ys, boundary_value(ys, data.k))] = 1
+        state.radius = state.radius * _TR_SHRINK
+    if state.radius > state.radius_cap:
+        state.radius = math.inf
 
 
 def solve_core(
@@ -208,173 +416,58 @@ def solve_core(
     It only changes where the next reduced problem is solved: the upper bound is
     always taken over the whole action set, and once the radius passes
     ``_TR_DROP`` times its start the region is removed.
+
+    One round, step by step: :func:`_reduce` builds the reduced problem from
+    the labels and :func:`_solve_reduced` solves it (:func:`_unbounded` handles
+    a reduced problem without a bound); :func:`_lower_bound` scores its optimum
+    with the true objective, :func:`_upper_bound` certifies a bound from its
+    multipliers; then :func:`_grow_band` (no trust region) or
+    :func:`_trust_region_step` relabels the scenarios for the next round. The
+    state carried between rounds is a :class:`_Rounds`.
     """
-    S, n = R.shape
-    k = tail_count(alpha, S)
-    c = 1.0 / k
-    rbar = R.mean(axis=0)
-    rnorm = row_norms(R, rbar)
-    bbar = float(np.mean(b))
-    colmax = np.maximum(np.abs(R.max(axis=0)), np.abs(R.min(axis=0)))
-
-    if x0 is None:
-        labels = np.ones(S, dtype=np.int8)
-    else:
-        labels = labels_from(R @ x0 + b, k, rnorm, band_target)
-
-    lower, upper = -math.inf, math.inf
-    best_x: np.ndarray | None = None
-    best = (math.nan, math.nan)
-    band_size = int(np.count_nonzero(labels == 1))
-    iters = 0
-    history: list[dict[str, float]] = []
-    w = max(band_target, 1)
-    gap = math.inf
-    tr = math.inf
-    if (
-        x0 is not None and floor is None and radius > 0
-        and cons.feasible(x0)  # a center outside X steers nowhere
-    ):
-        tr = max(radius, _TR_MIN * max(1.0, float(np.max(np.abs(x0)))))
-    tr_cap = _TR_DROP * tr
-    center = x0
-    f_center = -math.inf
-    if math.isfinite(tr):
-        assert x0 is not None
-        y0 = R @ x0 + b
-        f_center = wm * float(np.mean(y0)) + wc * cvar_exact(y0, alpha)[0]
+    data = _Data.build(R, b, alpha, wm, wc, floor, cons)
+    state = _start(data, x0, band_target, radius)
     for rnd in range(1, max_rounds + 1):
-        idxL = np.flatnonzero(labels == 0)
-        idxB = np.flatnonzero(labels == 1)
-        band_size = int(idxB.size)
-        if band_size == S:
-            tr = math.inf  # the model is the full problem: nothing left to steer
-        nL = int(idxL.size)
-        tau = (k - nL) * c
-        if idxL.size:
-            sL = R[idxL].sum(axis=0)
-            bL = float(np.sum(b[idxL]))
-        else:
-            sL = np.zeros(n)
-            bL = 0.0
-        R_B = R[idxB]
-        b_B = b[idxB]
-        a = wm * rbar + wc * c * sL
-        const = wm * bbar + wc * c * bL
-        lp: LPOutcome
-        if floor is None:
-            lp_cons = cons if not math.isfinite(tr) else cons.within(center, tr)
-            lp = solve_reduced_dual(R_B, b_B, a, const, wc, c, tau, lp_cons, _LP_TOL)
-        else:
-            lp = solve_reduced_primal(R_B, b_B, a, const, wc, c, tau, sL, bL, floor, cons, _LP_TOL)
-        iters += lp.iterations
-        if math.isfinite(tr) and lp.status != "optimal":
-            tr = math.inf  # the trust region only steers; never let it decide a status
+        red = _reduce(data, state.labels)
+        state.band_size = int(red.band.size)
+        if state.band_size == data.S:
+            state.radius = math.inf  # the model is the full problem: nothing left to steer
+        lp, lp_cons = _solve_reduced(data, red, state)
+        state.iters += lp.iterations
+        if math.isfinite(state.radius) and lp.status != "optimal":
+            state.radius = math.inf  # the trust region only steers; never let it decide a status
             continue
         if lp.status == "infeasible":
             # the reduced problem relaxes the floor (its CVaR over-estimates), so none exists
-            return CoreResult("infeasible", None, math.nan, lower, upper, math.inf, rnd,
-                              band_size, rnd, w, lp_iterations=iters, history=history)
+            return state.result("infeasible", rnd, None, math.nan, state.upper, math.inf)
         if lp.status == "unbounded":
-            if lp.ray is not None:
-                d = certify_ray(R, lp.ray, alpha, wm, wc, floor, cons)
-                if d is not None:
-                    return CoreResult("unbounded", None, math.inf, lower, math.inf, math.inf, rnd,
-                                      band_size, rnd, w, ray=d, lp_iterations=iters, history=history)
-            if band_size == S:
-                ray = lp.ray
-                return CoreResult("unbounded", None, math.inf, lower, math.inf, math.inf, rnd,
-                                  band_size, rnd, w, ray=ray, lp_iterations=iters, history=history)
-            if lp.ray is not None:
-                # free the scenarios that the direction pushes into the tail
-                yd = R @ lp.ray
-                labels[_window(yd, 0, math.ceil(k) + w)] = 1
-            else:
-                labels[:] = 1
+            done = _unbounded(data, state, lp, rnd)
+            if done is not None:
+                return done
             continue
         if lp.status != "optimal" or lp.x is None or lp.lam is None:
             break
 
-        x = np.clip(lp.x, cons.lb, cons.ub)
-        y = R @ x + b
-        cv, var_pos = cvar_exact(y, alpha)
-        mu = float(np.mean(y))
-        f = wm * mu + wc * cv
-        ymag = float(np.mean(np.abs(y))) + float(colmax @ np.abs(x)) + abs(float(np.mean(b)))
-        # the gap is relative to the objective or the typical |y|, whichever is larger; the
-        # rounding scale of y (largest |R_ij x_j| summed) enters only as a far floor
-        yscale = max(float(np.mean(np.abs(y))), _ROUNDING_FLOOR * ymag)
-        feasible = cons.feasible(x)
-        if floor is not None:
-            feasible = feasible and cv >= floor - FEASIBILITY_RTOL * max(abs(floor), ymag)
-        if feasible and f > lower:
-            lower = f
-            best_x = x
-            best = (cv, mu)
-
-        # certified upper bound from the multipliers (weak duality)
-        kappa = wc + lp.nu
-        if kappa > 0:
-            qB = np.clip(lp.lam / kappa, 0.0, c)
-            qB = _fix_sum(qB, tau, c)
-            r = wm * rbar + kappa * (c * sL + R_B.T @ qB)
-            K = wm * bbar + kappa * (c * bL + float(qB @ b_B)) - (lp.nu * floor if floor is not None else 0.0)
-        else:
-            r = wm * rbar
-            K = wm * bbar
-        # entries of r within rounding of 0 are 0: otherwise a zero direction with no bound
-        # (the optimum x_j = 0 of lb = 0, ub = inf) would make the bound infinite
-        r = np.where(np.abs(r) <= _R_ROUND * (wm * np.abs(rbar) + max(kappa, 0.0) * colmax), 0.0, r)
-        st, val, _ = max_linear(r, cons)
-        ub_k = K + val if st == "optimal" else math.inf
-        upper = min(upper, ub_k)
-        denom = max(abs(lower), abs(upper), yscale, 1e-300)
-        gap = (upper - lower) / denom if math.isfinite(lower) and math.isfinite(upper) else math.inf
-        history.append({"round": rnd, "band": band_size, "lower": lower, "upper": upper, "gap": gap,
-                        "radius": tr})
-        if gap <= rtol:
-            return CoreResult("optimal", best_x, lower, lower, max(upper, lower), max(gap, 0.0), rnd,
-                              band_size, rnd, w, cvar=best[0], mean=best[1], lp_iterations=iters,
-                              history=history)
-        if band_size == S:
+        pt = _lower_bound(data, state, lp.x)
+        state.upper = min(state.upper, _upper_bound(data, red, lp))
+        lower, upper = state.lower, state.upper
+        denom = max(abs(lower), abs(upper), pt.yscale, 1e-300)
+        finite = math.isfinite(lower) and math.isfinite(upper)
+        state.gap = (upper - lower) / denom if finite else math.inf
+        state.history.append({"round": rnd, "band": state.band_size, "lower": lower, "upper": upper,
+                              "gap": state.gap, "radius": state.radius})
+        if state.gap <= rtol:
+            return state.result("optimal", rnd, state.best_x, lower, max(upper, lower),
+                                max(state.gap, 0.0), cvar=state.best[0], mean=state.best[1])
+        if state.band_size == data.S:
             break  # the reduced problem is already the full LP: only rounding is left
-        if not math.isfinite(tr):
-            # violators of the fold and a wider window around the new VaR join the band
-            labels[_violators(labels, y, var_pos)] = 1
-            labels[nearest_to_boundary(y, var_pos, rnorm, max(w // 4, 1))] = 1
-            continue
-        on_edge = lp_cons.tighter_bound_active(x, cons)  # the region this round was solved in
-        promised = lp.value - f_center
-        if f - f_center >= _TR_ACCEPT * promised or promised <= rtol * denom:
-            # accepted: the model becomes exact at the new center
-            labels[_violators(labels, y, var_pos)] = 1
-            center, f_center = x, f
-            tr = tr * _TR_GROW if on_edge else tr
+        if math.isfinite(state.radius):
+            _trust_region_step(data, state, pt, lp, lp_cons, rtol, denom)
         else:
-            # rejected: the far point's violators would bloat the band; take those of the
-            # shorter step that the shrunk region allows
-            assert center is not None
-            if f > f_center:
-                labels[_violators(labels, y, var_pos)] = 1
-                center, f_center = x, f
-            else:
-                ys = R @ (center + _TR_SHRINK * (x - center)) + b
-                labels[_violators(labels, ys, boundary_value(ys, k))] = 1
-            tr = tr * _TR_SHRINK
-        if tr > tr_cap:
-            tr = math.inf
-    status = "max_rounds"
-    return CoreResult(status, best_x, lower, lower, upper, gap, len(history), band_size, len(history),
-                      w, cvar=best[0], mean=best[1], lp_iterations=iters, history=history)
-
-
-def _violators(labels: np.ndarray, y: np.ndarray, var_pos: float) -> np.ndarray:
-    """Folded scenarios at or above the VaR and dropped ones at or below it.
-
-    A scenario tied with the VaR counts: it may carry a fractional tail weight,
-    which neither label allows. With no violators the reduced model is exact at ``y``.
-    """
-    return ((labels == 0) & (y >= var_pos)) | ((labels == 2) & (y <= var_pos))
+            _grow_band(data, state, pt)
+    n_rounds = len(state.history)
+    return state.result("max_rounds", n_rounds, state.best_x, state.lower, state.upper, state.gap,
+                        cvar=state.best[0], mean=state.best[1])
 
 
 def _fix_sum(q: np.ndarray, total: float, cap: float) -> np.ndarray:

@@ -1,8 +1,8 @@
-"""Drivers of the exact CVaR solver (private; see ``_cvar_fast``): warm starts and the floor search.
+"""Drivers of the exact CVaR solver (private; see ``_solve``): warm starts and the floor search.
 
 * :func:`warm_point` - a subsample solve (recursively smaller) whose optimum ranks
   the scenarios and whose step between levels sizes the first trust region.
-* :func:`solve_plain` - band-and-fold rounds (``_cvar_fast_core.solve_core``) from a
+* :func:`solve_plain` - band-and-fold rounds (``_core.solve_core``) from a
   warm state or from :func:`warm_point`.
 * :func:`floor_search` - ``max wm mean + wc CVaR  s.t.  CVaR >= floor`` as a short
   sequence of floor-free solves (the Lagrangian in the CVaR weight).

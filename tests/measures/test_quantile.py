@@ -1,4 +1,8 @@
-"""Tail functions (value_at_risk, cvar, evar, entropic_risk, worst_case) against independent computations."""
+"""Quantile measures (value_at_risk, cvar, worst_case; VaR, CVaR, WorstCase, MeanCVaR).
+
+Functions against closed forms, the Rockafellar-Uryasev LP (HiGHS) and brute force; objectives:
+supergradients (the LP dual), DCP forms, properties, validation.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,22 @@ import numpy as np
 import pytest
 import xarray as xr
 from scipy import stats
-from scipy.optimize import linprog, minimize_scalar
+from scipy.optimize import linprog
 
 from decide.errors import DecideValueError
-from decide.measures import CVaR, cvar, entropic_risk, evar, value_at_risk, worst_case
+from decide.measures import (
+    CVaR,
+    Mean,
+    MeanCVaR,
+    Property,
+    VaR,
+    WorstCase,
+    cvar,
+    value_at_risk,
+    worst_case,
+)
 
+P = Property
 ALPHAS = [0.01, 0.05, 0.1, 0.37]
 
 
@@ -52,36 +67,6 @@ def test_cvar_and_var_of_uniform(alpha, helpers):
     )
 
 
-@pytest.mark.parametrize("alpha", [0.05, 0.2, 0.5])
-def test_evar_of_normal(alpha, helpers):
-    mu, sigma = -0.5, 1.5
-    x = np.random.default_rng(3).normal(mu, sigma, size=200_000)
-    exact = mu - sigma * math.sqrt(-2 * math.log(alpha))
-    assert abs(evar(x, alpha) - exact) < helpers.tol(lambda b: evar(b, alpha), x)
-
-
-@pytest.mark.parametrize("alpha", [0.05, 0.2, 0.5])
-def test_evar_of_uniform(alpha, helpers):
-    lo, hi = 0.0, 2.0
-
-    def neg_reward(z: float) -> float:  # exact MGF of the uniform law
-        mgf = (math.exp(-z * lo) - math.exp(-z * hi)) / (z * (hi - lo))
-        return (math.log(mgf) - math.log(alpha)) / z
-
-    exact = -minimize_scalar(
-        neg_reward, bounds=(1e-6, 500.0), method="bounded", options={"xatol": 1e-10}
-    ).fun
-    x = np.random.default_rng(4).uniform(lo, hi, size=200_000)
-    assert abs(evar(x, alpha) - exact) < helpers.tol(lambda b: evar(b, alpha), x)
-
-
-def test_entropic_risk_of_normal(helpers):
-    mu, sigma, theta = 2.0, 0.7, 1.3
-    x = np.random.default_rng(5).normal(mu, sigma, size=200_000)
-    exact = mu - theta * sigma**2 / 2
-    assert abs(entropic_risk(x, theta) - exact) < helpers.tol(lambda b: entropic_risk(b, theta), x)
-
-
 # -- exact small samples ------------------------------------------------------------
 def test_cvar_by_hand():
     x = np.array([4.0, -1.0, 7.0, 2.0, 0.0])  # sorted: -1, 0, 2, 4, 7
@@ -114,18 +99,12 @@ def test_weighted_equals_repeated(alpha):
     rep = np.repeat(x, counts)
     assert cvar(x, alpha, weights=counts) == pytest.approx(cvar(rep, alpha), abs=1e-12)
     assert value_at_risk(x, alpha, weights=counts) == value_at_risk(rep, alpha)
-    assert evar(x, alpha, weights=counts) == pytest.approx(evar(rep, alpha), abs=1e-9)
-    assert entropic_risk(x, 0.8, weights=counts) == pytest.approx(
-        entropic_risk(rep, 0.8), abs=1e-12
-    )
 
 
 def test_zero_weight_draws_are_ignored():
     x = np.array([-100.0, 1.0, 2.0, 3.0])
     w = np.array([0.0, 1.0, 1.0, 1.0])
     assert worst_case(x, weights=w) == 1.0
-    assert evar(x, 0.2, weights=w) == pytest.approx(evar(x[1:], 0.2))
-    assert entropic_risk(x, 2.0, weights=w) == pytest.approx(entropic_risk(x[1:], 2.0))
     assert cvar(x, 0.5, weights=w) == pytest.approx(cvar(x[1:], 0.5))
 
 
@@ -139,43 +118,6 @@ def test_cvar_equals_ru_linear_program(alpha, weighted):
     assert cvar(x, alpha, weights=w) == pytest.approx(lp_value, abs=1e-9)
 
 
-def test_evar_between_worst_case_and_cvar_and_limits():
-    x = np.random.default_rng(8).standard_t(3, size=500)
-    for alpha in (0.01, 0.1, 0.5, 0.9):
-        assert worst_case(x) - 1e-12 <= evar(x, alpha) <= cvar(x, alpha) + 1e-12
-    # the worst draw alone carries probability >= alpha: EVaR is the worst case
-    assert evar(x, 0.001) == worst_case(x)
-    assert evar(np.full(7, 3.0), 0.3) == 3.0
-
-
-def test_evar_matches_brute_force_optimization():
-    x = np.random.default_rng(9).gamma(2.0, size=300)
-    alpha = 0.07
-
-    def neg(logz: float) -> float:
-        z = math.exp(logz)
-        lse = np.log(np.mean(np.exp(-z * (x - x.min())))) - z * x.min()
-        return (lse - math.log(alpha)) / z
-
-    res = minimize_scalar(neg, bounds=(-10, 10), method="bounded", options={"xatol": 1e-12})
-    assert evar(x, alpha) == pytest.approx(-res.fun, abs=1e-9)
-
-
-def test_evar_large_sample_warm_start_matches_direct():
-    # S > 40 000 uses a subsample warm start; the result must not depend on it
-    x = np.random.default_rng(10).lognormal(size=60_000)
-    direct = evar(x.reshape(1, -1), 0.05, axis=1)[0]  # batched path, same kernel
-    assert evar(x, 0.05) == pytest.approx(direct, rel=1e-12)
-    counts = np.ones_like(x)  # weighted path: no warm start
-    assert evar(x, 0.05, weights=counts) == pytest.approx(direct, abs=1e-10)
-
-
-def test_entropic_risk_is_overflow_safe():
-    x = np.array([-2000.0, 0.0, 1000.0])
-    expected = -2000.0 - math.log(1 / 3) / 1.0  # dominated by the worst draw
-    assert entropic_risk(x, 1.0) == pytest.approx(expected)
-
-
 # -- axes, replicates, xarray -------------------------------------------------------
 def test_axis_and_replicates():
     x = np.random.default_rng(11).normal(size=(50, 4))
@@ -183,7 +125,6 @@ def test_axis_and_replicates():
     assert per_rep.shape == (4,)
     assert per_rep[2] == pytest.approx(cvar(x[:, 2], 0.1))
     assert cvar(x, 0.1, axis=(0, 1)) == pytest.approx(cvar(x.ravel(), 0.1))
-    assert evar(x, 0.1, axis=None) == pytest.approx(evar(x.ravel(), 0.1))
     w = np.arange(1.0, 51.0)
     assert cvar(x, 0.1, axis=(0, 1), weights=w) == pytest.approx(
         cvar(x.ravel(), 0.1, weights=np.repeat(w, 4))
@@ -210,7 +151,7 @@ def test_xarray_chain_draw_and_sample():
 
 # -- bad input ----------------------------------------------------------------------
 @pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, -0.1, float("nan")])
-@pytest.mark.parametrize("fn", [cvar, evar, value_at_risk])
+@pytest.mark.parametrize("fn", [cvar, value_at_risk])
 def test_alpha_outside_unit_interval(fn, alpha):
     with pytest.raises(DecideValueError, match=r"alpha must be in \(0, 1\); got " + str(alpha)):
         fn([1.0, 2.0], alpha)
@@ -227,8 +168,36 @@ def test_empty_and_weights_shape():
         cvar(np.array([]), 0.1)
     with pytest.raises(DecideValueError, match=r"weights must have shape \(3,\).*got shape \(2,\)"):
         cvar([1.0, 2.0, 3.0], 0.1, weights=[1.0, 2.0])
-    with pytest.raises(DecideValueError, match=r"theta must be in \(0, inf\); got -1.0"):
-        entropic_risk([1.0, 2.0], -1.0)
+
+
+# -- objectives ---------------------------------------------------------------------
+def test_classes_use_the_functions():
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    flat = x.ravel()
+    assert CVaR(0.1)(x) == pytest.approx(cvar(flat, 0.1))
+    assert VaR(0.1)(x) == value_at_risk(flat, 0.1)
+    assert WorstCase()(x) == flat.min()
+    assert MeanCVaR(0.5, 0.1)(x) == pytest.approx(flat.mean() + 0.5 * cvar(flat, 0.1))
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.15, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cvar_grad_is_the_lp_dual(alpha, weighted):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=40)
+    w = rng.uniform(0.2, 1.0, size=40) if weighted else None
+    _, dual = ru_lp(x, alpha, w)
+    g = CVaR(alpha).grad(x, weights=w)
+    np.testing.assert_allclose(g, dual, atol=1e-9)
+    assert g.sum() == pytest.approx(1.0)
+    assert np.all(g >= 0)
+    wn = np.full(40, 1 / 40) if w is None else w / w.sum()
+    assert np.all(g <= wn / alpha + 1e-12)
+
+
+def test_cvar_grad_splits_the_boundary_draw():
+    x = np.array([3.0, 0.0, 1.0, 2.0])
+    np.testing.assert_allclose(CVaR(0.375).grad(x), [0.0, 1 / 1.5, 0.5 / 1.5, 0.0])
 
 
 @pytest.mark.parametrize("alpha", [0.05, 0.1, 0.25, 0.3])
@@ -242,3 +211,103 @@ def test_cvar_supergradient_with_ties_at_the_boundary(alpha):
     for _ in range(200):  # concave: CVaR(y) <= CVaR(x) + g . (y - x) for every y
         y = x + rng.normal(scale=0.5, size=x.size)
         assert c(y) <= c(x) + g @ (y - x) + 1e-12
+
+
+@pytest.mark.parametrize("objective", [CVaR(0.13), MeanCVaR(0.4, 0.13)], ids=repr)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_grad_against_finite_differences(objective, weighted, helpers):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=15)
+    w = rng.uniform(0.5, 1.5, size=15) if weighted else None
+    num = helpers.fd(lambda v: objective(v, weights=w), x)
+    np.testing.assert_allclose(objective.grad(x, weights=w), num, atol=1e-6)
+
+
+def test_grad_shape_follows_replicates():
+    x = np.random.default_rng(3).normal(size=(10, 3))
+    assert WorstCase().grad(x)[np.unravel_index(np.argmin(x), x.shape)] == 1.0
+
+
+@pytest.mark.parametrize(
+    "objective",
+    [CVaR(0.1), CVaR(0.37), WorstCase(), MeanCVaR(0.8, 0.2)],
+    ids=repr,
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cvxpy_form_matches_value(objective, weighted, helpers):
+    rng = np.random.default_rng(4)
+    x = rng.normal(1.0, 2.0, size=12)
+    w = rng.uniform(0.1, 1.0, size=12) if weighted else None
+    assert helpers.cvx(objective, x, w) == pytest.approx(objective(x, weights=w), abs=1e-6)
+
+
+def test_var_has_no_dcp_form_nor_grad():
+    assert not VaR(0.1).has_cvxpy and not VaR(0.1).has_grad
+    with pytest.raises(NotImplementedError):
+        VaR(0.1).grad([1.0, 2.0])
+
+
+def test_declared_properties():
+    coherent = {
+        P.MONOTONE,
+        P.TRANSLATION_INVARIANT,
+        P.POSITIVELY_HOMOGENEOUS,
+        P.CONCAVE,
+        P.COHERENT,
+    }
+    for m in (CVaR(0.1), WorstCase()):
+        assert m.properties == coherent | {P.LAW_INVARIANT, P.SSD_CONSISTENT}
+    assert P.CONCAVE not in VaR(0.1).properties and P.SSD_CONSISTENT not in VaR(0.1).properties
+    assert P.TRANSLATION_INVARIANT not in MeanCVaR(0.5, 0.1).properties
+    assert P.COHERENT in MeanCVaR(0.0, 0.1).properties
+
+
+def test_meancvar_translation_scales_by_one_plus_lambda():
+    x = np.random.default_rng(5).normal(size=30)
+    m = MeanCVaR(0.5, 0.2)
+    assert m(x + 2.0) == pytest.approx(m(x) + 1.5 * 2.0)
+
+
+def test_weighted_sum_of_objectives():
+    x = np.random.default_rng(6).normal(size=50)
+    obj = Mean() + 0.5 * CVaR(0.1)
+    assert obj(x) == pytest.approx(x.mean() + 0.5 * cvar(x, 0.1))
+    np.testing.assert_allclose(obj.grad(x), Mean().grad(x) + 0.5 * CVaR(0.1).grad(x))
+    assert obj.properties >= {P.MONOTONE, P.CONCAVE, P.POSITIVELY_HOMOGENEOUS, P.SSD_CONSISTENT}
+    assert P.TRANSLATION_INVARIANT not in obj.properties  # weights sum to 1.5
+    mix = 0.5 * Mean() + 0.5 * CVaR(0.1)
+    assert P.COHERENT in mix.properties
+    assert obj == MeanCVaR(0.5, 0.1) or obj(x) == pytest.approx(MeanCVaR(0.5, 0.1)(x))
+
+
+def test_xarray_draws():
+    rng = np.random.default_rng(7)
+    da = xr.DataArray(rng.normal(size=(2, 25)), dims=("chain", "draw"))
+    assert CVaR(0.2)(da) == pytest.approx(cvar(da.values.ravel(), 0.2))
+
+
+@pytest.mark.parametrize("cls", [VaR, CVaR])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, -0.2])
+def test_alpha_validated_at_construction(cls, alpha):
+    with pytest.raises(DecideValueError, match=rf"alpha must be in \(0, 1\); got {alpha}"):
+        cls(alpha)
+
+
+def test_other_parameters_validated():
+    with pytest.raises(DecideValueError, match=r"risk_aversion must be in \[0, inf\); got -1.0"):
+        MeanCVaR(-1.0, 0.1)
+    with pytest.raises(DecideValueError, match=r"risk_aversion must be in \[0, inf\); got inf"):
+        MeanCVaR(math.inf, 0.1)
+
+
+@pytest.mark.parametrize("bad", [[1.0, np.nan], [np.inf, 1.0], []])
+def test_bad_draws(bad):
+    with pytest.raises(DecideValueError, match="draws must"):
+        CVaR(0.1)(np.array(bad))
+
+
+def test_bad_weights():
+    with pytest.raises(DecideValueError, match=r"weights must have shape \(3,\).*got shape \(4,\)"):
+        CVaR(0.1)([1.0, 2.0, 3.0], weights=[1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(DecideValueError, match=r"weights must be non-negative; got -1.0"):
+        CVaR(0.1)([1.0, 2.0, 3.0], weights=[1.0, -1.0, 1.0])
