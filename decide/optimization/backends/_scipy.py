@@ -118,6 +118,23 @@ def _success(res: Any, method: str) -> bool:
     return bool(res.success)
 
 
+def _finite(fun: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], float]:
+    """``fun`` with a non-finite score turned into a clear error (scipy raises a bare one)."""
+
+    def wrapped(z: np.ndarray) -> float:
+        v = fun(z)
+        if not np.isfinite(v):
+            raise DecideValueError(
+                f"the objective is not finite (score {v!r}) at the action {_fmt(z)} (scaled): "
+                "e.g. a ratio such as Sharpe of outcome draws with zero spread. Use an objective "
+                "defined on every action of the space (Mean, CVaR, MeanVariance), or bound the "
+                "space away from those actions."
+            )
+        return v
+
+    return wrapped
+
+
 def _global_start(
     f: _Scaled, sysz: LinearSystem, rng: np.random.Generator, options: dict[str, Any]
 ) -> tuple[np.ndarray, int]:
@@ -141,7 +158,7 @@ def _global_start(
         return f.fun(z) + penalty * viol
 
     res = differential_evolution(
-        pen,
+        _finite(pen),
         list(zip(lb, ub)),
         rng=rng,
         maxiter=int(options.pop("de_maxiter", 200)),
@@ -260,6 +277,17 @@ def solve_scipy(
         key = (feasible, ok, val)
         if best_key is None or key > best_key:
             best_key, best_x, best_res, best_k = key, x, res, k
+    if global_search and best_key is not None:
+        # differential evolution's own point competes: a polish that made it worse is dropped
+        x_de = starts[0] * xs
+        feasible_de = system.violated(x_de, SOLUTION_RTOL) is None
+        v_de = prob.value(x_de)
+        if feasible_de and (not best_key[0] or v_de > best_key[2]):
+            diag.notes.append(
+                f"the {local_method} polish ended at a worse point ({best_key[2]:.6g} against "
+                f"{v_de:.6g}); kept differential evolution's point"
+            )
+            best_key, best_x = (True, True, v_de), x_de
     if best_key is None:
         raise SolverError(
             f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
@@ -294,6 +322,17 @@ class ScipyBackend(Backend):
 
     def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
         return 3.0
+
+    def reason(self, problem: Problem) -> str:
+        if problem.space.integer:
+            return "integer space: the continuous relaxation by SLSQP, rounding, then a local search"
+        grad = "analytic" if problem.has_grad else "finite-difference"
+        return (
+            f"{problem.smoothness_reason}: SLSQP with the {grad} gradient from several starts"
+            if problem.smoothness == "smooth"
+            else f"{problem.smoothness_reason}, but the space is unbounded (no global search "
+            "possible): SLSQP with finite differences, checked by the verification"
+        )
 
     def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
         if problem.space.integer:
