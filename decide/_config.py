@@ -37,7 +37,7 @@ DERIVATIVE_FREE_GRID: Final[int] = 65
 PROBE_STEPS: Final[tuple[float, ...]] = (1e-2, 1e-3)
 #: A probe point counts as better when it beats the decision's score by more than this times
 #: ``|score| + sd(draws)`` (the scale of the objective).
-PROBE_RTOL: Final[float] = 1e-6
+PROBE_RTOL: Final[float] = 1e-5
 #: Starts of a multi-start solve agree when their scores are within this times the objective's
 #: scale of the best one.
 STARTS_RTOL: Final[float] = 1e-5

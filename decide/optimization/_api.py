@@ -124,7 +124,7 @@ def available_methods(
     >>> from decide.optimization import Budget, available_methods
     >>> from decide.outcomes import linear
     >>> available_methods(linear(np.ones((3, 2))), Mean(), Budget(1.0))
-    ['cvxpy', 'scipy', 'scipy-global']
+    ['cvxpy', 'scipy', 'scipy-global', 'derivative-free']
     """
     prob = _problem(outcome, objective, space, weights)
     return [m for m in backend_names() if get_backend(m).accepts(prob) is None]
