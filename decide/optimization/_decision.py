@@ -68,6 +68,14 @@ class Verification:
     details: dict[str, Any] = field(default_factory=dict)
     advice: str = ""
 
+    @property
+    def label(self) -> str:
+        """A short label for tables: ``"verified (local_probe, starts)"`` or
+        ``"FAILED local_probe"``."""
+        if self.passed:
+            return f"verified ({', '.join(self.checks)})"
+        return "FAILED " + ", ".join(k for k, ok in self.checks.items() if not ok)
+
     def __str__(self) -> str:
         parts = ", ".join(f"{k} {'ok' if ok else 'FAILED'}" for k, ok in self.checks.items())
         return f"verified ({parts})" if self.passed else f"NOT verified ({parts}). {self.advice}"
@@ -219,11 +227,13 @@ class Decision:
         shown = ", ".join(f"{lab}={v:.6g}" for lab, v in zip(self._labels, self.flat_action))
         opt = f"  option: {self.option!r}\n" if self.option is not None else ""
         flag = "" if d.converged else "  (NOT CONVERGED)"
+        ver = f"\n  verification: {d.verification}" if d.verification is not None else ""
         return (
             f"Decision(method={self.method!r}, solver={d.solver!r}, status={d.status!r}{flag})\n"
             f"{opt}  action: {shown}\n"
             f"  value: {self.value:.6g}   objective: {self.objective!r}\n"
             f"  space: {self.space!r}\n"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
+            f"{ver}"
         )
 

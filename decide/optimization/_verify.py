@@ -21,6 +21,7 @@ from decide._config import (
     PROBE_STEPS,
     STARTS_RTOL,
 )
+from decide.errors import DecideError, DecideValueError
 from decide.measures import Objective
 from decide.optimization._decision import Diagnostics, Verification
 from decide.optimization._polyhedron import LinearSystem, _fmt
@@ -28,10 +29,42 @@ from decide.optimization._polyhedron import LinearSystem, _fmt
 if TYPE_CHECKING:
     from decide.optimization._problem import Problem
 
-__all__ = ["objective_scale", "pattern_polish", "probe_points", "verify_continuous"]
+__all__ = ["Guard", "objective_scale", "pattern_polish", "probe_points", "verify_continuous"]
 
 #: Resolve a (sub-)problem from a start point: ``(problem, x0) -> x``.
 Resolver = Callable[["Problem", np.ndarray], np.ndarray]
+
+
+class Guard:
+    """Wrap a function minimized by scipy's differential evolution, which turns any exception
+    into a bare ``RuntimeError``: the first :class:`~decide.errors.DecideError` (or a
+    non-finite score) is kept, the search sees ``inf``, and :meth:`reraise` raises it after.
+    """
+
+    def __init__(self, fun: Callable[[np.ndarray], float]):
+        self.fun, self.error = fun, None
+
+    def __call__(self, z: np.ndarray) -> float:
+        if self.error is not None:
+            return np.inf
+        try:
+            v = float(self.fun(z))
+        except DecideError as exc:
+            self.error = exc
+            return np.inf
+        if not np.isfinite(v):
+            self.error = DecideValueError(
+                f"the objective is not finite (score {-v!r}) at an action of the space: e.g. a "
+                "ratio such as Sharpe of draws with zero spread. Use an objective defined on "
+                "every action of the space (Mean, CVaR, MeanVariance), or bound the space away "
+                "from those actions."
+            )
+            return np.inf
+        return v
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def objective_scale(value: float, draws: np.ndarray) -> float:

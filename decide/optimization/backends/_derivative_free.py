@@ -34,7 +34,7 @@ from decide.errors import DecideValueError
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._problem import Problem, center_point, random_feasible
-from decide.optimization._verify import objective_scale, pattern_polish
+from decide.optimization._verify import Guard, objective_scale, pattern_polish
 from decide.optimization.backends._base import Backend, discrete_reason, register
 
 __all__ = ["DerivativeFreeBackend", "free_dimensions", "solve_derivative_free"]
@@ -168,12 +168,14 @@ def _solve_global(
     aff = _Affine(system, center_point(system))
     bounds = aff.z_bounds()
     C, lo, hi = aff.constraints()
+    guard = Guard(lambda z: -prob.value(aff.x(z)))
     res = differential_evolution(
-        lambda z: -prob.value(aff.x(z)), bounds, rng=rng,
+        guard, bounds, rng=rng,
         maxiter=int(options.get("de_maxiter", 100)), popsize=int(options.get("popsize", 15)),
         tol=float(options.get("de_tol", 1e-6)), polish=False,
         constraints=[LinearConstraint(C, lo, hi)], init="sobol",
     )
+    guard.reraise()
     z, v = np.asarray(res.x, dtype=np.float64), -float(res.fun)
     notes = [f"differential evolution: {int(res.nit)} generations ({res.message})"]
     zp, vp = _cobyqa(prob, aff, z, int(options.get("maxiter", 1000)))

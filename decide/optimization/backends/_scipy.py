@@ -25,6 +25,7 @@ from decide.optimization._problem import (
     random_feasible,
     x_scale,
 )
+from decide.optimization._verify import Guard
 from decide.optimization.backends._base import Backend, discrete_reason, register
 
 __all__ = ["ScipyBackend", "ScipyGlobalBackend", "solve_scipy"]
@@ -118,23 +119,6 @@ def _success(res: Any, method: str) -> bool:
     return bool(res.success)
 
 
-def _finite(fun: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], float]:
-    """``fun`` with a non-finite score turned into a clear error (scipy raises a bare one)."""
-
-    def wrapped(z: np.ndarray) -> float:
-        v = fun(z)
-        if not np.isfinite(v):
-            raise DecideValueError(
-                f"the objective is not finite (score {v!r}) at the action {_fmt(z)} (scaled): "
-                "e.g. a ratio such as Sharpe of outcome draws with zero spread. Use an objective "
-                "defined on every action of the space (Mean, CVaR, MeanVariance), or bound the "
-                "space away from those actions."
-            )
-        return v
-
-    return wrapped
-
-
 def _global_start(
     f: _Scaled, sysz: LinearSystem, rng: np.random.Generator, options: dict[str, Any]
 ) -> tuple[np.ndarray, int]:
@@ -157,8 +141,9 @@ def _global_start(
             viol += float(np.sum(np.abs(sysz.A_eq @ z - sysz.b_eq)))
         return f.fun(z) + penalty * viol
 
+    guard = Guard(pen)
     res = differential_evolution(
-        _finite(pen),
+        guard,
         list(zip(lb, ub)),
         rng=rng,
         maxiter=int(options.pop("de_maxiter", 200)),
@@ -167,6 +152,7 @@ def _global_start(
         polish=False,
         init="sobol" if sysz.n > 1 else "latinhypercube",
     )
+    guard.reraise()
     return np.asarray(res.x), int(res.nit)
 
 
