@@ -165,8 +165,9 @@ def optimize_many(
         :meth:`~decide.optimization.Decision.summary` (``mean``, ``sd``, ``q5`` ...
         ``q95``, ``cvar_5``, ``cvar_10``, ``prob_loss``), ``converged``,
         ``verification`` (how the unit's answer was checked:
-        :attr:`~decide.optimization.Verification.label`, ``"verified (exact ...)"``
-        for the closed-form and batched exact paths), ``method``, ``error`` (``None``, or ``"ErrorType: message"`` for a unit
+        :attr:`~decide.optimization.Verification.label`, ``"verified (closed form)"``
+        for the newsvendor quantile, ``"verified (certificate)"`` for the batched
+        convex programs), ``method``, ``error`` (``None``, or ``"ErrorType: message"`` for a unit
         that failed, with NaN numbers) and ``warnings`` (messages raised while
         solving the unit). ``attrs["paths"]`` counts the units solved by the
         vectorized paths and by the per-unit loop.

@@ -15,6 +15,10 @@ __all__ = ["assemble", "failed_row", "solved_rows"]
 _TAIL = ("score", *SUMMARY_COLUMNS, "converged", "verification", "method", "error", "warnings")
 
 
+#: The check behind each batched exact path (the labels of ``Verification.label``).
+_EXACT = {"enumerate": "enumeration", "cvxpy": "certificate", "quantile": "closed form"}
+
+
 def solved_rows(
     labels: Sequence[str],
     actions: np.ndarray,
@@ -29,7 +33,8 @@ def solved_rows(
     """Rows of ``k`` solved units: flat actions (k, size), scores (k,), draws (k, n_samples[, R]).
 
     ``verification`` holds each unit's ``Verification.label``; default: the batched
-    path is exact (``"verified (exact <method>)"``) where it converged.
+    path is exact (``"verified (enumeration)"``, ``"(certificate)"``, ``"(closed form)"``)
+    where it converged.
     """
     summ = risk_summary(draws, batch=True)
     rows = []
@@ -42,7 +47,7 @@ def solved_rows(
         row["converged"] = True if converged is None else bool(converged[u])
         row["verification"] = (
             verification[u] if verification is not None
-            else f"verified (exact {method})" if row["converged"] else "not verified"
+            else f"verified ({_EXACT.get(method, method)})" if row["converged"] else "not verified"
         )
         row["method"] = method
         row["error"] = None
