@@ -284,7 +284,8 @@ class DerivativeFreeBackend(Backend):
                 z, _ = _cobyqa(sub, aff, np.zeros(aff.N.shape[1]), int(options.get("maxiter", 1000)))
                 x = aff.x(z)
                 return x if _feasible(sub.system, x) else x0
-            return solve_derivative_free(sub, np.random.default_rng(0), options, polish=False)[0]
+            coarse = {**options, "grid": max(int(options.get("grid", DERIVATIVE_FREE_GRID)) // 2, 9)}
+            return solve_derivative_free(sub, np.random.default_rng(0), coarse, polish=False)[0]
 
         x, v, notes = solve_derivative_free(problem, rng, options)
         diag = Diagnostics(solver="derivative-free", status="search finished", converged=True)
