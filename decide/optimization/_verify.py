@@ -85,8 +85,12 @@ def _directions(system: LinearSystem) -> np.ndarray:
     proj = eye - A.T @ np.linalg.pinv(A @ A.T) @ A
     dirs = proj.T
     norms = np.linalg.norm(dirs, axis=1)
-    keep = norms > 1e-9
-    return dirs[keep] / norms[keep, None]
+    unit = dirs[norms > 1e-9] / norms[norms > 1e-9, None]
+    out: list[np.ndarray] = []
+    for d in unit:  # both signs are probed: drop a direction parallel to an earlier one
+        if all(abs(float(d @ e)) < 1 - 1e-9 for e in out):
+            out.append(d)
+    return np.array(out).reshape(-1, n)
 
 
 def _widths(system: LinearSystem) -> np.ndarray:
