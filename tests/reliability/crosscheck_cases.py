@@ -11,16 +11,15 @@ here: the mean, the lower-tail CVaR (mean of the ``alpha * n`` worst draws, with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import functools
-
 import numpy as np
 from scipy import special, stats
 
-from decide.measures import CVaR, Exponential, ExpectedUtility, Mean, Objective
+from decide.measures import CVaR, ExpectedUtility, Exponential, Mean, Objective
 from decide.optimization import Box, Budget, Discrete
 from decide.outcomes import from_draws, from_function, linear
 
