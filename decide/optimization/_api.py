@@ -91,6 +91,7 @@ def _solve_or_retry(
         return decision
     failed.append(f"{backend.name}: not verified ({ver})")
     retry = get_backend("derivative-free")
+    assert prob.system is not None
     out = retry.solve(prob, rng, {k: v for k, v in options.items() if k in retry.options})
     out.diagnostics.method_reason = (
         f"method='auto' chose {backend.name!r} ({backend.reason(prob)}), but a point near its "

@@ -42,7 +42,8 @@ class Guard:
     """
 
     def __init__(self, fun: Callable[[np.ndarray], float]):
-        self.fun, self.error = fun, None
+        self.fun = fun
+        self.error: DecideError | None = None
 
     def __call__(self, z: np.ndarray) -> float:
         if self.error is not None:

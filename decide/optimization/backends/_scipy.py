@@ -279,7 +279,7 @@ def solve_scipy(
             f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
             "local_method, x0, or method='scipy-global'."
         )
-    diag.status = str(best_res.message)
+    diag.status = str(best_res.message) if best_res is not None else "differential evolution"
     diag.converged = bool(best_key[1])
     diag.iterations = iters
     diag.evaluations = prob.evaluations
