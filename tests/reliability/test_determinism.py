@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean, MeanCVaR, VaR
 from decide.optimization import Box, Budget, Discrete, Integer, optimize
 from decide.outcomes import from_draws, from_function, from_pymc, linear
@@ -143,3 +144,11 @@ def test_from_pymc_different_seeds_within_monte_carlo_error() -> None:
         assert dec.epistemic == pytest.approx(exact_epistemic, rel=1e-9)
         assert abs(dec.aleatoric - (SIGMA * a) ** 2) < 4.5 * sd_of_var
     assert len(set(actions)) == 3  # the seed does reach the noise
+
+
+def test_from_pymc_sample_mode_is_refused_on_a_continuous_space() -> None:
+    # issue 22: fresh noise at every call is never optimized; the message gives the remedy
+    om = _om("sample", 11, reps=5)
+    assert om.smoothness == "noisy" and _om("crn", 11, reps=5).smoothness == "smooth"
+    with pytest.raises(DecideValueError, match=r"mode='crn'"):
+        optimize(om, Mean(), Box(0.0, 3.0))
