@@ -194,7 +194,7 @@ class PyMCOutcome(OutcomeModel):
             return args
         args.extend(self._noise)
         if self.mode == "sample":
-            seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
+            seeds = self._rng.integers(2**63 - 1, size=len(g.rngs)).tolist()
         else:
             seeds = self._crn_seeds
         args.extend(np.random.default_rng(int(s)) for s in seeds)
