@@ -477,7 +477,9 @@ def _check_units(given: Mapping[Hashable, Any], units: list[Hashable], what: str
 
 
 def discount_factors(rate: float, n_periods: int, *, periods_per_year: float = 1.0, start: int = 0) -> np.ndarray:
-    r"""Discount factors :math:`(1 + r)^{-(t + start) / m}` for ``t = 0 .. n_periods - 1``.
+    r"""Discount factors :math:`(1 + r)^{-(t + start) / m}`, one per period :math:`t`.
+
+    The periods are ``t = 0, 1, ..., n_periods - 1``.
 
     Multiply an outcome per period by them (inside ``from_pymc``'s ``outcome=``
     callable or a ``from_function`` outcome) to score its net present value; the
