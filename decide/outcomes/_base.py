@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,6 +272,7 @@ class OutcomeModel(abc.ABC):
     * replicates on request: :meth:`with_replicates` (default raises);
     * named options: :attr:`options` and :meth:`one_hot` (default ``None``);
     * parameter draws: :attr:`parameters` (default ``None``);
+    * a default action: :meth:`default_action_flat` (default ``None``);
     * how the draws move with the action: :attr:`smoothness` (default ``"smooth"``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
@@ -305,7 +306,7 @@ class OutcomeModel(abc.ABC):
     outcome_dims: tuple[str, ...] = ()
     outcome_coords: Mapping[str, Any] = {}
     reduce: Reduce = "sum"
-    options: tuple[str, ...] | None = None
+    options: tuple[Hashable, ...] | None = None
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:
@@ -426,6 +427,15 @@ class OutcomeModel(abc.ABC):
             f"{type(self).__name__} has no named options; pass the action itself, not "
             f"{option!r}."
         )
+
+    def default_action_flat(self) -> np.ndarray | None:
+        """The model's own default action (flat), or None when it has none (the default).
+
+        A PyMC outcome's default is the data its action variables hold (the data
+        given to ``from_pymc(data=...)``); :func:`decide.outcomes.plan` fixes the
+        cells outside a planning window at it.
+        """
+        return None
 
     @property
     def smoothness(self) -> str:

@@ -1,5 +1,7 @@
-"""The scipy backend: SLSQP / trust-constr with the chained analytic gradient, several
-starts, and differential evolution for derivative-free global search.
+"""The scipy backend: SLSQP / trust-constr from several starts, and a global search.
+
+SLSQP / trust-constr use the chained analytic gradient; differential evolution gives
+the derivative-free global search.
 
 The problem is solved in scaled units: the action is divided by a characteristic
 magnitude of the space and the score by the size of its gradient at the first
@@ -296,8 +298,10 @@ _DE_OPTIONS = frozenset({"popsize", "de_maxiter", "de_tol", "penalty"})
 
 @register
 class ScipyBackend(Backend):
-    """``method="scipy"``: local solves from several starts; integer spaces by relaxation,
-    rounding and local search (:func:`~decide.optimization.backends._integer.solve_integer_search`).
+    """``method="scipy"``: local solves from several starts.
+
+    Integer spaces by relaxation, rounding and local search
+    (:func:`~decide.optimization.backends._integer.solve_integer_search`).
     """
 
     name = "scipy"
