@@ -77,8 +77,11 @@ def _solve_or_retry(
     prob: Problem, backend: Any, rng: np.random.Generator, mine: dict[str, Any],
     options: dict[str, Any], failed: list[str],
 ) -> Decision:
-    """Solve; when the local probe finds a better point nearby (a gradient method stalled on an
-    objective that is not smooth), solve again with ``"derivative-free"``."""
+    """Solve; on a failed local probe, solve again with ``"derivative-free"``.
+
+    A better point nearby means a gradient method stalled on an objective that is
+    not smooth.
+    """
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:

@@ -70,8 +70,10 @@ class Verification:
 
     @property
     def label(self) -> str:
-        """A short label for tables: ``"verified (local_probe, starts)"`` or
-        ``"FAILED local_probe"``."""
+        """A short label for tables.
+
+        For example ``"verified (local_probe, starts)"`` or ``"FAILED local_probe"``.
+        """
         if self.passed:
             return f"verified ({', '.join(self.checks)})"
         return "FAILED " + ", ".join(k for k, ok in self.checks.items() if not ok)

@@ -1,5 +1,7 @@
-"""Checking a continuous decision after the solve: local probe, agreement of starts,
-statistical optimality gap (see :class:`~decide.optimization.Verification`).
+"""Checking a continuous decision after the solve.
+
+The checks: a local probe, agreement of starts, a statistical optimality gap
+(see :class:`~decide.optimization.Verification`).
 
 The probe and the derivative-free polish share :func:`probe_points`: the polish
 walks to the best probe point until none is better, so the probe checks exactly
@@ -36,9 +38,11 @@ Resolver = Callable[["Problem", np.ndarray], np.ndarray]
 
 
 class Guard:
-    """Wrap a function minimized by scipy's differential evolution, which turns any exception
-    into a bare ``RuntimeError``: the first :class:`~decide.errors.DecideError` (or a
-    non-finite score) is kept, the search sees ``inf``, and :meth:`reraise` raises it after.
+    """Wrap a function minimized by scipy's differential evolution.
+
+    Differential evolution turns any exception into a bare ``RuntimeError``: here
+    the first :class:`~decide.errors.DecideError` (or a non-finite score) is kept,
+    the search sees ``inf``, and :meth:`reraise` raises it after.
     """
 
     def __init__(self, fun: Callable[[np.ndarray], float]):

@@ -235,9 +235,12 @@ class PyMCOutcome(OutcomeModel):
 
     @property
     def smoothness(self) -> str:
-        """``"noisy"`` in ``"sample"`` mode (fresh noise per call); ``"nonsmooth"`` when the
-        outcome has no gradient in the action (a discrete likelihood in ``"crn"`` mode, a
-        replayed random stream); else ``"smooth"``."""
+        """How the draws move with the action (see :attr:`~decide.outcomes.OutcomeModel.smoothness`).
+
+        ``"noisy"`` in ``"sample"`` mode (fresh noise per call); ``"nonsmooth"`` when
+        the outcome has no gradient in the action (a discrete likelihood in ``"crn"``
+        mode, a replayed random stream); else ``"smooth"``.
+        """
         if self.mode == "sample":
             return "noisy"
         return "smooth" if self._vjp_reason is None else "nonsmooth"
