@@ -17,7 +17,7 @@ from decide.optimization._robust import RobustCriterion
 from decide.optimization._robust_solve import solve_robust
 from decide.optimization._spaces import as_space
 from decide.optimization.backends import backend_names, choose, get_backend
-from decide.optimization.backends._derivative_free import free_dimensions, rule
+from decide.optimization.backends._scipy_derivative_free import free_dimensions, rule
 from decide.outcomes import OutcomeModel
 
 __all__ = ["METHODS", "available_methods", "choose_method", "optimize"]

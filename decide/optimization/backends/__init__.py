@@ -12,9 +12,9 @@ subclass and import it below.
 
 from decide.optimization.backends import _cvar_lp as _cvar_lp
 from decide.optimization.backends import _cvxpy as _cvxpy
-from decide.optimization.backends import _derivative_free as _derivative_free
 from decide.optimization.backends import _enumerate as _enumerate
 from decide.optimization.backends import _scipy as _scipy
+from decide.optimization.backends import _scipy_derivative_free as _scipy_derivative_free
 from decide.optimization.backends._base import (
     Backend,
     backend_names,
