@@ -138,3 +138,19 @@ def test_bad_data_names_the_argument() -> None:
         from_pymc(m, post, action="price", outcome="demand", data=[11.0])
     with pytest.raises(DecideValueError, match=r"coords\['store'\].*no dim 'store'"):
         from_pymc(m, post, action="price", outcome="demand", coords={"store": [1]})
+
+
+def test_a_covariate_left_at_the_fitted_period_is_an_error() -> None:
+    with pm.Model() as m:
+        price = pm.Data("price", HIST)
+        promo = pm.Data("promo", np.zeros(HIST.size))
+        a = pm.Normal("a", 4.0, 0.1)
+        b = pm.Normal("b", -1.0, 0.2)
+        lam = pm.math.exp(a + b * pm.math.log(price / 10.0) + 0.3 * promo)
+        pm.Poisson("demand", lam, observed=np.full(HIST.size, 50))
+    with pytest.raises(DecideValueError, match=r"'promo' still holds the 30 values.*data\['promo'\]"):
+        from_pymc(m, posterior(), action="price", outcome="demand", data={"price": [11.0]})
+    om = from_pymc(m, posterior(), action="price", outcome="demand",
+                   data={"price": [11.0], "promo": [1.0]})
+    expected = np.exp(A + B * np.log(1.1) + 0.3)[:, None]
+    np.testing.assert_allclose(om.sample(np.array([11.0])), expected, rtol=1e-10)
