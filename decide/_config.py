@@ -26,3 +26,23 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 SOLUTION_RTOL: Final[float] = 1e-6
 #: Seconds of work before a library call (``optimize_many``) shows a progress bar.
 PROGRESS_DELAY: Final[float] = 1.0
+
+#: ``method="derivative-free"`` runs a global search (differential evolution) then a polish up to
+#: this many free action dimensions; beyond it, local derivative-free searches from several starts.
+DERIVATIVE_FREE_MAX_GLOBAL: Final[int] = 8
+#: Points of the grid that starts the one-dimensional derivative-free search.
+DERIVATIVE_FREE_GRID: Final[int] = 65
+#: Steps of the local probe that verifies a continuous decision, as fractions of the width of
+#: the action space along each direction.
+PROBE_STEPS: Final[tuple[float, ...]] = (1e-2, 1e-3)
+#: A probe point counts as better when it beats the decision's score by more than this times
+#: ``|score| + sd(draws)`` (the scale of the objective).
+PROBE_RTOL: Final[float] = 1e-5
+#: Starts of a multi-start solve agree when their scores are within this times the objective's
+#: scale of the best one.
+STARTS_RTOL: Final[float] = 1e-5
+#: Independent batches of the optimality-gap estimate (Mak, Morton and Wood 1999).
+GAP_BATCHES: Final[int] = 4
+#: The optimality gap passes when its upper 95% confidence bound is at most this times the
+#: objective's scale, or within the standard error of the score itself.
+GAP_RTOL: Final[float] = 0.01

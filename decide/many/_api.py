@@ -164,7 +164,10 @@ def optimize_many(
         ``score`` (the objective at the action), the risk summary of
         :meth:`~decide.optimization.Decision.summary` (``mean``, ``sd``, ``q5`` ...
         ``q95``, ``cvar_5``, ``cvar_10``, ``prob_loss``), ``converged``,
-        ``method``, ``error`` (``None``, or ``"ErrorType: message"`` for a unit
+        ``verification`` (how the unit's answer was checked:
+        :attr:`~decide.optimization.Verification.label`, ``"verified (closed form)"``
+        for the newsvendor quantile, ``"verified (certificate)"`` for the batched
+        convex programs), ``method``, ``error`` (``None``, or ``"ErrorType: message"`` for a unit
         that failed, with NaN numbers) and ``warnings`` (messages raised while
         solving the unit). ``attrs["paths"]`` counts the units solved by the
         vectorized paths and by the per-unit loop.

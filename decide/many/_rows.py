@@ -12,7 +12,11 @@ from decide.measures import SUMMARY_COLUMNS, risk_summary
 
 __all__ = ["assemble", "failed_row", "solved_rows"]
 
-_TAIL = ("score", *SUMMARY_COLUMNS, "converged", "method", "error", "warnings")
+_TAIL = ("score", *SUMMARY_COLUMNS, "converged", "verification", "method", "error", "warnings")
+
+
+#: The check behind each batched exact path (the labels of ``Verification.label``).
+_EXACT = {"enumerate": "enumeration", "cvxpy": "certificate", "quantile": "closed form"}
 
 
 def solved_rows(
@@ -24,8 +28,14 @@ def solved_rows(
     options: Sequence[Any] | None = None,
     converged: Sequence[bool] | None = None,
     warnings: Sequence[str | None] | None = None,
+    verification: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of ``k`` solved units: flat actions (k, size), scores (k,), draws (k, n_samples[, R])."""
+    """Rows of ``k`` solved units: flat actions (k, size), scores (k,), draws (k, n_samples[, R]).
+
+    ``verification`` holds each unit's ``Verification.label``; default: the batched
+    path is exact (``"verified (enumeration)"``, ``"(certificate)"``, ``"(closed form)"``)
+    where it converged.
+    """
     summ = risk_summary(draws, batch=True)
     rows = []
     for u in range(actions.shape[0]):
@@ -35,6 +45,10 @@ def solved_rows(
         row["score"] = float(scores[u])
         row.update({k: float(v[u]) for k, v in summ.items()})
         row["converged"] = True if converged is None else bool(converged[u])
+        row["verification"] = (
+            verification[u] if verification is not None
+            else f"verified ({_EXACT.get(method, method)})" if row["converged"] else "not verified"
+        )
         row["method"] = method
         row["error"] = None
         row["warnings"] = None if warnings is None else warnings[u]
@@ -45,7 +59,7 @@ def solved_rows(
 def failed_row(exc: BaseException) -> dict[str, Any]:
     """The row of a unit whose problem raised: NaN numbers and the error message."""
     row: dict[str, Any] = {"score": np.nan, **dict.fromkeys(SUMMARY_COLUMNS, np.nan)}
-    row.update(converged=False, method=None, error=f"{type(exc).__name__}: {exc}", warnings=None)
+    row.update(converged=False, verification=None, method=None, error=f"{type(exc).__name__}: {exc}", warnings=None)
     return row
 
 
@@ -58,7 +72,7 @@ def assemble(rows: Sequence[dict[str, Any]], index: Sequence[Hashable], over: st
         lead.append("option")
     frame = frame[lead + tail]
     frame["converged"] = frame["converged"].astype(bool)
-    for col in ("method", "error", "warnings"):  # text or None, whatever pandas would infer
+    for col in ("verification", "method", "error", "warnings"):  # text or None, whatever pandas would infer
         values = [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in frame[col]]
         frame[col] = pd.Series(values, index=frame.index, dtype=object)
     return frame

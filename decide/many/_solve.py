@@ -55,6 +55,10 @@ def solve_unit(
                 decision.method,
                 options=None if decision.option is None else [decision.option],
                 converged=[decision.converged],
+                verification=[
+                    "not verified" if decision.diagnostics.verification is None
+                    else decision.diagnostics.verification.label
+                ],
             )
         except Exception as exc:  # one failing unit never aborts the batch
             row = failed_row(exc)

@@ -94,6 +94,11 @@ class UnitOutcome(OutcomeModel):
         """Whether :meth:`vjp` is available (see Notes of the class)."""
         return self._vjp_ok
 
+    @property
+    def smoothness(self) -> str:
+        """The parent's :attr:`~decide.outcomes.OutcomeModel.smoothness`."""
+        return self.parent.smoothness
+
     def lift(self, x: np.ndarray) -> np.ndarray:
         """The parent's flat action with every unit taking the unit action ``x``."""
         return np.asarray(x, dtype=np.float64)[self._lift]

@@ -10,7 +10,7 @@ the exact CVaR LP for many linear scenarios is :mod:`decide.optimization.cvar_lp
 """
 
 from decide.optimization._api import METHODS, available_methods, choose_method, optimize
-from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._decision import Decision, Diagnostics, Verification
 from decide.optimization._discrete import Discrete, action_set, as_action
 from decide.optimization._plan_space import plan_space
 from decide.optimization._polyhedron import LinearSystem
@@ -43,6 +43,7 @@ __all__ = [
     "LinearSystem",
     "RobustCriterion",
     "Space",
+    "Verification",
     "WassersteinCVaR",
     "WorstModel",
     "action_set",

@@ -17,6 +17,7 @@ from decide.optimization._robust import RobustCriterion
 from decide.optimization._robust_solve import solve_robust
 from decide.optimization._spaces import as_space
 from decide.optimization.backends import backend_names, choose, get_backend
+from decide.optimization.backends._scipy_derivative_free import free_dimensions, rule
 from decide.outcomes import OutcomeModel
 
 __all__ = ["METHODS", "available_methods", "choose_method", "optimize"]
@@ -52,6 +53,57 @@ def _problem(outcome: Any, objective: Any, space: Any, weights: Any = None) -> P
     return Problem(outcome, objective, space, system, weights)
 
 
+def _refuse_noisy(prob: Problem) -> None:
+    """Optimizing an outcome that changes between calls at the same action is never right."""
+    if prob.space.discrete or prob.outcome.smoothness != "noisy":
+        return
+    raise DecideValueError(
+        "the outcome draws fresh noise at every call (smoothness='noisy', e.g. "
+        "from_pymc(..., mode='sample')): over a continuous or integer space the optimizer "
+        "would chase that noise and return a near-arbitrary action. Use common random "
+        "numbers (from_pymc(..., mode='crn', n_replicates=...)), fix the random numbers "
+        "inside the outcome function, or score a Discrete set of actions."
+    )
+
+
+def _may_retry(prob: Problem, backend: Any) -> bool:
+    """A gradient solve under ``"auto"`` whose failed probe hands over to a derivative-free search."""
+    if backend.name != "scipy" or prob.space.discrete or prob.space.integer:
+        return False
+    return get_backend("derivative-free").accepts(prob) is None
+
+
+def _solve_or_retry(
+    prob: Problem, backend: Any, rng: np.random.Generator, mine: dict[str, Any],
+    options: dict[str, Any], failed: list[str],
+) -> Decision:
+    """Solve; on a failed local probe, solve again with ``"derivative-free"``.
+
+    A better point nearby means a gradient method stalled on an objective that is
+    not smooth.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decision = backend.solve(prob, rng, mine)
+    ver = decision.diagnostics.verification
+    if ver is None or ver.checks.get("local_probe", True):
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return decision
+    failed.append(f"{backend.name}: not verified ({ver})")
+    retry = get_backend("derivative-free")
+    assert prob.system is not None
+    out = retry.solve(prob, rng, {k: v for k, v in options.items() if k in retry.options})
+    out.diagnostics.method_reason = (
+        f"method='auto' chose {backend.name!r} ({backend.reason(prob)}), but a point near its "
+        f"answer scored better (the objective is not smooth where it stopped), so "
+        f"'derivative-free': {rule(free_dimensions(prob.system))}"
+    )
+    return out
+
+
 def available_methods(
     outcome: OutcomeModel, objective: Objective, space: Any, weights: Any = None
 ) -> list[str]:
@@ -76,7 +128,7 @@ def available_methods(
     >>> from decide.optimization import Budget, available_methods
     >>> from decide.outcomes import linear
     >>> available_methods(linear(np.ones((3, 2))), Mean(), Budget(1.0))
-    ['cvxpy', 'scipy', 'scipy-global']
+    ['cvxpy', 'scipy', 'scipy-global', 'derivative-free']
     """
     prob = _problem(outcome, objective, space, weights)
     return [m for m in backend_names() if get_backend(m).accepts(prob) is None]
@@ -146,10 +198,13 @@ def optimize(
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
-    method : {"auto", "cvxpy", "cvar-lp", "scipy", "scipy-global", "enumerate"}
+    method : {"auto", "cvxpy", "cvar-lp", "scipy", "scipy-global", "derivative-free", "enumerate"}
         ``"auto"`` picks the exact convex program when the outcome is affine and the
         objective has a DCP form (continuous or integer space), enumeration for a
-        Discrete space, else scipy (rounding plus local search for integers). For
+        Discrete space, ``"derivative-free"`` when the objective is not smooth (the
+        outcome declares ``smoothness="nonsmooth"`` or there is no gradient) on a
+        bounded continuous space, else scipy (rounding plus local search for
+        integers). The rule and its reason are in ``diagnostics.method_reason``. For
         mean-CVaR objectives on an affine outcome with at least 20000 samples and a
         continuous space it picks ``"cvar-lp"``, an exact specialized CVaR solver.
         ``"scipy-global"`` runs differential evolution, then a local polish.
@@ -162,7 +217,8 @@ def optimize(
         affine outcome with a concave objective, else 3), ``local_method``
         (``"SLSQP"`` or ``"trust-constr"``), ``maxiter``, ``tol``, ``max_steps``
         (integer local search); scipy-global: also ``popsize``, ``de_maxiter``,
-        ``de_tol``, ``penalty``; cvxpy: ``solvers`` (order to try); cvar-lp: ``rtol``
+        ``de_tol``, ``penalty``; derivative-free: ``grid`` (points of the one-dimensional
+        grid), ``n_starts``, ``maxiter``, ``popsize``, ``de_maxiter``, ``de_tol``; cvxpy: ``solvers`` (order to try); cvar-lp: ``rtol``
         (certified relative gap), ``max_rounds``, ``warm_start`` (a Decision from an
         earlier solve on the same draws, e.g. the previous point of a sweep: the
         solve starts at its action instead of a subsample solve; the answer is
@@ -180,7 +236,8 @@ def optimize(
         If the space is empty (the message names the constraint and the numbers).
     DecideValueError
         If ``method`` cannot solve the problem (the message lists the methods that
-        can), the objective is unbounded over the space, ``x0`` lies outside the
+        can), the outcome is noisy (fresh noise per call) and the space is not
+        Discrete, the objective is unbounded over the space, ``x0`` lies outside the
         space, or an option is unknown.
     DecideTypeError
         If ``outcome``, ``objective``, ``space`` or ``random_seed`` has the wrong type.
@@ -192,7 +249,10 @@ def optimize(
     Warns
     -----
     ConvergenceWarning
-        If the solver stopped without converging (``diagnostics.converged`` is False).
+        If the solver stopped without converging or the answer failed its
+        verification (``diagnostics.verification``: a local probe, agreement of
+        starts, a statistical optimality gap); ``diagnostics.converged`` is then
+        False and the message says what failed and what to do.
 
     Notes
     -----
@@ -234,6 +294,7 @@ def optimize(
     weights = options.pop("weights", None)
     prob = _problem(outcome, objective, space, weights)
     prob.started = started
+    _refuse_noisy(prob)
     backend = choose(prob) if method == "auto" else get_backend(method)
     why = backend.accepts(prob)
     if why is not None:
@@ -260,7 +321,11 @@ def optimize(
         while True:
             mine = {k: v for k, v in options.items() if k in backend.options}
             try:
-                decision = backend.solve(prob, rng, mine)
+                if method == "auto" and _may_retry(prob, backend):
+                    decision = _solve_or_retry(prob, backend, rng, mine, options, failed)
+                    backend = get_backend(decision.method)
+                else:
+                    decision = backend.solve(prob, rng, mine)
                 break
             except DecideError as exc:
                 # under "auto" a failing backend hands the problem to its fallback
@@ -269,6 +334,9 @@ def optimize(
                 failed.append(f"{backend.name}: {exc}")
                 backend = get_backend(backend.fallback)
     decision.diagnostics.fallbacks[:0] = failed
+    if not decision.diagnostics.method_reason:
+        how = f"method={method!r}" if method != "auto" else f"method='auto' chose {backend.name!r}"
+        decision.diagnostics.method_reason = f"{how}: {backend.reason(prob)}"
     unused = sorted(set(options) - backend.options)
     if unused:
         decision.diagnostics.notes.append(

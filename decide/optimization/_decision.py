@@ -9,7 +9,78 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["Decision", "Diagnostics"]
+__all__ = ["Decision", "Diagnostics", "Verification"]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How a decision was checked after the solve (``Decision.diagnostics.verification``).
+
+    ``Decision.converged`` is True only when the solver stopped normally *and*
+    every check here passed.
+
+    Attributes
+    ----------
+    passed : bool
+        Whether every check passed.
+    checks : dict of str to bool
+        Each check run and whether it passed:
+
+        * ``"certificate"``: an exact solver proved optimality (cvxpy, the CVaR LP);
+        * ``"enumeration"``: every option of a Discrete space was scored;
+        * ``"integer_neighbours"``: no feasible unit move or transfer improves an
+          integer action;
+        * ``"local_probe"``: no feasible point a small step away (1% and 0.1% of the
+          space's width along each direction) scores better than the decision by
+          more than a tolerance, on the same draws;
+        * ``"starts"``: at least two starts of a multi-start solve reached the best
+          score (within a tolerance);
+        * ``"optimality_gap"``: the statistical optimality gap of a sample-average
+          problem (re-solved on independent batches of the draws, Mak, Morton and
+          Wood 1999) has an upper 95% confidence bound within tolerance.
+    details : dict of str to object
+        The numbers behind each check (best probe improvement and where, start
+        scores, the gap estimate and its interval, the batch solutions, ...).
+    advice : str
+        What to do when a check failed (empty when all passed).
+
+    References
+    ----------
+    .. [1] Mak, W.-K., Morton, D. P. and Wood, R. K. (1999). Monte Carlo bounding
+       techniques for determining solution quality in stochastic programs.
+       Operations Research Letters, 24, 47-56.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.measures import Mean
+    >>> from decide.optimization import Box, optimize
+    >>> from decide.outcomes import from_function
+    >>> theta = np.random.default_rng(0).normal(3.0, 0.5, size=500)
+    >>> om = from_function(lambda a, p: p["t"] * a - a**2, {"t": theta}, action_shape=())
+    >>> v = optimize(om, Mean(), Box(0.0, 5.0)).diagnostics.verification
+    >>> v.passed, v.checks["local_probe"]
+    (True, True)
+    """
+
+    passed: bool
+    checks: dict[str, bool]
+    details: dict[str, Any] = field(default_factory=dict)
+    advice: str = ""
+
+    @property
+    def label(self) -> str:
+        """A short label for tables.
+
+        For example ``"verified (local_probe, starts)"`` or ``"FAILED local_probe"``.
+        """
+        if self.passed:
+            return f"verified ({', '.join(self.checks)})"
+        return "FAILED " + ", ".join(k for k, ok in self.checks.items() if not ok)
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{k} {'ok' if ok else 'FAILED'}" for k, ok in self.checks.items())
+        return f"verified ({parts})" if self.passed else f"NOT verified ({parts}). {self.advice}"
 
 
 @dataclass
@@ -45,6 +116,11 @@ class Diagnostics:
         Solver state the next solve of a sweep can start from: pass the decision
         as ``optimize(..., warm_start=decision)``. Set by ``"cvar-lp"`` (a
         :class:`~decide.optimization.CVaRLPWarm`), else None.
+    method_reason : str
+        Why this method was used: the rule of ``method="auto"`` that picked it
+        (or that it was requested) and what it does for this problem.
+    verification : Verification or None
+        How the answer was checked after the solve (see :class:`Verification`).
     """
 
     status: str = ""
@@ -58,6 +134,8 @@ class Diagnostics:
     starts: list[dict[str, Any]] = field(default_factory=list)
     certificate: dict[str, float] | None = None
     warm_state: Any = None
+    method_reason: str = ""
+    verification: Verification | None = None
 
 
 class Decision:
@@ -151,11 +229,13 @@ class Decision:
         shown = ", ".join(f"{lab}={v:.6g}" for lab, v in zip(self._labels, self.flat_action))
         opt = f"  option: {self.option!r}\n" if self.option is not None else ""
         flag = "" if d.converged else "  (NOT CONVERGED)"
+        ver = f"\n  verification: {d.verification}" if d.verification is not None else ""
         return (
             f"Decision(method={self.method!r}, solver={d.solver!r}, status={d.status!r}{flag})\n"
             f"{opt}  action: {shown}\n"
             f"  value: {self.value:.6g}   objective: {self.objective!r}\n"
             f"  space: {self.space!r}\n"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
+            f"{ver}"
         )
 

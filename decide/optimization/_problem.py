@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 from decide._config import FEASIBILITY_RTOL, SOLUTION_RTOL
 from decide.errors import ConvergenceWarning, DecideValueError
 from decide.measures import Objective
-from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._decision import Decision, Diagnostics, Verification
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._spaces import Space
 from decide.outcomes import ActionSpec, OutcomeModel
@@ -22,7 +23,12 @@ __all__ = ["Problem"]
 
 @dataclass
 class Problem:
-    """Outcome, objective and space, with counters; the score is maximized."""
+    """Outcome, objective and space, with counters; the score is maximized.
+
+    ``resolver`` is set by a backend that can re-solve a sub-problem (a batch of the
+    samples) from a start point; :meth:`finish` then estimates the statistical
+    optimality gap of a non-smooth problem with it.
+    """
 
     outcome: OutcomeModel
     objective: Objective
@@ -31,6 +37,8 @@ class Problem:
     weights: Any = None
     evaluations: int = 0
     started: float = field(default_factory=time.perf_counter)
+    resolver: Callable[[Problem, np.ndarray], np.ndarray] | None = None
+    score: Callable[[np.ndarray], float] | None = None
 
     @property
     def spec(self) -> ActionSpec:
@@ -44,9 +52,37 @@ class Problem:
     def has_grad(self) -> bool:
         return bool(self.outcome.has_vjp and self.objective.has_grad)
 
+    @property
+    def smoothness(self) -> str:
+        """``"noisy"``, ``"nonsmooth"`` (declared by the outcome, or no gradient) or ``"smooth"``."""
+        declared = self.outcome.smoothness
+        if declared != "smooth":
+            return declared
+        return "smooth" if self.has_grad else "nonsmooth"
+
+    @property
+    def smoothness_reason(self) -> str:
+        """Why :attr:`smoothness` has its value, in words."""
+        declared = self.outcome.smoothness
+        if declared == "noisy":
+            return "the outcome draws fresh noise at every call (it declares smoothness='noisy')"
+        if declared == "nonsmooth":
+            return (
+                "the outcome declares smoothness='nonsmooth' (its draws jump as the action "
+                "moves, e.g. counts from an inverse CDF), so gradients and finite differences "
+                "are meaningless"
+            )
+        if not self.outcome.has_vjp:
+            return "the outcome has no gradient in the action"
+        if not self.objective.has_grad:
+            return "the objective has no gradient"
+        return "the outcome is smooth and the objective has a gradient"
+
     def value(self, x: np.ndarray) -> float:
-        """Objective score at the flat action ``x``."""
+        """Objective score at the flat action ``x`` (``score(x)`` when a criterion sets it)."""
         self.evaluations += 1
+        if self.score is not None:
+            return float(self.score(x))
         return float(self.objective(self.outcome.draws_flat(x), self.weights))
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -66,8 +102,15 @@ class Problem:
         table: Any = None,
         value: float | None = None,
         draws: np.ndarray | None = None,
+        exact: str | None = None,
     ) -> Decision:
-        """Build the :class:`Decision`, re-scoring at ``x``; warn when not converged."""
+        """Build the :class:`Decision`, re-scoring at ``x``; verify it; warn when not converged.
+
+        ``exact`` names the check an exact solver passed (``"certificate"``,
+        ``"enumeration"``): its answer is not probed again. Otherwise a continuous
+        action is verified (:func:`~decide.optimization._verify.verify_continuous`)
+        and ``converged`` becomes False when the verification fails.
+        """
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         if draws is None:
             draws = np.asarray(self.outcome.draws_flat(x))
@@ -79,13 +122,19 @@ class Problem:
                 viol, where = bad
                 diag.converged = False
                 diag.notes.append(f"the action violates {where} by {viol:.3g}")
+        if diag.verification is None:
+            diag.verification = self._verify(x, value, draws, diag, exact)
+        ver = diag.verification
+        if not ver.passed:
+            diag.converged = False
         diag.evaluations = max(diag.evaluations, self.evaluations)
         diag.wall_time = time.perf_counter() - self.started
         if not diag.converged:
             warnings.warn(
                 f"optimize(method={method!r}) did not converge (solver {diag.solver}, status "
                 f"{diag.status!r}); the action {_fmt(x)} may not be optimal. "
-                f"Notes: {'; '.join(diag.notes) or 'none'}. See Decision.diagnostics.",
+                f"Verification: {ver}. Notes: {'; '.join(diag.notes) or 'none'}. See "
+                "Decision.diagnostics.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -102,6 +151,30 @@ class Problem:
             table=table,
             labels=self.spec.labels,
         )
+
+    def _verify(
+        self, x: np.ndarray, value: float, draws: np.ndarray, diag: Diagnostics, exact: str | None
+    ) -> Verification:
+        if exact is None and self.space.discrete:
+            exact = "enumeration"
+        if exact is not None:
+            ok = bool(diag.converged)
+            return Verification(
+                ok, {exact: ok}, {"solver": diag.solver, "status": diag.status},
+                "" if ok else f"the exact solver stopped with status {diag.status!r}; try "
+                "another solver or method",
+            )
+        if self.space.integer:
+            ok = bool(diag.converged)
+            return Verification(
+                ok, {"integer_neighbours": ok}, {"status": diag.status},
+                "" if ok else "the integer local search did not reach a local optimum; raise "
+                "max_steps or use a Discrete grid",
+            )
+        from decide.optimization._verify import verify_continuous
+
+        resolve = self.resolver if self.resolver is not None and self.smoothness != "smooth" else None
+        return verify_continuous(self, x, value, draws, diag, resolve)
 
 
 def x_scale(system: LinearSystem, x0: np.ndarray | None = None) -> float:

@@ -117,6 +117,7 @@ def solve_robust(
         )
     _check_options(options, chosen, method)
     prob = Problem(outcome, criterion, space, system, None, started=started)  # type: ignore[arg-type]
+    prob.score = lambda x: criterion.evaluate_flat(outcome, x)
     if isinstance(criterion, WorstModel) and criterion.worst == 0.0:
         return _plain(outcome, criterion, space, method, rng, options)
     from threadpoolctl import threadpool_limits
@@ -277,7 +278,7 @@ def _cvxpy(prob: Problem, criterion: RobustCriterion, solvers: Sequence[str] | N
         duals = [float(np.asarray(c.dual_value).reshape(-1)[0]) if c.dual_value is not None else np.nan
                  for c in model_cons]
     diag.evaluations = 1
-    return prob.finish(xval, "cvxpy", diag, value=value,
+    return prob.finish(xval, "cvxpy", diag, value=value, exact="certificate",
                        table=_model_table(criterion, prob.outcome, xval, duals))
 
 

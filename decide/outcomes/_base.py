@@ -21,9 +21,12 @@ import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
 
-__all__ = ["ActionSpec", "OutcomeModel", "Reduce", "resolve_reduce"]
+__all__ = ["SMOOTHNESS", "ActionSpec", "OutcomeModel", "Reduce", "resolve_reduce"]
 
 Reduce = str | Callable[[np.ndarray], np.ndarray]
+
+#: The values of :attr:`OutcomeModel.smoothness`, from most to least regular.
+SMOOTHNESS: tuple[str, ...] = ("smooth", "nonsmooth", "noisy")
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,8 @@ class OutcomeModel(abc.ABC):
     * replicates on request: :meth:`with_replicates` (default raises);
     * named options: :attr:`options` and :meth:`one_hot` (default ``None``);
     * parameter draws: :attr:`parameters` (default ``None``);
-    * a default action: :meth:`default_action_flat` (default ``None``).
+    * a default action: :meth:`default_action_flat` (default ``None``);
+    * how the draws move with the action: :attr:`smoothness` (default ``"smooth"``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
     ``action_space.size`` (no parsing); the methods without the suffix accept
@@ -432,6 +436,26 @@ class OutcomeModel(abc.ABC):
         cells outside a planning window at it.
         """
         return None
+
+    @property
+    def smoothness(self) -> str:
+        """How the draws move with the action: ``"smooth"``, ``"nonsmooth"`` or ``"noisy"``.
+
+        * ``"smooth"`` (the default): each draw is a continuous, piecewise
+          differentiable function of the action, so a gradient (analytic or by
+          finite differences) is meaningful;
+        * ``"nonsmooth"``: draws jump as the action moves (integer-valued counts
+          from an inverse CDF of fixed uniforms, step functions, a replayed random
+          stream): the sample-average objective is piecewise constant or jagged and
+          a derivative-free method is the right tool;
+        * ``"noisy"``: two calls at the same action give different draws (fresh
+          noise per call, ``from_pymc(mode="sample")``); optimizing over a
+          continuous space is refused, use common random numbers (``mode="crn"``).
+
+        :func:`decide.optimize` reads it to choose the method (see
+        ``docs/optimize.md``).
+        """
+        return "smooth"
 
     @property
     def parameters(self) -> xr.Dataset | None:

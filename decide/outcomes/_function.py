@@ -17,7 +17,7 @@ import xarray as xr
 from decide._posterior import posterior_dataset
 from decide._validation import as_indices, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes._base import SMOOTHNESS, ActionSpec, OutcomeModel, Reduce, resolve_reduce
 
 __all__ = ["FunctionOutcome", "from_function"]
 
@@ -102,6 +102,8 @@ class FunctionOutcome(OutcomeModel):
         Absolute finite-difference step, or ``None`` for the relative default.
     reduce : {"sum", "mean"} or callable
         How a vector outcome becomes one scalar per draw.
+    smoothness : {"smooth", "nonsmooth", "noisy"}
+        As declared to :func:`from_function` (see :attr:`OutcomeModel.smoothness`).
     """
 
     @property
@@ -121,6 +123,7 @@ class FunctionOutcome(OutcomeModel):
         reduce: Reduce = "sum",
         outcome_dims: Sequence[str] = (),
         conditional_mean: bool = False,
+        smoothness: str = "smooth",
     ) -> None:
         if not callable(fn):
             raise DecideTypeError(f"fn must be callable as fn(action, params); got {type(fn).__name__}.")
@@ -129,6 +132,13 @@ class FunctionOutcome(OutcomeModel):
                 f"jac must be None or callable as jac(action, params); got {type(jac).__name__}."
             )
         resolve_reduce(reduce, 1)  # fail early on a bad name
+        if smoothness not in SMOOTHNESS:
+            raise DecideValueError(
+                f"smoothness must be one of {list(SMOOTHNESS)}; got {smoothness!r}. Use "
+                "'nonsmooth' when fn jumps as the action moves (counts from an inverse CDF, "
+                "steps), 'noisy' when fn draws fresh random numbers at every call."
+            )
+        self._smoothness = smoothness
         self.fn = fn
         self.jac = jac
         self.vectorized = bool(vectorized)
@@ -156,6 +166,11 @@ class FunctionOutcome(OutcomeModel):
     def has_conditional_mean(self) -> bool:
         """Whether ``fn`` was declared to return ``E[outcome | theta, action]``."""
         return self._is_mean
+
+    @property
+    def smoothness(self) -> str:
+        """As declared with ``from_function(..., smoothness=...)`` (default ``"smooth"``)."""
+        return self._smoothness
 
     # -- evaluation -------------------------------------------------------
     def _action_arg(self, x: np.ndarray) -> Any:
@@ -309,6 +324,7 @@ class FunctionOutcome(OutcomeModel):
             reduce=self.reduce,
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
+            smoothness=self._smoothness,
         )
 
 
@@ -355,6 +371,7 @@ def from_function(
     var_names: Sequence[str] | None = None,
     group: str = "posterior",
     conditional_mean: bool = False,
+    smoothness: str = "smooth",
 ) -> FunctionOutcome:
     r"""Outcome model from a numpy function of the action and the posterior draws.
 
@@ -412,6 +429,13 @@ def from_function(
         Declare that ``fn`` returns ``E[outcome | theta, action]`` (``params``
         are model parameters, not predictive draws of a noisy quantity); only
         then is :meth:`~OutcomeModel.conditional_mean` available.
+    smoothness : {"smooth", "nonsmooth", "noisy"}
+        How ``fn`` moves with the action (see :attr:`OutcomeModel.smoothness`).
+        ``"nonsmooth"`` when it jumps: counts drawn by an inverse CDF of fixed
+        uniforms (``scipy.stats.poisson.ppf(u, mu(action))``), rounding, steps;
+        :func:`decide.optimize` then uses a derivative-free method. ``"noisy"``
+        when ``fn`` draws fresh random numbers at every call: continuous
+        optimization is refused (fix the random numbers instead).
 
     Returns
     -------
@@ -489,4 +513,5 @@ def from_function(
         reduce=reduce,
         outcome_dims=outcome_dims,
         conditional_mean=conditional_mean,
+        smoothness=smoothness,
     )

@@ -269,6 +269,13 @@ class MixtureOutcome(OutcomeModel):
         return all(m.has_vjp for m, _, _ in self._active())
 
     @property
+    def smoothness(self) -> str:
+        """The least regular :attr:`~OutcomeModel.smoothness` of the models with pooled draws."""
+        from decide.outcomes._base import SMOOTHNESS
+
+        return max((m.smoothness for m, _, _ in self._active()), key=SMOOTHNESS.index)
+
+    @property
     def has_conditional_mean(self) -> bool:
         """Whether every model with pooled draws gives its conditional mean."""
         return all(m.has_conditional_mean for m, _, _ in self._active())

@@ -110,6 +110,11 @@ class MappedOutcome(OutcomeModel):
         """Whether the base model gives the exact conditional mean."""
         return self.base.has_conditional_mean
 
+    @property
+    def smoothness(self) -> str:
+        """The base model's smoothness (an affine map of the action keeps it)."""
+        return self.base.smoothness
+
     def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         """``matrix.T @ base.vjp_flat(offset + matrix @ x, cotangent)``."""
         return self.matrix.T @ self.base.vjp_flat(self.full_action_flat(x), cotangent)

@@ -47,7 +47,7 @@ CE_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0)
 _RESERVED = {
     "mean", "sd", "cvar_5", "cvar_10", "prob_loss", "regret", "objective", "objective_in_sample",
     "objective_held_out", "optimism", "dominated", "dominated_by", "converged", "risk",
-    "risk_aversion", "value", "option",
+    "risk_aversion", "value", "option", "verification",
 }
 
 

@@ -41,6 +41,15 @@ class _Fit:
     all_draws: np.ndarray
     in_sample: list[float] = field(default_factory=list)
     converged: bool = True
+    verification: str = "fixed action"
+
+
+def _label(d: Decision | None) -> str:
+    """The verification label of a decision (see ``Verification.label``)."""
+    if d is None:
+        return "fixed action"
+    v = d.diagnostics.verification
+    return "not verified" if v is None else v.label
 
 
 def _score(policy: Policy) -> Objective:
@@ -79,7 +88,8 @@ def _fit_holdout(
         x, value, ok, d = _choose(fit_on, p, space, method, int(rng.integers(2**31)), options, last)
         last = d if d is not None else last
         fits.append(
-            _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok)
+            _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok,
+                 verification=_label(d))
         )
     return fits, {"n_train": int(train.size), "n_test": int(test.size), "held_out": test}
 
@@ -99,15 +109,19 @@ def _fit_crossfit(
         all_draws = outcome.draws(x_all)
         oof = np.empty_like(np.asarray(all_draws, dtype=np.float64))
         in_sample = []
+        label = _label(d_all)
         for f, test in enumerate(folds):
             train = np.setdiff1d(np.arange(n), test, assume_unique=True)
-            x, value, ok_f, _ = _choose(
+            x, value, ok_f, d_f = _choose(
                 outcome.subset(train), p, space, method, int(seeds[f, j]), options, d_all
             )
+            if not ok_f:
+                label += f"; fold {f}: {_label(d_f)}"
             oof[test] = outcome.subset(test).draws(x)
             in_sample.append(value)
             ok = ok and ok_f
-        fits.append(_Fit(p, x_all, oof, all_draws, in_sample=in_sample, converged=ok))
+        fits.append(_Fit(p, x_all, oof, all_draws, in_sample=in_sample, converged=ok,
+                         verification=label))
     sizes = [int(f.size) for f in folds]
     return fits, {"n_train": n - min(sizes), "n_test": n, "folds": folds}
 
@@ -207,7 +221,10 @@ def compare(
         * the same risk columns on all draws with the suffix ``_all``
           (``mean_all``, ..., ``regret_all``);
         * ``dominated`` (bool) and ``dominated_by`` (names, comma separated);
-        * ``converged`` (every optimization behind the row converged).
+        * ``converged`` (every optimization behind the row converged and was
+          verified) and ``verification`` (the label of the check of the row's
+          optimization, :attr:`~decide.optimization.Verification.label`, with any
+          cross-fitting fold that failed; ``"fixed action"`` for a fixed action).
 
         ``DataFrame.attrs`` records ``holdout``, ``n_folds``, ``n_train``,
         ``n_test``, ``target``, ``ce_scale`` (``s``), ``ce_risk_aversions``
@@ -325,13 +342,16 @@ def _table(
         every["regret"] = regret_a[f.policy.name]
         row.update({f"{k}_all": v for k, v in every.items()})
         row["converged"] = f.converged
+        row["verification"] = f.verification
         rows.append(row)
     table = pd.DataFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
     flags, by = _dominance(table)
     converged = table.pop("converged")
+    verification = table.pop("verification")
     table["dominated"] = flags
     table["dominated_by"] = by
     table["converged"] = converged
+    table["verification"] = verification
     table.attrs.update(
         holdout=how,
         n_folds=n_folds if how == "crossfit" else None,

@@ -177,8 +177,9 @@ def frontier(
         better, e.g. minus the worst-5% mean for ``CVaR(0.05)``, the variance for
         ``Variance()``), ``converged``, then one column per flat action element.
         ``DataFrame.attrs`` holds ``risk`` (the objective), ``action_columns``,
-        ``chord_slope`` (:math:`c` below), ``n_solves`` and ``reuse`` (how the
-        program was re-solved).
+        ``chord_slope`` (:math:`c` below), ``n_solves``, ``reuse`` (how the
+        program was re-solved) and ``verification`` (one
+        :class:`~decide.optimization.Verification` per row).
 
     Raises
     ------
@@ -256,6 +257,6 @@ def frontier(
     table = pd.DataFrame(rows)
     table.attrs.update(
         risk=risk, action_columns=cols, chord_slope=float(chord), n_solves=solver.solves,
-        reuse=solver.reuse,
+        reuse=solver.reuse, verification=[d.diagnostics.verification for _, d in results],
     )
     return table

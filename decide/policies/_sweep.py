@@ -72,7 +72,8 @@ def sweep(
         ``cvar_10``, ``prob_loss`` (share of draws below 0) and ``converged``,
         computed on all draws at the chosen action (as in
         :meth:`~decide.optimization.Decision.summary`). ``DataFrame.attrs`` holds
-        ``parameter`` and ``action_columns``.
+        ``parameter``, ``action_columns`` and ``verification`` (one
+        :class:`~decide.optimization.Verification` per row, or None).
 
     Raises
     ------
@@ -121,6 +122,7 @@ def sweep(
         )
     rng = as_rng(random_seed)
     rows = []
+    verifications: list[Any] = []
     last = None
     for v in vals:
         if isinstance(objective_factory, Objective):
@@ -145,7 +147,8 @@ def sweep(
         for key in ("mean", "sd", "cvar_5", "cvar_10", "prob_loss"):
             row[key] = float(summary[key])
         row["converged"] = bool(d.converged)
+        verifications.append(d.diagnostics.verification)
         rows.append(row)
     table = pd.DataFrame(rows)
-    table.attrs.update(parameter=parameter, action_columns=cols)
+    table.attrs.update(parameter=parameter, action_columns=cols, verification=verifications)
     return table

@@ -29,9 +29,13 @@ def test_auto_choice():
     assert optimize(linear(R), Mean(), Integer(Budget(3))).method == "cvxpy"
     assert optimize(_saturating(), Mean(), Budget(1.0)).method == "scipy"
     assert optimize(linear(R), Mean(), Discrete(np.eye(2))).method == "enumerate"
-    assert available_methods(_saturating(), Mean(), Box(0, 1)) == ["scipy", "scipy-global"]
+    assert available_methods(_saturating(), Mean(), Box(0, 1)) == [
+        "scipy", "scipy-global", "derivative-free"
+    ]
     # a budget bounds every element (0 <= x_i <= total): differential evolution applies
-    assert available_methods(linear(R), Mean(), Budget(1.0)) == ["cvxpy", "scipy", "scipy-global"]
+    assert available_methods(linear(R), Mean(), Budget(1.0)) == [
+        "cvxpy", "scipy", "scipy-global", "derivative-free"
+    ]
     assert available_methods(linear(R), Mean(), Budget(1.0, lower=None)) == ["cvxpy", "scipy"]
 
 

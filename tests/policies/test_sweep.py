@@ -21,7 +21,9 @@ def test_risk_aversion_sweep_matches_optimize(R: np.ndarray) -> None:
     lams = [0.0, 0.3, 1.0, 4.0]
     table = sweep(linear(R), lambda lam: Mean() + lam * CVaR(0.1), lams, Budget(1.0), parameter="lam")
     assert table["lam"].tolist() == lams
+    verification = table.attrs.pop("verification")
     assert table.attrs == {"parameter": "lam", "action_columns": ["action[0]", "action[1]", "action[2]"]}
+    assert [v.checks for v in verification] == [{"certificate": True}] * len(lams)
     for lam, (_, row) in zip(lams, table.iterrows()):
         d = optimize(linear(R), Mean() + lam * CVaR(0.1), Budget(1.0))
         y = R @ row[["action[0]", "action[1]", "action[2]"]].to_numpy(dtype=float)

@@ -133,7 +133,7 @@ CASES = [
      DecideValueError, ("not concave in DCP form", "-1 * CVaR(alpha=0.1)", "method='scipy'")),
     ("cvxpy with an objective without a DCP form",
      lambda: optimize(_LIN, VaR(0.1), Budget(1.0), method="cvxpy"), DecideValueError,
-     ("method='cvxpy' cannot solve", "VaR(alpha=0.1)", "['scipy', 'scipy-global']")),
+     ("method='cvxpy' cannot solve", "VaR(alpha=0.1)", "['scipy', 'scipy-global', 'derivative-free']")),
     ("cvxpy with a ratio objective", lambda: optimize(_LIN, Sharpe(), Budget(1.0), method="cvxpy"),
      DecideValueError, ("Sharpe(risk_free=0.0) has no DCP form",)),
     ("cvar-lp with a non mean-CVaR objective",

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean, MeanCVaR, VaR
-from decide.optimization import Box, Budget, Integer, optimize
+from decide.optimization import Box, Budget, Discrete, Integer, optimize
 from decide.outcomes import from_draws, from_function, from_pymc, linear
 from decide.policies import compare
 from decide.uncertainty import decompose, evpi
@@ -112,7 +113,10 @@ def test_from_pymc_same_seed_same_decision(mode) -> None:
     runs = []
     for _ in range(2):
         om = _om(mode, 11, reps=5)
-        d = optimize(om, Mean(), Box(0.0, 3.0), method=method, random_seed=0, n_starts=2)
+        if mode == "sample":  # fresh noise per call: only a Discrete set of actions is scored
+            d = optimize(om, Mean(), Discrete({f"a{v}": [v] for v in (0.5, 1.0, 1.5, 2.0)}))
+        else:
+            d = optimize(om, Mean(), Box(0.0, 3.0), method=method, random_seed=0, n_starts=2)
         dec = decompose(om, d.flat_action, random_seed=0)
         runs.append((d, dec))
     _same(runs[0][0], runs[1][0])
@@ -140,3 +144,11 @@ def test_from_pymc_different_seeds_within_monte_carlo_error() -> None:
         assert dec.epistemic == pytest.approx(exact_epistemic, rel=1e-9)
         assert abs(dec.aleatoric - (SIGMA * a) ** 2) < 4.5 * sd_of_var
     assert len(set(actions)) == 3  # the seed does reach the noise
+
+
+def test_from_pymc_sample_mode_is_refused_on_a_continuous_space() -> None:
+    # issue 22: fresh noise at every call is never optimized; the message gives the remedy
+    om = _om("sample", 11, reps=5)
+    assert om.smoothness == "noisy" and _om("crn", 11, reps=5).smoothness == "smooth"
+    with pytest.raises(DecideValueError, match=r"mode='crn'"):
+        optimize(om, Mean(), Box(0.0, 3.0))

@@ -70,6 +70,15 @@ class Backend(abc.ABC):
         """
         return None
 
+    def reason(self, problem: Problem) -> str:
+        """What this backend does for ``problem`` and why it fits, in words.
+
+        Recorded in ``Decision.diagnostics.method_reason``; the default is the
+        first line of the class docstring.
+        """
+        doc = (type(self).__doc__ or self.name).strip().splitlines()[0]
+        return doc.rstrip(".")
+
     def recoverable(self, exc: DecideError) -> bool:
         """Whether ``method="auto"`` may fall back after ``exc`` (default: solver failures)."""
         return isinstance(exc, SolverError)

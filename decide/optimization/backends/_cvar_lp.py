@@ -127,7 +127,7 @@ def solve_cvar_lp_method(
         "relative gap "
         f"{res.gap:.3g}; {res.band_size} scenarios kept in the last reduced LP"
     )
-    return prob.finish(x, "cvar-lp", diag)
+    return prob.finish(x, "cvar-lp", diag, exact="certificate")
 
 
 @register

@@ -382,7 +382,7 @@ class ConvexProblem:
             x = np.round(x) + 0.0  # no negative zeros
         x = np.clip(x, self.system.lb, self.system.ub)
         diag.evaluations = 1
-        return prob.finish(x, method, diag)
+        return prob.finish(x, method, diag, exact="certificate")
 
 
 @register

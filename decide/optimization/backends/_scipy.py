@@ -27,6 +27,7 @@ from decide.optimization._problem import (
     random_feasible,
     x_scale,
 )
+from decide.optimization._verify import Guard
 from decide.optimization.backends._base import Backend, discrete_reason, register
 
 __all__ = ["ScipyBackend", "ScipyGlobalBackend", "solve_scipy"]
@@ -142,8 +143,9 @@ def _global_start(
             viol += float(np.sum(np.abs(sysz.A_eq @ z - sysz.b_eq)))
         return f.fun(z) + penalty * viol
 
+    guard = Guard(pen)
     res = differential_evolution(
-        pen,
+        guard,
         list(zip(lb, ub)),
         rng=rng,
         maxiter=int(options.pop("de_maxiter", 200)),
@@ -152,6 +154,7 @@ def _global_start(
         polish=False,
         init="sobol" if sysz.n > 1 else "latinhypercube",
     )
+    guard.reraise()
     return np.asarray(res.x), int(res.nit)
 
 
@@ -262,13 +265,23 @@ def solve_scipy(
         key = (feasible, ok, val)
         if best_key is None or key > best_key:
             best_key, best_x, best_res, best_k = key, x, res, k
+    if global_search and best_key is not None:
+        # differential evolution's own point competes: a polish that made it worse is dropped
+        x_de = starts[0] * xs
+        feasible_de = system.violated(x_de, SOLUTION_RTOL) is None
+        v_de = prob.value(x_de)
+        if feasible_de and (not best_key[0] or v_de > best_key[2]):
+            diag.notes.append(
+                f"the {local_method} polish ended at a worse point ({best_key[2]:.6g} against "
+                f"{v_de:.6g}); kept differential evolution's point"
+            )
+            best_key, best_x = (True, True, v_de), x_de
     if best_key is None:
         raise SolverError(
             f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
             "local_method, x0, or method='scipy-global'."
         )
-    assert best_res is not None  # set together with best_key
-    diag.status = str(best_res.message)
+    diag.status = str(best_res.message) if best_res is not None else "differential evolution"
     diag.converged = bool(best_key[1])
     diag.iterations = iters
     diag.evaluations = prob.evaluations
@@ -299,6 +312,17 @@ class ScipyBackend(Backend):
 
     def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
         return 3.0
+
+    def reason(self, problem: Problem) -> str:
+        if problem.space.integer:
+            return "integer space: the continuous relaxation by SLSQP, rounding, then a local search"
+        grad = "analytic" if problem.has_grad else "finite-difference"
+        return (
+            f"{problem.smoothness_reason}: SLSQP with the {grad} gradient from several starts"
+            if problem.smoothness == "smooth"
+            else f"{problem.smoothness_reason}, but the space is unbounded (no global search "
+            "possible): SLSQP with finite differences, checked by the verification"
+        )
 
     def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
         if problem.space.integer:

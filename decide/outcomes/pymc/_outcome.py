@@ -233,6 +233,18 @@ class PyMCOutcome(OutcomeModel):
         """Whether :meth:`conditional_mean` is available."""
         return self._graph.mean_output is not None
 
+    @property
+    def smoothness(self) -> str:
+        """How the draws move with the action (see :attr:`~decide.outcomes.OutcomeModel.smoothness`).
+
+        ``"noisy"`` in ``"sample"`` mode (fresh noise per call); ``"nonsmooth"`` when
+        the outcome has no gradient in the action (a discrete likelihood in ``"crn"``
+        mode, a replayed random stream); else ``"smooth"``.
+        """
+        if self.mode == "sample":
+            return "noisy"
+        return "smooth" if self._vjp_reason is None else "nonsmooth"
+
     def vjp(self, action: Any, cotangent: Any) -> np.ndarray:
         """Vector-Jacobian product of :meth:`draws` (see :meth:`OutcomeModel.vjp`).
 

@@ -1,0 +1,88 @@
+"""The verification of a decision: certificates, probe, starts, optimality gap, and their cost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from decide.measures import CVaR, Mean
+from decide.optimization import Box, Budget, Discrete, Integer, Verification, optimize
+from decide.optimization._api import _problem
+from decide.optimization._decision import Diagnostics
+from decide.optimization._verify import probe_points, verify_continuous
+from decide.outcomes import from_function, linear
+
+R = np.random.default_rng(0).normal([0.08, 0.03, 0.05], [0.3, 0.05, 0.1], size=(400, 3))
+THETA = np.random.default_rng(1).normal(3.0, 0.5, size=300)
+
+
+def _quad():
+    return from_function(lambda a, p: p["t"] * a - a**2, {"t": THETA}, action_shape=())
+
+
+def test_exact_solvers_are_verified_by_their_certificate_without_extra_work() -> None:
+    d = optimize(linear(R), CVaR(0.1), Budget(1.0))
+    assert d.method == "cvxpy"
+    assert d.diagnostics.verification.checks == {"certificate": True}
+    assert d.diagnostics.evaluations == 1
+    e = optimize(linear(R), Mean(), Discrete(np.eye(3)))
+    assert e.diagnostics.verification.checks == {"enumeration": True}
+
+
+def test_integer_solve_is_verified_by_its_neighbours() -> None:
+    om = from_function(lambda a, p: -np.sum((a - p["t"][:, None]) ** 2, axis=1), {"t": THETA},
+                       action_shape=(2,))
+    d = optimize(om, Mean(), Integer(Box(0, 6)), method="scipy")
+    assert d.diagnostics.verification.checks == {"integer_neighbours": True}
+    np.testing.assert_array_equal(d.flat_action, [3.0, 3.0])
+
+
+def test_smooth_solve_costs_a_handful_of_evaluations_to_verify() -> None:
+    d = optimize(_quad(), Mean(), Box(0, 5))
+    ver = d.diagnostics.verification
+    assert ver.passed and ver.checks["local_probe"]
+    assert ver.details["evaluations"] <= 4  # two steps, two signs, one dimension
+    assert d.flat_action[0] == pytest.approx(THETA.mean() / 2, abs=1e-5)
+    assert "verification: verified" in repr(d)
+
+
+def test_probe_stays_in_the_space_and_moves_along_the_budget() -> None:
+    prob = _problem(linear(R), Mean(), Budget(1.0))
+    x = np.array([1.0, 0.0, 0.0])  # a vertex
+    pts = probe_points(prob.system, x)
+    assert pts
+    for y in pts:
+        assert prob.system.feasible(y)
+        assert y.sum() == pytest.approx(1.0)
+        assert not np.allclose(y, x)
+
+
+def test_a_planted_bad_point_fails_the_probe_and_the_gap() -> None:
+    om = from_function(lambda a, p: p["t"] * a - a**2, {"t": THETA}, action_shape=(),
+                       smoothness="nonsmooth")
+    prob = _problem(om, Mean(), Box(0, 5))
+    x = np.array([0.5])  # the optimum is near 1.5
+
+    def resolve(sub, x0):  # the exact optimum of the batch: mean(theta) / 2
+        return np.array([np.mean(sub.outcome.params["t"]) / 2])
+
+    draws = om.draws_flat(x)
+    ver = verify_continuous(prob, x, prob.value(x), draws, Diagnostics(), resolve)
+    assert isinstance(ver, Verification) and not ver.passed
+    assert ver.checks == {"local_probe": False, "optimality_gap": False}
+    # the gap estimate is the exact loss on each batch: (m/2 - 0.5)^2 with m the batch mean
+    perm = np.random.default_rng(0).permutation(THETA.size)
+    losses = [(np.mean(THETA[perm[b::4]]) / 2 - 0.5) ** 2 for b in range(4)]
+    assert ver.details["gap"] == pytest.approx(np.mean(losses), rel=1e-9)
+    assert "more draws" in ver.advice and "feasible point near the action" in ver.advice
+
+
+def test_optimize_many_carries_each_units_verification() -> None:
+    from decide.many import optimize_many
+
+    demand = np.random.default_rng(2).gamma(4.0, 25.0, size=(300, 3))
+    om = from_function(lambda q, p: 5.0 * np.minimum(q, p["d"]) - 3.0 * q, {"d": demand},
+                       action_shape=(), outcome_dims=("store",))
+    table = optimize_many(om, Mean(), Box(0, 300), over="store", units=["a", "b", "c"])
+    assert "verification" in table.columns
+    assert all(v.startswith("verified") for v in table["verification"])
