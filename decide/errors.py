@@ -13,6 +13,7 @@ __all__ = [
     "DecideTypeError",
     "DecideValueError",
     "InfeasibleError",
+    "SaturationWarning",
     "SolverError",
     "UnboundedError",
 ]
@@ -44,3 +45,7 @@ class SolverError(DecideError, RuntimeError):
 
 class ConvergenceWarning(UserWarning):
     """An optimizer stopped without meeting its convergence criterion."""
+
+
+class SaturationWarning(UserWarning):
+    """A utility is saturated on the outcome draws: its value no longer tells actions apart."""
