@@ -157,5 +157,5 @@ class Decision:
             f"  value: {self.value:.6g}   objective: {self.objective!r}\n"
             f"  space: {self.space!r}\n"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
-        )
+        ) + "".join(f"\n  note: {note}" for note in d.notes)
 

@@ -146,6 +146,7 @@ def test_linear_outcome_is_all_epistemic_with_a_note():
     assert d.aleatoric == 0.0
     assert d.epistemic == pytest.approx(np.var(model.draws([1.0, 1.0])))
     assert any("no simulated noise" in n for n in d.notes)
+    assert "no simulated noise" in repr(d)  # a note that changes the meaning is shown
 
 
 def test_negative_nested_estimate_is_clipped_and_noted():
