@@ -183,13 +183,22 @@ def _compare(spec: Spec, outcome: Any, space: Any, seed: int, quiet: bool) -> pd
     return table
 
 
-def _outcome_plot(table: pd.DataFrame, outcome: Any, out: Path) -> Path:
+def _spec_alpha(spec: Spec) -> float:
+    """The tail probability the plot marks: that of the first objective with one, else 0.05."""
+    for objective in spec.objectives.values():
+        alpha = getattr(objective, "alpha", None)
+        if isinstance(alpha, float | int) and 0 < alpha < 1:
+            return float(alpha)
+    return 0.05
+
+
+def _outcome_plot(table: pd.DataFrame, outcome: Any, out: Path, alpha: float = 0.05) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     from decide.plots import plot_outcomes
 
-    fig, _ = plot_outcomes(table, outcome=outcome)
+    fig, _ = plot_outcomes(table, outcome=outcome, alpha=alpha)
     return save_figure(fig, out / "outcomes.png")
 
 
@@ -208,7 +217,8 @@ def run_compare(spec: Spec, *, out_dir: Path | None = None, random_seed: int | N
     outcome, space, out, seed = _setup(spec, out_dir, random_seed)
     table = _compare(spec, outcome, space, seed, quiet)
     table.to_csv(out / "comparison.csv")
-    files = {"comparison": out / "comparison.csv", "outcomes": _outcome_plot(table, outcome, out)}
+    files = {"comparison": out / "comparison.csv",
+             "outcomes": _outcome_plot(table, outcome, out, _spec_alpha(spec))}
     _show(table, quiet)
     if not quiet:
         print(f"wrote {', '.join(p.name for p in files.values())} to {out}/")
@@ -231,14 +241,15 @@ def run_optimize(spec: Spec, *, out_dir: Path | None = None, random_seed: int | 
     table = _compare(spec, outcome, space, seed, quiet)
     table.to_csv(out / "comparison.csv")
     files["comparison"] = out / "comparison.csv"
-    files["outcomes"] = _outcome_plot(table, outcome, out)
+    files["outcomes"] = _outcome_plot(table, outcome, out, _spec_alpha(spec))
     shown = ", ".join(f"{k} = {v:.4g}" for k, v in record["action"].items())
     report = [f"# Decision from {spec.path.name}", "",
               f"Objective **{name}** ({record['objective']}): value {decision.value:.4g}.", "",
               f"Action: {decision.option or shown}", "", "## Policies (held-out draws)", "",
               markdown_table(table.drop(columns=["objective"], errors="ignore")
                              .select_dtypes(include=["number", "bool"])), "",
-              "![outcomes](outcomes.png)", ""]
+              "![outcomes](outcomes.png)", "",
+              "Data: [decision.json](decision.json), [comparison.csv](comparison.csv).", ""]
     files["report"] = out / "report.md"
     files["report"].write_text("\n".join(report), encoding="utf-8")
     if not quiet:

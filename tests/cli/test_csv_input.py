@@ -56,3 +56,24 @@ def test_text_cell_gives_exit_2_with_file_line_and_column(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "roi.csv, line 8, column 2 ('B')" in err and "'n/a?' is not a number" in err
     assert "unexpected" not in err
+
+
+def test_outcomes_plot_marks_the_spec_alpha(tmp_path, monkeypatch):
+    import decide.plots as plots
+
+    seen = []
+    original = plots.plot_outcomes
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("alpha"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_outcomes", spy)
+    _roi().to_csv(tmp_path / "roi.csv", index=False)
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.format(path="roi.csv", columns="").replace(
+        'neutral = "mean"', 'tail = { measure = "cvar", alpha = 0.2 }\nneutral = "mean"'))
+    assert main(["optimize", str(spec), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert seen == [0.2]
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "[decision.json](decision.json)" in report and "![decision" not in report
