@@ -13,6 +13,7 @@ __all__ = [
     "DecideTypeError",
     "DecideValueError",
     "InfeasibleError",
+    "ReplicateNoiseWarning",
     "SaturationWarning",
     "SolverError",
     "UnboundedError",
@@ -49,3 +50,7 @@ class ConvergenceWarning(UserWarning):
 
 class SaturationWarning(UserWarning):
     """A utility is saturated on the outcome draws: its value no longer tells actions apart."""
+
+
+class ReplicateNoiseWarning(UserWarning):
+    """A value-of-information estimate is dominated by the noise of the outcome replicates."""

@@ -9,12 +9,14 @@ sample axis first.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from decide.errors import ReplicateNoiseWarning
 from decide.uncertainty._debias import debiased_per_draw, debiased_utility
 from decide.uncertainty._utility import UtilityLevels, utility_levels
 
@@ -129,6 +131,7 @@ def _noise_note(value: float, plug_in: float, levels: UtilityLevels) -> list[str
             "; the correction exceeds the value itself, so replicate noise dominates and the "
             "estimate is rough: use more replicates per draw"
         )
+        warnings.warn(note + ".", ReplicateNoiseWarning, stacklevel=4)
     return [note + "."]
 
 
@@ -215,6 +218,12 @@ def evpi(
     DecideTypeError
         If ``actions`` is a continuous space (pass it as ``space=``).
 
+    Warns
+    -----
+    ReplicateNoiseWarning
+        When the utilities come from replicates and the noise correction is
+        larger than the value itself (see Notes).
+
     Notes
     -----
     .. math::
@@ -249,7 +258,9 @@ def evpi(
     way). The standard error is that of the extrapolated per-draw gains, so it
     includes the replicate noise. ``plug_in`` keeps the uncorrected value and
     a note in ``notes`` compares the two; when the correction is larger than
-    the value, replicate noise dominates and more replicates are needed. The
+    the value, replicate noise dominates, a
+    :class:`~decide.errors.ReplicateNoiseWarning` says so, and more replicates
+    are needed. The
     value is the EVPI for the measure of the conditional outcome
     distribution given :math:`\theta` (what infinitely many replicates would
     give), not for the measure of ``R`` replicates.

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from decide.errors import ReplicateNoiseWarning
 from decide.measures import CVaR
 from decide.uncertainty import evpi, evppi, expected_regret, prob_best
 
@@ -99,7 +100,8 @@ def test_noise_dominated_evpi_says_so_and_beats_plug_in(seed):
     m = rng.normal(size=(n, 1)) * beta + C * (sigma - 1.0)
     truth = _evpi(m - C * sigma)
     y = m[:, :, None] + sigma[None, :, None] * rng.normal(size=(n, k, r))
-    result = evpi({str(j): y[:, j] for j in range(k)}, objective=CVaR(ALPHA))
+    with pytest.warns(ReplicateNoiseWarning, match="replicate noise dominates"):
+        result = evpi({str(j): y[:, j] for j in range(k)}, objective=CVaR(ALPHA))
     assert result.plug_in > 2 * truth
     assert abs(result.value - truth) < 0.6 * abs(result.plug_in - truth)
     assert any("replicate noise dominates" in note for note in result.notes)
@@ -115,3 +117,15 @@ def test_exact_utilities_are_not_altered():
     assert result.value == pytest.approx(_evpi(u))
     assert result.plug_in == pytest.approx(result.value) and result.n_replicates == 0
     assert result.notes == ()
+
+
+def test_outcome_model_with_replicates_matches_the_dict_of_draws():
+    """from_draws with replicates takes the same path: same value, same correction."""
+    from decide.outcomes import from_draws
+
+    *_, draws = _problem(3, n_samples=600, n_rep=64)
+    as_model = evpi(from_draws(draws), objective=CVaR(ALPHA))
+    as_dict = evpi(draws, objective=CVaR(ALPHA))
+    assert as_model.value == pytest.approx(as_dict.value)
+    assert as_model.plug_in == pytest.approx(as_dict.plug_in)
+    assert as_model.n_replicates == 64
