@@ -145,12 +145,14 @@ class UtilityLevels:
         return bool(self.subsets)
 
 
-def utility_levels(outcome: Any, actions: Any, objective: Objective | None) -> UtilityLevels:
+def utility_levels(
+    outcome: Any, actions: Any, objective: Objective | None, subsets: bool = True
+) -> UtilityLevels:
     """The plug-in utility matrix and its replicate-subset versions (see :class:`UtilityLevels`).
 
     Subsets are made of halves (for ``n_replicates >= 2``) and quarters (for
     ``n_replicates >= 8``) of each draw's replicates, each subset of
-    ``n_replicates // 2**(l+1)`` replicates.
+    ``n_replicates // 2**(l+1)`` replicates; ``subsets=False`` skips them.
     """
     labels, cols = _columns(outcome, actions, objective)
     sizes = {lab: c.shape[0] for lab, c in zip(labels, cols)}
@@ -161,8 +163,8 @@ def utility_levels(outcome: Any, actions: Any, objective: Objective | None) -> U
     _at_least_two(labels)
     n_rep = max(c.shape[1] for c in cols)
     full = np.column_stack([per_draw_utility(c, objective) for c in cols])
-    subsets: list[list[np.ndarray]] = []
-    if n_rep >= 2:
+    levels: list[list[np.ndarray]] = []
+    if n_rep >= 2 and subsets:
         for p in (2, 4) if n_rep >= 8 else (2,):
             h = n_rep // p
             level = []
@@ -171,8 +173,8 @@ def utility_levels(outcome: Any, actions: Any, objective: Objective | None) -> U
                     per_draw_utility(c[:, j::p][:, :h], objective) if c.shape[1] > 1 else u
                     for c, u in zip(cols, full.T)
                 ]))
-            subsets.append(level)
-    return UtilityLevels(labels, full, subsets, n_rep if n_rep >= 2 else 0)
+            levels.append(level)
+    return UtilityLevels(labels, full, levels, n_rep if n_rep >= 2 else 0)
 def _precomputed(outcome: Any, actions: Any) -> tuple[list[str], list[np.ndarray]]:
     if actions is not None:
         raise DecideValueError(

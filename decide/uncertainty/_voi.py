@@ -112,10 +112,7 @@ def _share_best(U: np.ndarray) -> np.ndarray:
 
 
 def _levels(outcome: Any, actions: Any, objective: Any, debias: bool) -> UtilityLevels:
-    levels = utility_levels(outcome, actions, objective)
-    if not debias and levels.noisy:
-        return UtilityLevels(levels.labels, levels.full, [], levels.n_replicates)
-    return levels
+    return utility_levels(outcome, actions, objective, subsets=bool(debias))
 
 
 def _noise_note(value: float, plug_in: float, levels: UtilityLevels) -> list[str]:
