@@ -1,19 +1,19 @@
-"""Removing the replicate-noise bias of value-of-information estimates.
+r"""Removing the replicate-noise bias of value-of-information estimates.
 
 Outcomes are rewards (higher is better). When the per-draw utility
-:math:`U(a,\\theta_s)` is estimated from the ``R`` outcome replicates of draw
+:math:`U(a,\theta_s)` is estimated from the ``R`` outcome replicates of draw
 ``s`` (an objective applied to them, or their mean), the estimate carries noise,
 and a maximum over actions of noisy estimates is biased upward:
-:math:`E[\\max_a \\hat U_a] \\ge \\max_a U_a`. The bias shrinks as ``R`` grows, at
+:math:`E[\max_a \hat U_a] \ge \max_a U_a`. The bias shrinks as ``R`` grows, at
 the rate :math:`1/R` when the posterior puts no mass on exact ties between
 actions (and the measure's own plug-in bias is :math:`O(1/R)` too), slower
-(down to :math:`1/\\sqrt R`) when the actions are nearly tied in most draws.
+(down to :math:`1/\sqrt R`) when the actions are nearly tied in most draws.
 
 The functions here evaluate a per-draw statistic on all replicates, on two
 halves and (``R >= 8``) on four quarters of them (the same replicate indices
 for every action: common random numbers), estimate the rate from the three
 levels and extrapolate to infinitely many replicates (Richardson, with the
-ratio estimated as in Aitken's :math:`\\Delta^2`; Giles and Goda (2019) use the
+ratio estimated as in Aitken's :math:`\Delta^2`; Giles and Goda (2019) use the
 same half-sample coupling in their antithetic multilevel EVPPI estimator).
 """
 
