@@ -11,8 +11,11 @@ objective and an applicable method, and runs each through ``optimize``, ``compar
 counts of examples, calls, exceptions by type, infeasible and suboptimal returns,
 non-converged solves and the wall time, with library versions and BLAS threads.
 
-Exit code 1 on any undocumented exception (not a ``DecideError``), unexpected warning,
-infeasible returned action or exact method beaten by a feasible point; 0 otherwise.
+Every case must end in a decision or in the documented error its input calls for (an
+independent check per rule, ``fuzz_cases.expected_error``). Exit code 1 on any
+undocumented exception (not a ``DecideError``), a ``DecideError`` the input did not call
+for, an unexpected warning, an infeasible returned action or an exact method beaten by a
+feasible point; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {call:<9} calls {tally.calls[call]:>6}  ok {tally.ok[call]:>6}  "
               f"DecideError {documented:>5}  undocumented {undocumented:>3}")
     print(f"non-converged (ConvergenceWarning, flagged): {tally.not_converged}")
+    print(f"saturated expected utility (SaturationWarning, predicted): {tally.saturated}")
+    print(f"DecideErrors the input did not call for (unjustified): {sum(tally.unjustified.values())}")
+    for key, count in sorted(tally.unjustified.items(), key=lambda kv: -kv[1]):
+        print(f"  {count:>6}  {key}")
     print(f"infeasible returned actions: {tally.infeasible}")
     print(f"exact method below a feasible point: {tally.suboptimal}")
     print("documented exceptions by type:")

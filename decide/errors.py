@@ -13,6 +13,8 @@ __all__ = [
     "DecideTypeError",
     "DecideValueError",
     "InfeasibleError",
+    "ReplicateNoiseWarning",
+    "SaturationWarning",
     "SolverError",
     "UnboundedError",
 ]
@@ -44,3 +46,11 @@ class SolverError(DecideError, RuntimeError):
 
 class ConvergenceWarning(UserWarning):
     """An optimizer stopped without meeting its convergence criterion."""
+
+
+class SaturationWarning(UserWarning):
+    """A utility is saturated on the outcome draws: its value no longer tells actions apart."""
+
+
+class ReplicateNoiseWarning(UserWarning):
+    """A value-of-information estimate is dominated by the noise of the outcome replicates."""

@@ -80,9 +80,9 @@ def _report(result: dict[str, Any], files: dict[str, Path], random_seed: int) ->
         f"EVPI over the 11 splits A=0%..100%: **{voi.value:.3g}** (+- {voi.standard_error:.2g}) sales",
         f"units; P(best) of putting everything on A: {pbest.get('A=100%', float('nan')):.2f}.",
         "",
-        "## Figures",
+        "## Figures and data",
         "",
-        *[f"![{name}]({path.name})" for name, path in files.items()],
+        *[_embed(name, path) for name, path in files.items()],
         "",
         "## Reproduce",
         "",
@@ -91,6 +91,13 @@ def _report(result: dict[str, Any], files: dict[str, Path], random_seed: int) ->
         "",
     ]
     return "\n".join(lines)
+
+
+def _embed(name: str, path: Path) -> str:
+    """Markdown for an output file: an image for a figure, a link for data (CSV, JSON)."""
+    if path.suffix.lower() in (".png", ".svg", ".jpg", ".jpeg"):
+        return f"![{name}]({path.name})\n"
+    return f"[{name}: {path.name}]({path.name})\n"
 
 
 def write_demo_outputs(

@@ -132,6 +132,6 @@ def save_figure(fig: Any, path: Path, dpi: int = 90) -> Path:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")  # keeps legends placed outside the axes
     plt.close(fig)
     return path

@@ -86,12 +86,45 @@ def read_table(spec: Spec) -> pd.DataFrame:
             raise spec_error(spec, "posterior", "columns", f"{missing} not in {spec.posterior}; "
                              f"columns: {list(map(str, table.columns))}.")
         table = table[spec.columns]
-    bad = [str(c) for c in table.columns if not np.issubdtype(table[c].dtype, np.number)]
-    if bad or table.empty:
-        raise spec_error(spec, "posterior", "path", f"{spec.posterior} must hold numeric draws, one "
-                         f"row per sample; non-numeric columns: {bad}, rows: {len(table)}.")
+    _check_headers(spec, table)
+    _check_numeric(spec, table)
     table.columns = [str(c) for c in table.columns]
     return table
+
+
+def _check_headers(spec: Spec, table: pd.DataFrame) -> None:
+    """Refuse columns without a header: pandas' ``to_csv()`` writes its row index as one."""
+    unnamed = [j for j, c in enumerate(table.columns) if str(c).startswith("Unnamed: ")]
+    if not unnamed:
+        return
+    j = unnamed[0]
+    col = table.iloc[:, j]
+    looks_like_index = bool(
+        pd.api.types.is_integer_dtype(col.dtype) and np.array_equal(col.to_numpy(), np.arange(len(col)))
+    )
+    what = ("holds 0, 1, 2, ...: it is the row index that pandas' DataFrame.to_csv() writes by "
+            "default, not an action" if looks_like_index else "has no header, so it names no action")
+    raise spec_error(spec, "posterior", "path", f"{spec.posterior}: column {j + 1} {what}. Write "
+                     "the file with to_csv(index=False), or list the action columns in [posterior] "
+                     f"columns = [...]; columns: {list(map(str, table.columns))}.")
+
+
+def _check_numeric(spec: Spec, table: pd.DataFrame) -> None:
+    """Every column numeric; else name the file, the line and the column of the first text cell."""
+    if table.empty:
+        raise spec_error(spec, "posterior", "path", f"{spec.posterior} must hold numeric draws, one "
+                         "row per sample; it has no rows.")
+    for j, c in enumerate(table.columns):
+        col = table[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            continue
+        coerced = pd.to_numeric(col, errors="coerce")
+        bad = np.flatnonzero(coerced.isna().to_numpy() & col.notna().to_numpy())
+        i = int(bad[0]) if bad.size else 0
+        where = (f"line {i + 2}" if spec.format == "csv" else f"row {i + 1}")
+        raise spec_error(spec, "posterior", "path", f"{spec.posterior}, {where}, column {j + 1} "
+                         f"({c!r}): {col.iloc[i]!r} is not a number; the draws must be numeric, one "
+                         "row per posterior sample (line 1 is the header).")
 
 
 def build_outcome(spec: Spec, table: pd.DataFrame) -> Any:
@@ -151,13 +184,22 @@ def _compare(spec: Spec, outcome: Any, space: Any, seed: int, quiet: bool) -> pd
     return table
 
 
-def _outcome_plot(table: pd.DataFrame, outcome: Any, out: Path) -> Path:
+def _spec_alpha(spec: Spec) -> float:
+    """The tail probability the plot marks: that of the first objective with one, else 0.05."""
+    for objective in spec.objectives.values():
+        alpha = getattr(objective, "alpha", None)
+        if isinstance(alpha, float | int) and 0 < alpha < 1:
+            return float(alpha)
+    return 0.05
+
+
+def _outcome_plot(table: pd.DataFrame, outcome: Any, out: Path, alpha: float = 0.05) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     from decide.plots import plot_outcomes
 
-    fig, _ = plot_outcomes(table, outcome=outcome)
+    fig, _ = plot_outcomes(table, outcome=outcome, alpha=alpha)
     return save_figure(fig, out / "outcomes.png")
 
 
@@ -176,7 +218,8 @@ def run_compare(spec: Spec, *, out_dir: Path | None = None, random_seed: int | N
     outcome, space, out, seed = _setup(spec, out_dir, random_seed)
     table = _compare(spec, outcome, space, seed, quiet)
     table.to_csv(out / "comparison.csv")
-    files = {"comparison": out / "comparison.csv", "outcomes": _outcome_plot(table, outcome, out)}
+    files = {"comparison": out / "comparison.csv",
+             "outcomes": _outcome_plot(table, outcome, out, _spec_alpha(spec))}
     _show(table, quiet)
     if not quiet:
         print(f"wrote {', '.join(p.name for p in files.values())} to {out}/")
@@ -199,14 +242,15 @@ def run_optimize(spec: Spec, *, out_dir: Path | None = None, random_seed: int | 
     table = _compare(spec, outcome, space, seed, quiet)
     table.to_csv(out / "comparison.csv")
     files["comparison"] = out / "comparison.csv"
-    files["outcomes"] = _outcome_plot(table, outcome, out)
+    files["outcomes"] = _outcome_plot(table, outcome, out, _spec_alpha(spec))
     shown = ", ".join(f"{k} = {v:.4g}" for k, v in record["action"].items())
     report = [f"# Decision from {spec.path.name}", "",
               f"Objective **{name}** ({record['objective']}): value {decision.value:.4g}.", "",
               f"Action: {decision.option or shown}", "", "## Policies (held-out draws)", "",
               markdown_table(table.drop(columns=["objective"], errors="ignore")
                              .select_dtypes(include=["number", "bool"])), "",
-              "![outcomes](outcomes.png)", ""]
+              "![outcomes](outcomes.png)", "",
+              "Data: [decision.json](decision.json), [comparison.csv](comparison.csv).", ""]
     files["report"] = out / "report.md"
     files["report"].write_text("\n".join(report), encoding="utf-8")
     if not quiet:

@@ -9,11 +9,12 @@ themselves (``Linear``, ``Exponential``, ...) are in ``_utilities.py``.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from decide.errors import DecideTypeError, DecideValueError
+from decide.errors import DecideTypeError, DecideValueError, SaturationWarning
 from decide.measures._base import Objective, Property
 from decide.measures._entropic import entropic_cvxpy, grad_entropic, k_entropic
 from decide.measures._moments import cp_mean
@@ -37,6 +38,23 @@ def check_utility(utility: Any) -> Utility:
     return utility
 
 
+#: E[exp(-a X)] below this: E[u(X)] = (1 - E[exp(-a X)]) / a equals 1/a to 8 digits
+_SATURATED = 1e-8
+
+
+def _warn_saturated(a: float) -> None:
+    warnings.warn(
+        f"ExpectedUtility(Exponential({a:g})) is saturated on these outcome draws: a * x is "
+        f"above 18 for (nearly) every draw, so the expected utility equals 1/a = {1 / a:g} to 8 "
+        "digits and cannot tell actions apart (an optimizer returns an arbitrary action). The "
+        "risk aversion is per unit of the outcome: choose it relative to the outcome's scale, "
+        "Exponential.relative(r, scale=outcome_sd), or maximize "
+        "CertaintyEquivalent(Exponential(a)), the same ranking computed without saturation.",
+        SaturationWarning,
+        stacklevel=4,
+    )
+
+
 # -- kernels --------------------------------------------------------------------------
 def k_expected_utility(x: np.ndarray, w: np.ndarray | None, u: Utility) -> Any:
     if isinstance(u, Exponential) and u.risk_aversion > 0:  # fast path, one exp pass
@@ -49,6 +67,8 @@ def k_expected_utility(x: np.ndarray, w: np.ndarray | None, u: Utility) -> Any:
                 f"expected utility overflows: risk_aversion * (smallest draw) = "
                 f"{a * float(np.min(x))!r} makes exp(-a x) infinite. Rescale the outcomes."
             )
+        if np.any(np.asarray(s) < _SATURATED):
+            _warn_saturated(a)
         return (1.0 - s) / a
     vals = u(x)
     return vals.mean(axis=-1) if w is None else vals @ w
@@ -177,6 +197,14 @@ class ExpectedUtility(Objective):
     DecideValueError
         When scoring draws outside the utility's domain (``Power``, ``Log``:
         positive outcomes; the message names the smallest draw).
+
+    Warns
+    -----
+    SaturationWarning
+        ``Exponential(a)`` on draws with :math:`E[e^{-aX}] < 10^{-8}` (``a * x``
+        large for nearly every draw): the value is :math:`1/a` to 8 digits and
+        no longer ranks actions. Use ``Exponential.relative(r, scale)`` or
+        :class:`CertaintyEquivalent`.
 
     Notes
     -----

@@ -141,12 +141,23 @@ class Exponential(Utility):
     The certainty equivalent is the entropic risk
     :math:`-\frac1a \log E[e^{-aX}]`, :math:`\mu - a\sigma^2/2` for a normal law.
 
+    ``a`` is per unit of the outcome: ``a * x`` must be of order one on the
+    outcome draws. Choose it relative to the outcome's scale with
+    :meth:`Exponential.relative`. When :math:`a x` is large for every draw
+    (outcomes in the hundreds with ``a = 0.3``), :math:`E[u(X)]` equals
+    :math:`1/a` to machine precision and no longer ranks actions;
+    :class:`ExpectedUtility` then warns (:class:`decide.errors.SaturationWarning`)
+    and :class:`CertaintyEquivalent` (the same ranking, computed stably in
+    outcome units) is the objective to use.
+
     Examples
     --------
     >>> from decide.measures import Exponential
     >>> u = Exponential(risk_aversion=1.0)
     >>> float(u(0.0)), float(u.inverse(u(2.0)))
     (0.0, 2.0)
+    >>> Exponential.relative(2.0, scale=50.0)   # a = 2 / 50
+    Exponential(risk_aversion=0.04)
     """
 
     ce_translation_invariant = True
@@ -156,6 +167,43 @@ class Exponential(Utility):
         self.risk_aversion = _risk_aversion(risk_aversion)
         if self.risk_aversion == 0:
             self.homogeneous = self.ce_homogeneous = True
+
+    @classmethod
+    def relative(cls, risk_aversion: float, scale: float) -> Exponential:
+        r"""CARA utility with risk aversion relative to the outcome's scale: ``a = r / scale``.
+
+        Parameters
+        ----------
+        risk_aversion : float
+            Relative risk aversion :math:`r \ge 0` (dimensionless).
+        scale : float
+            A positive outcome scale in outcome units, typically the predictive
+            standard deviation of the outcome at a reasonable action (or the
+            risk tolerance: the stake of a 50-50 gamble the decision maker
+            would just take).
+
+        Returns
+        -------
+        Exponential
+            ``Exponential(risk_aversion / scale)``.
+
+        Raises
+        ------
+        DecideValueError
+            If ``risk_aversion`` is negative or ``scale`` is not a positive finite number.
+
+        Notes
+        -----
+        For a normal outcome with standard deviation :math:`\sigma` the
+        certainty equivalent is :math:`\mu - a\sigma^2/2`; with
+        ``scale = sigma`` the risk premium is :math:`r\sigma/2`: ``r = 1``
+        gives up half a standard deviation of mean for certainty, ``r = 0.2``
+        a tenth. The value does not depend on the outcome's units.
+        """
+        r = _risk_aversion(risk_aversion)
+        s = check_in_range(scale, "scale", low=0.0, high=math.inf, low_inclusive=False,
+                           high_inclusive=False)
+        return cls(r / s)
 
     def __call__(self, x: Any) -> np.ndarray:
         a = self.risk_aversion

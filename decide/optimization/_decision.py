@@ -237,5 +237,5 @@ class Decision:
             f"  space: {self.space!r}\n"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
             f"{ver}"
-        )
+        ) + "".join(f"\n  note: {note}" for note in d.notes)
 

@@ -22,7 +22,8 @@ class Discrete(Space):
     options : dict of str to action, array_like of shape (k, size), or sequence of str
         Named candidate actions (label -> action as accepted by
         ``ActionSpec.flatten``), an array with one candidate per row (labelled
-        ``"0"``, ``"1"``, ... unless ``labels`` is given), or the labels of an
+        by its values, ``"12.5"`` or ``"1, 0.5"``, unless ``labels`` is given;
+        by row number ``"0"``, ``"1"``, ... only when two rows are equal), or the labels of an
         outcome model whose actions are named options (e.g. ``from_draws``);
         ``None`` means every option of such an outcome.
     labels : sequence of str, optional
@@ -38,6 +39,8 @@ class Discrete(Space):
     >>> from decide.optimization import Discrete
     >>> Discrete({"low": [1.0, 0.0], "high": [0.0, 1.0]})
     Discrete(['low', 'high'])
+    >>> Discrete([9.5, 12.0, 14.5])   # one price per option, labelled by value
+    Discrete(['9.5', '12', '14.5'])
     """
 
     discrete = True
@@ -56,7 +59,7 @@ class Discrete(Space):
             arr = np.asarray(options, dtype=float)
             if arr.ndim == 1:
                 arr = arr[:, None]
-            labs = [str(i) for i in range(arr.shape[0])] if labels is None else list(labels)
+            labs = _value_labels(arr) if labels is None else list(labels)
             if len(labs) != arr.shape[0]:
                 raise DecideValueError(
                     f"labels must give one label per option ({arr.shape[0]}); got {len(labs)}."
@@ -115,6 +118,15 @@ class Discrete(Space):
 
     def __repr__(self) -> str:
         return "Discrete()" if self._labels is None else f"Discrete({list(self._labels)})"
+
+
+def _value_labels(arr: np.ndarray) -> list[str]:
+    """Labels of array options ``(k, size)`` by their values; row numbers if two rows are equal."""
+    for fmt in (lambda v: f"{v:g}", lambda v: np.format_float_positional(v, trim="-")):
+        labs = [", ".join(fmt(float(v)) for v in row) for row in arr]
+        if len(set(labs)) == len(labs):
+            return labs
+    return [str(i) for i in range(arr.shape[0])]
 
 
 def _outcome_options(outcome: OutcomeModel) -> tuple[Any, ...] | None:

@@ -30,17 +30,26 @@ def get_ax(ax: Any) -> tuple[Any, Any]:
 
 
 def finish(
-    fig: Any, ax: Any, show: bool, *, xlabel: str, title: str, ylabel: str | None = None
+    fig: Any, ax: Any, show: bool, *, xlabel: str, title: str, ylabel: str | None = None,
+    legend: str = "best",
 ) -> tuple[Any, Any]:
     """Label the axes (``ylabel`` only when given), add the title and the legend.
 
+    ``legend``: ``"best"`` (inside, where it covers the least), ``"right"``
+    (outside, right of the axes) or ``"below"`` (outside, under the x label),
+    for plots whose data fill the whole axes (stacked areas, share bars).
     Show the figure only when asked; return ``(fig, ax)``.
     """
     ax.set_xlabel(xlabel)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    if legend == "right":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    elif legend == "below":
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), borderaxespad=0.0, ncol=2)
+    else:
+        ax.legend(loc="best")
     if show:
         import matplotlib.pyplot as plt
 

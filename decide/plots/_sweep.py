@@ -96,4 +96,5 @@ def plot_sweep(
         xlabel=str(parameter),
         ylabel="action",
         title=f"Chosen action as {parameter} changes",
+        legend="right",
     )

@@ -123,4 +123,5 @@ def plot_uncertainty(
         fig, ax, show,
         xlabel="share of the outcome variance" if share else "outcome variance",
         title="Epistemic and aleatoric uncertainty",
+        legend="below",
     )

@@ -127,12 +127,12 @@ def _fit_crossfit(
 
 
 def _regret(draws: dict[str, np.ndarray]) -> dict[str, float]:
-    """Expected regret against the best *chosen* action, draw by draw."""
+    """Expected regret against the best *chosen* action, draw by draw (plug-in replicate means)."""
     if len(draws) < 2:
         return dict.fromkeys(draws, 0.0)
     from decide.uncertainty import expected_regret
 
-    return {str(k): float(v) for k, v in expected_regret(draws).items()}
+    return {str(k): float(v) for k, v in expected_regret(draws, debias=False).items()}
 
 
 def _dominance(table: pd.DataFrame) -> tuple[list[bool], list[str]]:

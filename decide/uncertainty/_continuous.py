@@ -150,6 +150,11 @@ def evpi_continuous(
             dec = optimize(sub, per_obj, space=space, random_seed=seed)
             u_best[s] = _model_utility(sub, np.asarray(dec.flat_action), objective)[0]
         method = "continuous"
+        if objective is not None and n_rep >= 2:
+            notes.append(
+                f"each draw's action was optimized on its own {n_rep} replicates and scored on "
+                "them: replicate noise biases this EVPI upward (read it as an upper bound)."
+            )
     shortfall = u_star - u_best
     if np.any(shortfall > 1e-9 * (1.0 + np.abs(u_star))):
         notes.append(

@@ -192,7 +192,10 @@ def decompose(
         split cannot be estimated), if ``alpha`` is outside (0, 1], or if
         ``action`` is missing (model) or given (array).
     DecideTypeError
-        If ``outcome`` is neither an outcome model nor numeric draws.
+        If ``outcome`` is neither an outcome model nor numeric draws, or is a
+        pandas DataFrame (ambiguous: replicates or options? pass
+        ``df.to_numpy()`` for replicates, a ``from_draws`` model and the
+        action for options).
 
     Notes
     -----
@@ -271,6 +274,15 @@ def decompose(
     alpha = check_in_range(alpha, "alpha", low=0.0, high=1.0, low_inclusive=False)
     n_rep = _check_replicates(n_replicates)
     notes: list[str] = []
+    if isinstance(outcome, pd.DataFrame):
+        raise DecideTypeError(
+            f"outcome is a pandas DataFrame with columns {list(map(str, outcome.columns))[:6]}: "
+            "decompose splits the outcome of one action and does not guess whether the columns "
+            "are replicates of that outcome or options (one column per action, as evpi reads a "
+            "DataFrame). For replicates pass outcome=df.to_numpy() (shape (n_samples, "
+            "n_replicates)); for options build om = from_draws({label: draws}) (with replicates) "
+            "and pass the option as a one-hot action: decompose(om, [1, 0, ...])."
+        )
     if not isinstance(outcome, OutcomeModel):
         if action is not None:
             raise DecideValueError(

@@ -198,5 +198,7 @@ class Decomposition:
             f"epistemic={self.epistemic:.4g} ({self.epistemic_share:.1%}), {structural}"
             f"aleatoric={self.aleatoric:.4g}, cvar={self.cvar:.4g}, "
             f"cvar_epistemic={self.cvar_epistemic:.4g}, n_samples={self.n_samples}, "
-            f"n_replicates={self.n_replicates})"
+            f"n_replicates={self.n_replicates}"
+            + (f", notes={list(self.notes)}" if self.notes else "")
+            + ")"
         )

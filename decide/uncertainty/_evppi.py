@@ -21,8 +21,8 @@ from decide._posterior import posterior_dataset
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes import OutcomeModel
-from decide.uncertainty._utility import utility_matrix
-from decide.uncertainty._voi import ValueOfInformation
+from decide.uncertainty._debias import debiased_utility
+from decide.uncertainty._voi import ValueOfInformation, _levels, evpi_from_levels
 
 if TYPE_CHECKING:
     from decide.measures import Objective
@@ -110,6 +110,7 @@ def evppi(
     n_folds: int = 5,
     n_bootstrap: int = 200,
     random_seed: int | np.random.Generator | None = None,
+    debias: bool = True,
 ) -> ValueOfInformation:
     r"""Expected value of partial perfect information about the parameters ``params``.
 
@@ -145,6 +146,11 @@ def evppi(
         Bootstrap resamples for the standard error (0 to skip it).
     random_seed : int or numpy.random.Generator, optional
         Seed for the bootstrap and the folds.
+    debias : bool, default True
+        With utilities estimated from outcome replicates: regress the
+        utilities with the measure's :math:`O(1/R)` plug-in bias removed
+        (:math:`2\hat U_R - \hat U_{R/2}`), and bound by the EVPI corrected
+        for replicate noise (see :func:`evpi`). ``False``: the plug-in utilities.
 
     Returns
     -------
@@ -180,6 +186,11 @@ def evppi(
     :math:`[0, \mathrm{EVPI}]` (the unclipped value is ``value_raw``). Flexible
     fits that chase noise bias the estimate upwards: with few draws, a parameter
     unrelated to the utility gets a small positive EVPPI.
+
+    With utilities estimated from replicates, the regression averages the
+    replicate noise out of :math:`E[D_a\mid\phi]`; what remains is the
+    measure's plug-in bias, removed by the half-sample extrapolation
+    (``debias``); the EVPI bound is the noise-corrected EVPI of :func:`evpi`.
 
     The standard error resamples the posterior draws (rows of the fitted values)
     ``n_bootstrap`` times and recomputes the estimate: it measures the Monte
@@ -222,7 +233,9 @@ def evppi(
         if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < low:
             raise DecideValueError(f"{arg} must be an integer >= {low}; got {val!r}.")
     rng = as_rng(random_seed)
-    U, labels = utility_matrix(outcome, actions, objective)
+    levels = _levels(outcome, actions, objective, debias)
+    U, labels = debiased_utility(levels), levels.labels
+    full_voi = evpi_from_levels(levels)
     n = U.shape[0]
     if posterior is not None:
         ds = posterior_dataset(posterior, name="posterior")
@@ -244,9 +257,9 @@ def evppi(
         fitted = _fit_gbm(X, D, int(n_folds), rng)
     G = np.insert(fitted, best, 0.0, axis=1)
     raw = _evppi_value(G)
-    full = float((U.max(axis=1) - U[:, best]).mean())
+    full = float(full_voi.value)
     value = min(max(raw, 0.0), full)
-    notes: list[str] = []
+    notes: list[str] = list(full_voi.notes)
     if raw > full:
         notes.append(
             f"the regression estimate {raw:.4g} exceeded the EVPI {full:.4g} and was clipped to it."
@@ -269,5 +282,6 @@ def evppi(
         value_raw=raw,
         evpi=full,
         notes=tuple(notes),
+        n_replicates=levels.n_replicates,
     )
 

@@ -9,13 +9,16 @@ sample axis first.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from decide.uncertainty._utility import utility_matrix
+from decide.errors import ReplicateNoiseWarning
+from decide.uncertainty._debias import debiased_per_draw, debiased_utility
+from decide.uncertainty._utility import UtilityLevels, utility_levels
 
 if TYPE_CHECKING:
     from decide.measures import Objective
@@ -53,7 +56,13 @@ class ValueOfInformation:
     evpi : float
         EVPI on the same draws (the upper bound of EVPPI).
     notes : tuple of str
-        Caveats recorded while computing.
+        Caveats recorded while computing (shown in the repr).
+    plug_in : float
+        With utilities estimated from outcome replicates: the plug-in estimate
+        (the maximum over actions of the noisy per-draw estimates), biased
+        upward; ``value`` removes that bias (see :func:`evpi`). Else ``value``.
+    n_replicates : int
+        Replicates per draw the utilities were estimated from (0: exact).
     """
 
     value: float
@@ -67,6 +76,8 @@ class ValueOfInformation:
     value_raw: float = math.nan
     evpi: float = math.nan
     notes: tuple[str, ...] = field(default_factory=tuple)
+    plug_in: float = math.nan
+    n_replicates: int = 0
 
     def __float__(self) -> float:
         return float(self.value)
@@ -76,17 +87,62 @@ class ValueOfInformation:
         return (
             f"ValueOfInformation(kind={self.kind!r}, value={self.value:.4g}, "
             f"standard_error={self.standard_error:.2g}, best_action={self.best_action!r}, "
-            f"method={self.method!r}, n_samples={self.n_samples}{extra})"
+            f"method={self.method!r}, n_samples={self.n_samples}{extra}{_notes_repr(self.notes)})"
         )
 
 
-def _evpi_from_matrix(U: np.ndarray, labels: list[str]) -> ValueOfInformation:
-    means = U.mean(axis=0)
+def _notes_repr(notes: tuple[str, ...]) -> str:
+    return f", notes={list(notes)}" if notes else ""
+
+
+def _evpi_gain(best: int) -> Any:
+    def stat(U: np.ndarray) -> np.ndarray:
+        return U.max(axis=1) - U[:, best]
+
+    return stat
+
+
+def _regret(U: np.ndarray) -> np.ndarray:
+    return U.max(axis=1, keepdims=True) - U
+
+
+def _share_best(U: np.ndarray) -> np.ndarray:
+    winners = U == U.max(axis=1, keepdims=True)
+    return winners / winners.sum(axis=1, keepdims=True)
+
+
+def _levels(outcome: Any, actions: Any, objective: Any, debias: bool) -> UtilityLevels:
+    return utility_levels(outcome, actions, objective, subsets=bool(debias))
+
+
+def _noise_note(value: float, plug_in: float, levels: UtilityLevels) -> list[str]:
+    if not levels.noisy:
+        return []
+    n_rep = levels.n_replicates
+    note = (
+        f"utilities estimated from {n_rep} replicates per draw: the plug-in estimate "
+        f"{plug_in:.4g} was corrected for replicate noise to {value:.4g}"
+    )
+    if plug_in - value > max(abs(value), 0.0) and plug_in > 0:
+        note += (
+            "; the correction exceeds the value itself, so replicate noise dominates and the "
+            "estimate is rough: use more replicates per draw"
+        )
+        warnings.warn(note + ".", ReplicateNoiseWarning, stacklevel=4)
+    return [note + "."]
+
+
+def evpi_from_levels(levels: UtilityLevels) -> ValueOfInformation:
+    """EVPI of a finite action set from its (possibly noisy) utility levels."""
+    U, labels = levels.full, levels.labels
+    means = debiased_utility(levels).mean(axis=0)
     best = int(np.argmax(means))
-    gain = U.max(axis=1) - U[:, best]
+    gain, plug, _ = debiased_per_draw(levels, _evpi_gain(best))
     n = U.shape[0]
     se = float(gain.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    value = float(gain.mean())
+    raw = float(gain.mean())
+    value = max(raw, 0.0)
+    plug_in = float(plug.mean())
     return ValueOfInformation(
         value=value,
         standard_error=se,
@@ -95,8 +151,11 @@ def _evpi_from_matrix(U: np.ndarray, labels: list[str]) -> ValueOfInformation:
         kind="evpi",
         method="discrete",
         n_samples=n,
-        value_raw=value,
+        value_raw=raw,
         evpi=value,
+        notes=tuple(_noise_note(value, plug_in, levels)),
+        plug_in=plug_in,
+        n_replicates=levels.n_replicates,
     )
 
 
@@ -108,6 +167,7 @@ def evpi(
     space: Any = None,
     max_draws: int | None = None,
     random_seed: int | np.random.Generator | None = None,
+    debias: bool = True,
 ) -> ValueOfInformation:
     r"""Expected value of perfect information about the model parameters.
 
@@ -136,6 +196,10 @@ def evpi(
         ``random_seed``) for the per-draw optimizations.
     random_seed : int or numpy.random.Generator, optional
         Seed for the choice of draws and the optimizer.
+    debias : bool, default True
+        When the utilities are estimated from outcome replicates, remove the
+        upward bias the replicate noise gives a maximum over actions (see
+        Notes). ``False`` gives the plug-in estimate (biased upward).
 
     Returns
     -------
@@ -150,6 +214,12 @@ def evpi(
         and ``space`` are usable.
     DecideTypeError
         If ``actions`` is a continuous space (pass it as ``space=``).
+
+    Warns
+    -----
+    ReplicateNoiseWarning
+        When the utilities come from replicates and the noise correction is
+        larger than the value itself (see Notes).
 
     Notes
     -----
@@ -172,6 +242,26 @@ def evpi(
     scenario by that measure. Without replicates the objective sees one value
     per draw.
 
+    Replicate noise. When :math:`U(a,\theta_s)` is estimated from the ``R``
+    replicates of draw ``s`` (an objective, or a model without a conditional
+    mean), the plug-in :math:`\max_a \hat U(a,\theta_s)` is biased upward
+    (and a risk measure's plug-in estimate has its own :math:`O(1/R)` bias).
+    The per-draw gain is then also computed on two halves and, for
+    ``R >= 8``, four quarters of the replicates (the same replicate indices
+    for every action: common random numbers), the rate at which the bias
+    shrinks is estimated from the three levels (between :math:`1/R` and
+    :math:`1/\sqrt R`) and the gain is extrapolated to :math:`R=\infty`
+    (Richardson / Aitken; Giles and Goda, 2019, couple half samples the same
+    way). The standard error is that of the extrapolated per-draw gains, so it
+    includes the replicate noise. ``plug_in`` keeps the uncorrected value and
+    a note in ``notes`` compares the two; when the correction is larger than
+    the value, replicate noise dominates, a
+    :class:`~decide.errors.ReplicateNoiseWarning` says so, and more replicates
+    are needed. The
+    value is the EVPI for the measure of the conditional outcome
+    distribution given :math:`\theta` (what infinitely many replicates would
+    give), not for the measure of ``R`` replicates.
+
     Continuous case (``space=``): :math:`\max_a U(a,\theta_s)` is solved for
     each of the (at most ``max_draws``) draws, plus one optimization of the
     expected utility: cost :math:`S + 1` optimizations. For a ``linear``
@@ -184,6 +274,9 @@ def evpi(
        Theory. Harvard University Press.
     .. [2] Wilson, E. C. F. (2015). A practical guide to value of information
        analysis. PharmacoEconomics, 33(2), 105-121.
+    .. [3] Giles, M. B. and Goda, T. (2019). Decision-making under uncertainty:
+       using MLMC for efficient estimation of EVPPI. Statistics and Computing,
+       29(4), 739-751.
 
     Examples
     --------
@@ -205,12 +298,11 @@ def evpi(
             outcome, actions, space, objective=objective, max_draws=max_draws,
             random_seed=random_seed,
         )
-    U, labels = utility_matrix(outcome, actions, objective)
-    return _evpi_from_matrix(U, labels)
+    return evpi_from_levels(_levels(outcome, actions, objective, debias))
 
 
 def expected_regret(
-    outcome: Any, actions: Any = None, *, objective: Objective | None = None
+    outcome: Any, actions: Any = None, *, objective: Objective | None = None, debias: bool = True
 ) -> pd.Series:
     r"""Expected opportunity loss of each action against perfect information.
 
@@ -224,6 +316,9 @@ def expected_regret(
         As in :func:`evpi`.
     objective : Objective, optional
         As in :func:`evpi` (default: risk neutral).
+    debias : bool, default True
+        As in :func:`evpi`: with utilities estimated from replicates, the
+        regrets are extrapolated to infinitely many replicates (and clipped at 0).
 
     Returns
     -------
@@ -239,6 +334,9 @@ def expected_regret(
     Notes
     -----
     .. math:: R(a) = E_\theta\big[\max_b U(b,\theta) - U(a,\theta)\big]
+
+    With utilities estimated from replicates the regrets are extrapolated to
+    infinitely many replicates (see :func:`evpi`, Notes).
 
     References
     ----------
@@ -256,13 +354,15 @@ def expected_regret(
     B    0.5
     Name: expected_regret, dtype: float64
     """
-    U, labels = utility_matrix(outcome, actions, objective)
-    regret = (U.max(axis=1, keepdims=True) - U).mean(axis=0)
+    levels = _levels(outcome, actions, objective, debias)
+    labels = levels.labels
+    per_draw, _, _ = debiased_per_draw(levels, _regret)
+    regret = np.maximum(per_draw.mean(axis=0), 0.0)
     return pd.Series(regret, index=pd.Index(labels, name="action"), name="expected_regret")
 
 
 def prob_best(
-    outcome: Any, actions: Any = None, *, objective: Objective | None = None
+    outcome: Any, actions: Any = None, *, objective: Objective | None = None, debias: bool = True
 ) -> pd.Series:
     r"""Posterior probability that each action is the best one.
 
@@ -276,6 +376,11 @@ def prob_best(
         As in :func:`evpi`.
     objective : Objective, optional
         As in :func:`evpi` (default: risk neutral).
+    debias : bool, default True
+        As in :func:`evpi`: with utilities estimated from replicates, noise
+        blurs which action is best in a draw (pulling the probabilities toward
+        ``1 / n_actions``); the shares are extrapolated to infinitely many
+        replicates, clipped to ``[0, 1]`` and renormalized.
 
     Returns
     -------
@@ -293,6 +398,8 @@ def prob_best(
               {\#\{b : U(b,\theta_s) = \max_c U(c,\theta_s)\}}
 
     Exact ties (equal floating-point values) split the draw's probability evenly.
+    With utilities estimated from replicates the shares are extrapolated to
+    infinitely many replicates (see :func:`evpi`, Notes).
 
     References
     ----------
@@ -310,7 +417,9 @@ def prob_best(
     B    0.5
     Name: prob_best, dtype: float64
     """
-    U, labels = utility_matrix(outcome, actions, objective)
-    winners = U == U.max(axis=1, keepdims=True)
-    share = winners / winners.sum(axis=1, keepdims=True)
-    return pd.Series(share.mean(axis=0), index=pd.Index(labels, name="action"), name="prob_best")
+    levels = _levels(outcome, actions, objective, debias)
+    labels = levels.labels
+    per_draw, _, _ = debiased_per_draw(levels, _share_best)
+    share = np.clip(per_draw.mean(axis=0), 0.0, 1.0)
+    share = share / share.sum() if share.sum() > 0 else np.full(share.size, 1.0 / share.size)
+    return pd.Series(share, index=pd.Index(labels, name="action"), name="prob_best")

@@ -45,6 +45,9 @@ def test_demo_end_to_end(tmp_path, capsys):
         assert (tmp_path / "demo" / name).stat().st_size > 0
     report = (tmp_path / "demo" / "report.md").read_text()
     assert "| risk-neutral |" in report and "![sweep](sweep.png)" in report
+    # data files are links, not images
+    assert "](comparison.csv)" in report and "](demo.json)" in report
+    assert "![comparison]" not in report and "![json]" not in report
     out = capsys.readouterr()
     assert "Policy comparison" in out.out and "optimizing" in out.err and "3/3" in out.err
 

@@ -125,4 +125,4 @@ def test_discrete_resolves_dict_and_array():
     assert labs == ("tv", "mix")
     np.testing.assert_array_equal(X, [[1, 0, 0], [0.5, 0.5, 0]])
     labs, X = Discrete(np.eye(3)).resolve(_Out())
-    assert labs == ("0", "1", "2") and X.shape == (3, 3)
+    assert labs == ("1, 0, 0", "0, 1, 0", "0, 0, 1") and X.shape == (3, 3)  # labelled by value

@@ -5,10 +5,14 @@ discrete, from_draws and integer strategies here), an objective and a method; ea
 case is run through ``optimize``, ``compare`` and ``decompose`` and classified:
 
 * ``ok``: an action came back, finite and feasible for its space;
-* ``documented``: a :class:`decide.errors.DecideError` was raised (bad data for the
-  objective, e.g. a ratio of constant draws or a power utility of negative outcomes);
-* ``undocumented``: any other exception, a warning other than ``ConvergenceWarning``,
-  or a ConvergenceWarning without ``converged=False`` (these are bugs);
+* ``documented``: a :class:`decide.errors.DecideError` was raised *and* an independent
+  check of the case says this input must raise it (:func:`expected_error`: e.g. a
+  feasible action with constant draws for a ratio, one with a non-positive draw for a
+  power utility, too few draws to hold half out); a DecideError the check does not
+  predict is ``unjustified`` (a bug: a decision was expected);
+* ``undocumented``: any other exception, a warning other than ``ConvergenceWarning``
+  (or a ``SaturationWarning`` the check does not predict), or a ConvergenceWarning
+  without ``converged=False`` (these are bugs);
 * ``infeasible``: the returned action violates its space, is not finite, or a
   Discrete decision is not one of the options (a bug);
 * ``suboptimal``: an exact method (cvxpy on a concave objective, enumeration) returned
@@ -26,7 +30,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from decide.errors import ConvergenceWarning, DecideError
+from decide.errors import ConvergenceWarning, DecideError, SaturationWarning
+from decide.errors import SolverError as SolverError_
 from decide.measures import (
     CVaR,
     EntropicRisk,
@@ -55,6 +60,7 @@ __all__ = [
     "Case",
     "Tally",
     "cases",
+    "expected_error",
     "run_case",
 ]
 
@@ -204,6 +210,155 @@ def _violation(case: Case, x: np.ndarray) -> str | None:
     return None
 
 
+# -- the oracle: which documented error (or warning) must this input raise? -----------------
+def _affine(case: Case) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(R, b)`` with draws(x) = R @ x + b for a linear outcome without replicates, else None."""
+    if case.outcome.options is not None or case.outcome.n_replicates is not None:
+        return None
+    n = case.outcome.action_space.size
+    b = np.asarray(case.outcome.draws(np.zeros(n)), dtype=float)
+    if b.ndim != 1:
+        return None
+    R = np.column_stack([np.asarray(case.outcome.draws(np.eye(n)[j]), float) - b for j in range(n)])
+    return R, b
+
+
+def _candidate_draws(case: Case) -> list[np.ndarray]:
+    """Outcome draws (samples x replicates, flattened) of every option of a Discrete space."""
+    return [np.asarray(case.outcome.draws(o), float).reshape(-1) for o in case.all_options()]
+
+
+def _lp(c: np.ndarray, case: Case, extra: dict[str, Any] | None = None) -> Any:
+    from scipy.optimize import linprog
+
+    kw = case.space.linear_constraints(case.outcome.action_space).linprog_kwargs()
+    for key, value in (extra or {}).items():
+        if kw.get(key) is None or np.size(kw[key]) == 0:
+            kw[key] = value
+        else:
+            kw[key] = np.concatenate([kw[key], value])
+    return linprog(c, **kw, method="highs")
+
+
+def _some_draw_nonpositive(case: Case) -> bool:
+    """Is there a feasible action with a draw <= 0 (outside a power utility's domain)?"""
+    if getattr(case.space, "discrete", False):
+        return any(float(np.min(d)) <= 0 for d in _candidate_draws(case))
+    rb = _affine(case)
+    if rb is None:
+        return True  # cannot tell: do not call the error unjustified
+    R, b = rb
+    for s in range(R.shape[0]):
+        res = _lp(R[s], case)
+        if res.status == 3 or (res.status == 0 and res.fun + b[s] <= 1e-9):
+            return True
+    return False
+
+
+def _some_action_constant(case: Case) -> bool:
+    """Is there a feasible action whose draws are all equal (zero standard deviation)?"""
+    if getattr(case.space, "discrete", False):
+        return any(np.ptp(d) <= 1e-9 * (1 + np.max(np.abs(d))) for d in _candidate_draws(case))
+    rb = _affine(case)
+    if rb is None:
+        return True
+    R, b = rb
+    D, e = R[1:] - R[0], b[1:] - b[0]
+    if D.shape[0] == 0:
+        return True
+    n = R.shape[1]
+    # min t subject to |D x + e| <= t, x in the space
+    c = np.zeros(n + 1)
+    c[-1] = 1.0
+    from scipy.optimize import linprog
+
+    sys = case.space.linear_constraints(case.outcome.action_space)
+    kw = sys.linprog_kwargs()
+    pad = lambda A: np.hstack([A, np.zeros((A.shape[0], 1))]) if A is not None and np.size(A) else None  # noqa: E731
+    A_ub = np.vstack([np.hstack([D, -np.ones((D.shape[0], 1))]),
+                      np.hstack([-D, -np.ones((D.shape[0], 1))])])
+    b_ub = np.concatenate([-e, e])
+    if pad(kw["A_ub"]) is not None:
+        A_ub, b_ub = np.vstack([A_ub, pad(kw["A_ub"])]), np.concatenate([b_ub, kw["b_ub"]])
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=pad(kw["A_eq"]), b_eq=kw["b_eq"] if pad(kw["A_eq"]) is not None else None,
+                  bounds=[*kw["bounds"], (0, None)], method="highs")
+    return res.status == 0 and res.fun <= 1e-9 * (1 + float(np.max(np.abs(R), initial=0)) + float(np.max(np.abs(b))))
+
+
+def _some_pair_equal(case: Case) -> bool:
+    """Is there a feasible action and two samples with equal draws (compare's halves)?"""
+    if getattr(case.space, "discrete", False):
+        for d in _candidate_draws(case):
+            v = np.sort(d)
+            if np.any(np.diff(v) <= 1e-9 * (1 + np.max(np.abs(v)))):
+                return True
+        return False
+    rb = _affine(case)
+    if rb is None:
+        return True
+    R, b = rb
+    n = R.shape[1]
+    for s in range(R.shape[0]):
+        for t in range(s + 1, R.shape[0]):
+            res = _lp(np.zeros(n), case, {"A_eq": (R[s] - R[t])[None, :], "b_eq": [b[t] - b[s]]})
+            if res.status == 0:
+                return True
+    return False
+
+
+def _not_milp(objective: Any) -> bool:
+    """cvxpy's own verdict: is the objective's DCP form over linear draws not a linear program?"""
+    import cvxpy as cp
+
+    x = cp.Variable(2)
+    R = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+    try:
+        score = objective.to_cvxpy(R @ x)
+    except Exception:
+        return True
+    return not cp.Problem(cp.Maximize(score), [x >= 0, cp.sum(x) <= 1]).is_lp()
+
+
+def expected_error(case: Case, objective: Any, call: str, exc: DecideError) -> str | None:
+    """Why ``exc`` is the documented error for this input (None: it was not to be expected).
+
+    Each rule checks the input itself, independently of the code that raised.
+    """
+    message = str(exc)
+    name = case.objective_name
+    if call == "compare" and "holdout" in message and case.outcome.n_samples < 4:
+        return "half of fewer than 4 draws leaves fewer than 2 on a side"
+    if call == "decompose" and "split cannot be estimated" in message:
+        if not case.outcome.has_conditional_mean and (case.outcome.n_replicates or 1) < 2:
+            return "no conditional mean and fewer than 2 replicates"
+        return None
+    if name == "EU(Power(2))" and ("positive outcomes only" in message
+                                   or isinstance(exc, SolverError_)):
+        return "a feasible action has a non-positive draw" if _some_draw_nonpositive(case) else None
+    if name == "Sharpe" and "zero standard deviation" in message:
+        if _some_action_constant(case):
+            return "a feasible action has constant draws"
+        if call == "compare" and _some_pair_equal(case):
+            return "a feasible action has equal draws on two samples (a half may be constant)"
+        return None
+    if "mixed-integer linear program" in message and case.method == "cvxpy":
+        return "the objective is not a linear program" if _not_milp(objective) else None
+    return None
+
+
+def _saturation_expected(case: Case, objective: Any, x: Any) -> bool:
+    """E[exp(-a X)] < 1e-8 at the returned action or the witness (SaturationWarning's rule)."""
+    if not case.objective_name.startswith("EU(Exponential"):
+        return False
+    a = objective.utility.risk_aversion
+    points = [p for p in (x, case.witness) if p is not None]
+    for p in points:
+        d = np.asarray(case.outcome.draws(p), float).reshape(-1)
+        if float(np.mean(np.exp(-a * d))) < 1e-8:
+            return True
+    return False
+
+
 @dataclass
 class Tally:
     """Counts of outcomes by category, exception type and call."""
@@ -216,19 +371,22 @@ class Tally:
     infeasible: int = 0
     suboptimal: int = 0
     not_converged: int = 0
+    unjustified: Counter = field(default_factory=Counter)
+    saturated: int = 0
     failures: list[str] = field(default_factory=list)
     samples: dict[str, str] = field(default_factory=dict)
 
     @property
     def bad(self) -> int:
-        return sum(self.undocumented.values()) + self.infeasible + self.suboptimal
+        return (sum(self.undocumented.values()) + sum(self.unjustified.values())
+                + self.infeasible + self.suboptimal)
 
     def fail(self, case: Case, call: str, why: str) -> None:
         if len(self.failures) < 20:
             self.failures.append(f"{call} on {case!r}: {why}")
 
 
-def _guarded(tally: Tally, case: Case, call: str, fn: Any) -> Any:
+def _guarded(tally: Tally, case: Case, call: str, fn: Any, objective: Any = None) -> Any:
     """Run ``fn``; classify exceptions and warnings; return its result or None."""
     tally.calls[call] += 1
     with warnings.catch_warnings(record=True) as caught:
@@ -237,14 +395,27 @@ def _guarded(tally: Tally, case: Case, call: str, fn: Any) -> Any:
             result = fn()
         except DecideError as exc:
             key = f"{call}: {type(exc).__name__}"
-            tally.documented[key] += 1
             message = str(exc).split(";")[0].split(":")[0][:90]
-            tally.samples.setdefault(f"{key}: {message}", f"{case!r}")
+            reason = expected_error(case, objective, call, exc)
+            if reason is None:
+                tally.unjustified[f"{key}: {message}"] += 1
+                tally.fail(case, call, f"{type(exc).__name__} not expected for this input: "
+                                       f"{str(exc)[:300]}")
+                return None
+            tally.documented[key] += 1
+            tally.samples.setdefault(f"{key}: {message} [expected: {reason}]", f"{case!r}")
             return None
         except Exception as exc:
             tally.undocumented[f"{call}: {type(exc).__name__}"] += 1
             tally.fail(case, call, "".join(traceback.format_exception_only(exc)).strip()[:400])
             return None
+    points = [getattr(result, "flat_action", None)]
+    if hasattr(result, "attrs") and "action_columns" in getattr(result, "attrs", {}):
+        points = list(result[result.attrs["action_columns"]].to_numpy(dtype=float))
+    if any(issubclass(w.category, SaturationWarning) for w in caught):
+        if any(_saturation_expected(case, objective, p) for p in points):
+            tally.saturated += 1
+            caught = [w for w in caught if not issubclass(w.category, SaturationWarning)]
     other = [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
     if other:
         tally.undocumented[f"{call}: warning {other[0].category.__name__}"] += 1
@@ -282,7 +453,8 @@ def run_case(case: Case, tally: Tally,
     if "optimize" in calls:
         d = _guarded(tally, case, "optimize",
                      lambda: optimize(case.outcome, objective, case.space, method=case.method,
-                                      random_seed=case.seed, **_method_options(case.method)))
+                                      random_seed=case.seed, **_method_options(case.method)),
+                     objective)
     if d is not None:
         why = _violation(case, d.flat_action)
         if why is None and not np.isfinite(d.value):
@@ -303,7 +475,7 @@ def run_case(case: Case, tally: Tally,
         policies["fixed"] = case.witness
     table = None
     if "compare" in calls:
-        table = _guarded(tally, case, "compare", lambda: compare_(case, policies))
+        table = _guarded(tally, case, "compare", lambda: compare_(case, policies), objective)
     if table is not None:
         cols = table.attrs["action_columns"]
         for name, row in table[cols].iterrows():
@@ -313,7 +485,7 @@ def run_case(case: Case, tally: Tally,
                 tally.fail(case, "compare", f"policy {name}: {why}")
     at = d.flat_action if d is not None else case.witness
     if at is not None and "decompose" in calls:
-        dec = _guarded(tally, case, "decompose", lambda: decompose_(case, at))
+        dec = _guarded(tally, case, "decompose", lambda: decompose_(case, at), objective)
         if dec is not None:
             parts = dec.epistemic + dec.aleatoric
             if not (np.isfinite(dec.total) and abs(parts - dec.total) <= 1e-6 * (1 + abs(dec.total))):

@@ -3,8 +3,11 @@
 Problems come from ``decide.testing.decision_problems`` and the strategies of
 ``fuzz_cases`` (integer spaces, ``from_draws`` tables with Discrete spaces, linear
 outcomes with Discrete options), with a random objective and an applicable method.
-The only exceptions allowed are DecideErrors; every returned action must be finite
-and feasible for its space; exact methods must beat a known feasible point.
+Every case must end in a decision or in the documented error its input calls for: a
+DecideError passes only when an independent check of the input predicts it
+(``fuzz_cases.expected_error``), any other exception fails; every returned action must
+be finite and feasible for its space; exact methods must beat a known feasible point.
+The counts of successes below only guard the generators' coverage.
 ``benchmarks/fuzz.py --examples 10000`` is the long run of the same harness.
 """
 
@@ -116,3 +119,41 @@ def test_the_harness_catches_an_undocumented_exception(monkeypatch) -> None:
     assert tally.undocumented == {"optimize: IndexError": 1}
     with pytest.raises(AssertionError, match="IndexError"):
         _clean(tally)
+
+
+def test_the_harness_catches_a_decide_error_the_input_does_not_call_for(monkeypatch) -> None:
+    # a DecideError is a pass only when the input calls for it: raise one on a fine problem
+    import fuzz_cases
+
+    from decide.errors import DecideValueError
+    from decide.optimization import Budget
+    from decide.outcomes import linear
+
+    def refuse(*args, **kwargs):
+        raise DecideValueError("draws have zero standard deviation, so the Sharpe ratio is undefined")
+
+    monkeypatch.setattr(fuzz_cases, "optimize", refuse)
+    R = np.random.default_rng(0).normal(size=(10, 2))  # no feasible action has constant draws
+    case = Case("continuous", linear(R), Budget(1.0), np.array([0.5, 0.5]), "Sharpe", "auto", 0)
+    tally = Tally()
+    run_case(case, tally, ("optimize",))
+    assert sum(tally.unjustified.values()) == 1 and tally.bad == 1
+    with pytest.raises(AssertionError, match="not expected for this input"):
+        _clean(tally)
+
+
+def test_the_harness_accepts_the_documented_error_the_input_calls_for() -> None:
+    from decide.optimization import Box
+    from decide.outcomes import linear
+
+    R = np.random.default_rng(1).normal(size=(12, 2))
+    # Box([0, 0], [0, 0]) holds only x = 0, whose draws are all 0: Sharpe is undefined
+    sharpe = Case("continuous", linear(R), Box([0.0, 0.0], [0.0, 0.0]), np.zeros(2),
+                  "Sharpe", "scipy", 0)
+    # draws R @ x with x >= 0 take negative values: a power utility is undefined
+    power = Case("continuous", linear(R), Box([0.0, 0.0], [1.0, 1.0]), np.array([0.5, 0.5]),
+                 "EU(Power(2))", "scipy", 0)
+    for case in (sharpe, power):
+        tally = Tally()
+        run_case(case, tally, ("optimize",))
+        assert tally.bad == 0 and sum(tally.documented.values()) == 1, tally.failures

@@ -146,6 +146,7 @@ def test_linear_outcome_is_all_epistemic_with_a_note():
     assert d.aleatoric == 0.0
     assert d.epistemic == pytest.approx(np.var(model.draws([1.0, 1.0])))
     assert any("no simulated noise" in n for n in d.notes)
+    assert "no simulated noise" in repr(d)  # a note that changes the meaning is shown
 
 
 def test_negative_nested_estimate_is_clipped_and_noted():
@@ -239,3 +240,23 @@ def test_bad_arguments():
         decompose(linear(np.ones((5, 1))))
     with pytest.raises(DecideTypeError, match="OutcomeModel or numeric draws"):
         decompose("draws")
+
+
+def test_dataframe_is_refused_and_to_numpy_reads_replicates():
+    """A DataFrame of one column per option must not be read as replicates of one outcome."""
+    import pandas as pd
+
+    from decide.errors import DecideTypeError
+
+    rng = np.random.default_rng(11)
+    theta = rng.normal(0.0, 2.0, size=(400, 1))
+    y = theta + rng.normal(0.0, 1.0, size=(400, 8))
+    options = pd.DataFrame({"A": theta[:, 0], "B": theta[:, 0] + 1.0})
+    with pytest.raises(DecideTypeError, match="to_numpy"):
+        decompose(options)
+    d = decompose(pd.DataFrame(y).to_numpy())
+    # the nested formulas written out: mean within-draw variance, variance of the means minus noise
+    aleatoric = np.var(y, axis=1, ddof=1).mean()
+    epistemic = np.var(y.mean(axis=1)) - (1 - 1 / 400) * aleatoric / 8
+    assert d.aleatoric == pytest.approx(aleatoric)
+    assert d.epistemic == pytest.approx(epistemic)

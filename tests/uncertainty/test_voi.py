@@ -59,9 +59,10 @@ def test_evpi_from_draws_options_and_replicates():
     theta = rng.normal(0.1, 1.0, size=300)
     reps = theta[:, None] + rng.normal(size=(300, 20))
     model = from_draws({"treat": reps, "control": np.zeros((300, 20))})
-    result = evpi(model)  # every option; U = mean of the replicates per draw
+    result = evpi(model, debias=False)  # every option; U = mean of the replicates per draw
     U = np.column_stack([reps.mean(axis=1), np.zeros(300)])
     assert result.value == pytest.approx(U.max(axis=1).mean() - U.mean(axis=0).max())
+    assert evpi(model).plug_in == pytest.approx(result.value)
 
 
 def test_evpi_with_objective_is_per_draw():
@@ -71,13 +72,21 @@ def test_evpi_with_objective_is_per_draw():
     a = rng.normal(1.0, 1.0, size=(200, 40))
     b = rng.normal(0.8, 0.2, size=(200, 40)) + rng.normal(0, 0.5, size=(200, 1))
     obj = CVaR(alpha=0.1)
-    result = evpi({"a": a, "b": b}, objective=obj)
+    result = evpi({"a": a, "b": b}, objective=obj, debias=False)
 
     def per_draw(x):  # CVaR of the 40 replicates: mean of the worst 4
         return np.sort(x, axis=1)[:, :4].mean(axis=1)
 
     U = np.column_stack([per_draw(a), per_draw(b)])
-    assert result.value == pytest.approx(U.max(axis=1).mean() - U.mean(axis=0).max())
+    plug_in = U.max(axis=1).mean() - U.mean(axis=0).max()
+    assert result.value == pytest.approx(plug_in)
+    from decide.errors import ReplicateNoiseWarning
+
+    with pytest.warns(ReplicateNoiseWarning):  # the true EVPI is ~0 here: noise dominates
+        corrected = evpi({"a": a, "b": b}, objective=obj)
+    assert corrected.plug_in == pytest.approx(plug_in)
+    assert corrected.n_replicates == 40 and corrected.value < plug_in
+    assert "replicates per draw" in repr(corrected)  # the note is in the repr
 
 
 def test_expected_regret_and_prob_best_brute_force():

@@ -52,7 +52,7 @@ def test_array_and_dict_options_on_a_linear_outcome():
     options = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
     d = optimize(linear(R), CVaR(0.1), Discrete(options))
     brute = [CVaR(0.1)(R @ x) for x in options]
-    assert d.option == str(int(np.argmax(brute)))
+    assert d.option == ["1, 0", "0.5, 0.5", "0, 1"][int(np.argmax(brute))]  # labelled by value
     np.testing.assert_allclose(d.flat_action, options[int(np.argmax(brute))])
     d2 = optimize(linear(R), Mean(), Discrete({"all-in": [1.0, 0.0], "split": [0.5, 0.5]}))
     assert d2.option == "all-in" and d2.summary().index[0] == "all-in"
