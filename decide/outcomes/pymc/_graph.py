@@ -342,7 +342,7 @@ def _crn_graph(
     no_grad_reason: str | None = None
     crn_repl = dict(core_params)
     core_us: list[tuple[str, Any, Any]] = []
-    searches: list[tuple[Any, Any, Any, Any, Any, str]] = []
+    searches: list[tuple[Any, Any, Any, Any, Any, str, str]] = []
     for rv in simulated:
         u = pt.tensor(f"{rv.name}__u", shape=(None,) * rv.ndim, dtype="float64")
         rv_sub = rebuild(rv, crn_repl)
@@ -350,11 +350,11 @@ def _crn_graph(
             draw = closed_form_quantile(rv_sub, u)
             if draw is None:
                 try:
-                    log_cdf, k, start = search_parts(rv_sub)
+                    log_f, k, start, kind = search_parts(rv_sub)
                 except NotImplementedError:
                     raise _no_quantile(rv) from None
                 draw = pt.tensor(f"{rv.name}__q", shape=rv_sub.type.shape, dtype=rv.dtype)
-                searches.append((draw, u, log_cdf, k, start, str(rv.dtype)))
+                searches.append((draw, u, log_f, k, start, str(rv.dtype), kind))
             no_grad_reason = no_grad_reason or (
                 f"{rv.name!r} is discrete ({_dist_name(rv)!r}): its inverse CDF is a step "
                 'function of the action, so mode="crn" has no gradient; use mode="mean" '
@@ -387,16 +387,17 @@ def _crn_graph(
             ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
             batch_map[u] = ub
             uniforms.append((n, ub, shape))
-    for draw, u, log_cdf, k, start, dtype in searches:  # topological order
+    for draw, u, log_f, k, start, dtype, kind in searches:  # topological order
         ub = batch_map[u]
         kb = pt.tensor(k.name, shape=(None,) * ub.ndim, dtype="int64")
         batch_map[draw] = quantile_search(
-            _vectorize(log_cdf, {**batch_map, k: kb}),
+            _vectorize(log_f, {**batch_map, k: kb}),
             kb,
             ub,
             _vectorize(start, batch_map),
             dtype,
             draw.name.removesuffix("__q"),
+            kind,
         )
     return core_out, uniforms, no_grad_reason
 

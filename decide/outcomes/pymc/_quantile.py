@@ -63,6 +63,9 @@ __all__ = [
 #: Maximum number of CDF evaluations of the search (63 to gallop over int64, 63 to bisect).
 MAX_STEPS = 130
 
+#: Maximum support size of a distribution whose quantile sums the pmf (scalar-only logcdf).
+MAX_PMF_TERMS = 1_000_000
+
 _BIG = 2**60
 #: Smallest uniform used: ``u = 0`` (probability 2**-53 under numpy) would ask for the
 #: infimum of the support.
@@ -114,7 +117,7 @@ def closed_form_quantile(rv: Any, u: Any) -> Any | None:
     return zero_grad(pt.cast(q, rv.dtype))
 
 
-def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any]:
+def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any, str]:
     """The log CDF and the starting point of the search for ``rv`` (core graph).
 
     Parameters
@@ -126,12 +129,16 @@ def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any]:
 
     Returns
     -------
-    log_cdf : TensorVariable
-        ``log F(k)`` (pymc's ``logcdf``) at the integer input ``k``, shape of ``rv``.
+    log_f : TensorVariable
+        ``log F(k)`` (pymc's ``logcdf``) at the integer input ``k``, shape of ``rv``;
+        or ``log P(Y = k)`` (pymc's ``logp``) when pymc's ``logcdf`` takes scalar
+        values only (``BetaBinomial``, ``HyperGeometric``).
     k : TensorVariable
         The int64 input of ``log_cdf``, shape of ``rv``.
     start : TensorVariable
         ``E[Y]`` (pymc's mean) broadcast to the shape of ``rv``, or zeros.
+    kind : {"cdf", "pmf"}
+        Which of the two ``log_f`` is.
 
     Raises
     ------
@@ -145,12 +152,16 @@ def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any]:
 
     ndim = rv.ndim if ndim is None else ndim
     k = pt.tensor(f"{rv.name}__k", shape=(None,) * ndim, dtype="int64")
-    log_cdf = pm.logcdf(rv, k)  # raises NotImplementedError when pymc has no CDF
+    kind = "cdf"
+    try:
+        log_f = pm.logcdf(rv, k)  # raises NotImplementedError when pymc has no CDF
+    except TypeError:  # a logcdf for scalar values only: sum the pmf (support in 0, 1, ...)
+        log_f, kind = pm.logp(rv, k), "pmf"
     try:
         start = pt.cast(mean(rv), "float64")
     except (NotImplementedError, UndefinedMomentException):
         start = pt.zeros(rv.shape, dtype="float64")
-    return log_cdf, k, start + pt.zeros(rv.shape, dtype="float64")
+    return log_f, k, start + pt.zeros(rv.shape, dtype="float64"), kind
 
 
 def _frontier(out: Any, k: Any) -> list[Any]:
@@ -190,8 +201,9 @@ def _quantile_op_class() -> type:
         the quantiles by a few units); the search is exact from any start.
         """
 
-        def __init__(self, log_cdf_fn: Any, dtype: str, label: str) -> None:
+        def __init__(self, log_cdf_fn: Any, dtype: str, label: str, kind: str = "cdf") -> None:
             self.log_cdf_fn = log_cdf_fn
+            self.kind = kind
             self.dtype = dtype
             self.label = label
             self._last: Any = None
@@ -216,6 +228,9 @@ def _quantile_op_class() -> type:
         def perform(self, node: Any, inputs: Any, output_storage: Any) -> None:
             u, start, *params = inputs
             u = np.asarray(u, dtype=np.float64)
+            if self.kind == "pmf":
+                output_storage[0][0] = self._by_pmf(u, params).astype(self.dtype)
+                return
             log_u = np.log(np.maximum(u, _TINY_U))
             last = self._last
             if last is not None and last.shape == u.shape:
@@ -252,6 +267,31 @@ def _quantile_op_class() -> type:
             self._last = hi.copy()
             output_storage[0][0] = hi.astype(self.dtype)
 
+        def _by_pmf(self, u: Any, params: Any) -> Any:
+            """``min{k : sum_{j<=k} P(Y=j) >= u}`` summing the pmf from 0 (contiguous support)."""
+            u = np.maximum(u, _TINY_U)
+            cdf = np.zeros(u.shape)
+            q = np.zeros(u.shape, dtype=np.int64)
+            seen = np.zeros(u.shape, dtype=bool)
+            done = np.zeros(u.shape, dtype=bool)
+            for j in range(MAX_PMF_TERMS):
+                lp = np.broadcast_to(self.log_cdf_fn(np.full(u.shape, j), *params), u.shape)
+                inside = lp > -np.inf
+                end = seen & ~inside & ~done  # past the end of the support: rounding of F
+                q = np.where(end, j - 1, q)
+                done |= end
+                seen |= inside
+                cdf = cdf + np.where(inside, np.exp(lp), 0.0)
+                hit = ~done & inside & (cdf >= u)
+                q = np.where(hit, j, q)
+                done |= hit
+                if done.all():
+                    return q
+            raise ValueError(
+                f"the quantile of the discrete variable {self.label!r} needs more than "
+                f"{MAX_PMF_TERMS} terms of its pmf; are its parameters finite and valid?"
+            )
+
     try:  # numba backend: run perform in object mode, without numba's generic warning
         from pytensor.link.numba.dispatch import basic as nb
 
@@ -268,7 +308,9 @@ def _quantile_op_class() -> type:
     return DiscreteQuantile
 
 
-def quantile_search(log_cdf: Any, k: Any, u: Any, start: Any, dtype: str, label: str) -> Any:
+def quantile_search(
+    log_cdf: Any, k: Any, u: Any, start: Any, dtype: str, label: str, kind: str = "cdf"
+) -> Any:
     """``min{k : F(k) >= u}`` by galloping from ``start`` then bisecting (module docstring).
 
     Parameters
@@ -286,6 +328,8 @@ def quantile_search(log_cdf: Any, k: Any, u: Any, start: Any, dtype: str, label:
         Dtype of the result.
     label : str
         Name of the variable (error messages).
+    kind : {"cdf", "pmf"}
+        ``"pmf"``: ``log_cdf`` is the log pmf and the quantile sums it from 0.
 
     Returns
     -------
@@ -298,9 +342,9 @@ def quantile_search(log_cdf: Any, k: Any, u: Any, start: Any, dtype: str, label:
     params = _frontier(log_cdf, k)
     fresh = [p.type() for p in params]
     inner = clone_replace(log_cdf, dict(zip(params, fresh)))
-    fn = pytensor.function([k, *fresh], inner, mode="FAST_RUN", on_unused_input="ignore")
+    fn = pytensor.function([k, *fresh], inner, mode="FAST_COMPILE", on_unused_input="ignore")
     fn.trust_input = True
-    op = _quantile_op_class()(fn, dtype, label)
+    op = _quantile_op_class()(fn, dtype, label, kind)
     return op(u, start, *params)
 
 
@@ -335,5 +379,5 @@ def discrete_quantile(rv: Any, u: Any) -> Any:
     q = closed_form_quantile(rv, u)
     if q is not None:
         return q
-    log_cdf, k, start = search_parts(rv, u.ndim)
-    return quantile_search(log_cdf, k, u, start, str(rv.dtype), str(rv.name or "rv"))
+    log_f, k, start, kind = search_parts(rv, u.ndim)
+    return quantile_search(log_f, k, u, start, str(rv.dtype), str(rv.name or "rv"), kind)
