@@ -216,9 +216,6 @@ def _quantile_op_class() -> type:
             out = pt.tensor(dtype=self.dtype, shape=u.type.shape)
             return Apply(self, [u, pt.as_tensor_variable(start), *params], [out])
 
-        def infer_shape(self, fgraph: Any, node: Any, shapes: Any) -> Any:
-            return [shapes[0]]
-
         def connection_pattern(self, node: Any) -> list[list[bool]]:
             return [[False] for _ in node.inputs]
 
