@@ -350,7 +350,7 @@ def _crn_graph(
             draw = closed_form_quantile(rv_sub, u)
             if draw is None:
                 try:
-                    log_f, k, start, kind = search_parts(rv_sub)
+                    log_f, k, start, kind = search_parts(rv_sub, u)
                 except NotImplementedError:
                     raise _no_quantile(rv) from None
                 draw = pt.tensor(f"{rv.name}__q", shape=rv_sub.type.shape, dtype=rv.dtype)

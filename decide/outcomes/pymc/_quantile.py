@@ -18,27 +18,30 @@ pymc ships inverse CDFs for a few discrete distributions only; this module uses
 them where they exist (``Geometric``, ``DiscreteUniform``), closed forms where
 trivial (``Bernoulli``, ``Categorical``), and one general mechanism for every
 other distribution that has a CDF in pymc (``pm.logcdf``: ``Poisson``,
-``NegativeBinomial``, ``Binomial``, ``BetaBinomial``, ``HyperGeometric``,
-``DiscreteWeibull``, the zero-inflated and hurdle families, ...): a vectorized
-search on the integers, done inside the compiled graph by one ``scan`` with a
-stopping condition:
+``NegativeBinomial``, ``Binomial``, ``DiscreteWeibull``, the zero-inflated and
+hurdle families, a ``CustomDist`` with a ``logcdf``): a vectorized search on the
+integers, one graph node (:func:`quantile_search`) whose numpy loop calls pymc's
+log CDF compiled once (``FAST_COMPILE``: no C compilation, and scipy's special
+functions are as fast as pytensor's C ones here):
 
 1. start at ``k0 = floor(E[Y])`` (pymc's mean; 0 when pymc has none) with a
-   step ``s0 = max(1, floor(sqrt(|E[Y]|)))`` (a Poisson-like standard deviation);
-2. gallop: while only one side of the answer is known, probe ``k0 -+ s``
-   with ``s`` doubling; every probe ``k`` with ``log F(k) >= log u`` is an upper
+   step ``s0 = max(1, floor(sqrt(|E[Y]|)))`` (a Poisson-like standard deviation),
+   or at the previous call's answer with a step of 1 (warm start: an optimizer
+   moves to nearby actions; the answer does not depend on the start);
+2. gallop: while only one side of the answer is known, probe ``k -+ s`` with
+   ``s`` doubling; every probe ``k`` with ``log F(k) >= log u`` is an upper
    bound (``hi = k``), every other one a lower bound (``lo = k + 1``);
 3. bisect ``[lo, hi]`` (``mid = floor((lo + hi) / 2)``) until ``lo == hi``.
 
 The comparison is done on the log scale (``log F(k) >= log u``), so upper tails
 (``u`` close to 1) and tiny probabilities keep their precision. The number of
-CDF evaluations is about ``2 log2 |F^{-1}(u) - E[Y]|`` (about 25 for a
-negative binomial with mean 100 and dispersion 0.05 at 20 000 uniforms). The
-search stops when every element has converged; a search that has not
-converged after :data:`MAX_STEPS` steps (non-finite parameters) raises at run time.
+CDF evaluations is about ``2 log2 |F^{-1}(u) - k0|`` per call. A search that
+has not converged after :data:`MAX_STEPS` evaluations (non-finite parameters)
+raises. ``BetaBinomial`` and ``HyperGeometric``, whose pymc ``logcdf`` takes a
+scalar value only, sum their pmf (``pm.logp``) from 0 instead.
 
-The quantile is a step function of the parameters: its gradient is zero
-(``zero_grad``), so the rest of the outcome stays differentiable in the action.
+The quantile is a step function of the parameters: its gradient is disconnected,
+so the rest of the outcome stays differentiable in the action.
 pymc and pytensor are imported inside the functions (``import decide`` stays light).
 
 References
@@ -50,6 +53,7 @@ Devroye, L. (1986). *Non-Uniform Random Variate Generation*, ch. 3.2
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any
 
 __all__ = [
@@ -117,15 +121,16 @@ def closed_form_quantile(rv: Any, u: Any) -> Any | None:
     return zero_grad(pt.cast(q, rv.dtype))
 
 
-def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any, str]:
+def search_parts(rv: Any, like: Any) -> tuple[Any, Any, Any, str]:
     """The log CDF and the starting point of the search for ``rv`` (core graph).
 
     Parameters
     ----------
     rv : TensorVariable
         A discrete random variable with a CDF in pymc.
-    ndim : int, optional
-        Number of dims of ``k`` (default ``rv.ndim``; more adds leading batch dims).
+    like : TensorVariable
+        The uniforms the quantile is taken at: ``k`` and ``start`` get their shape
+        (the shape of ``rv``, or more leading dims).
 
     Returns
     -------
@@ -134,9 +139,10 @@ def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any, str]:
         or ``log P(Y = k)`` (pymc's ``logp``) when pymc's ``logcdf`` takes scalar
         values only (``BetaBinomial``, ``HyperGeometric``).
     k : TensorVariable
-        The int64 input of ``log_cdf``, shape of ``rv``.
+        The int64 input of ``log_f``, shape of ``like``.
     start : TensorVariable
-        ``E[Y]`` (pymc's mean) broadcast to the shape of ``rv``, or zeros.
+        ``E[Y]`` (pymc's mean) broadcast to the shape of ``like``, or zeros. Built
+        from the parameters only (not from ``rv``, which must not stay in the graph).
     kind : {"cdf", "pmf"}
         Which of the two ``log_f`` is.
 
@@ -150,8 +156,7 @@ def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any, str]:
     from pymc.distributions.moments import mean
     from pymc.exceptions import UndefinedMomentException
 
-    ndim = rv.ndim if ndim is None else ndim
-    k = pt.tensor(f"{rv.name}__k", shape=(None,) * ndim, dtype="int64")
+    k = pt.tensor(f"{rv.name}__k", shape=(None,) * like.ndim, dtype="int64")
     kind = "cdf"
     try:
         log_f = pm.logcdf(rv, k)  # raises NotImplementedError when pymc has no CDF
@@ -160,8 +165,8 @@ def search_parts(rv: Any, ndim: int | None = None) -> tuple[Any, Any, Any, str]:
     try:
         start = pt.cast(mean(rv), "float64")
     except (NotImplementedError, UndefinedMomentException):
-        start = pt.zeros(rv.shape, dtype="float64")
-    return log_f, k, start + pt.zeros(rv.shape, dtype="float64"), kind
+        start = pt.zeros((), dtype="float64")
+    return log_f, k, start + pt.zeros_like(like, dtype="float64"), kind
 
 
 def _frontier(out: Any, k: Any) -> list[Any]:
@@ -293,8 +298,6 @@ def _quantile_op_class() -> type:
         from pytensor.link.numba.dispatch import basic as nb
 
         def _funcify(op: Any, node: Any = None, **kwargs: Any) -> Any:
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Numba will use object mode")
                 return nb.generate_fallback_impl(op, node=node, **kwargs)
@@ -339,7 +342,9 @@ def quantile_search(
     params = _frontier(log_cdf, k)
     fresh = [p.type() for p in params]
     inner = clone_replace(log_cdf, dict(zip(params, fresh)))
-    fn = pytensor.function([k, *fresh], inner, mode="FAST_COMPILE", on_unused_input="ignore")
+    with warnings.catch_warnings():  # FAST_COMPILE's rewrites probe BLAS, which nothing here uses
+        warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
+        fn = pytensor.function([k, *fresh], inner, mode="FAST_COMPILE", on_unused_input="ignore")
     fn.trust_input = True
     op = _quantile_op_class()(fn, dtype, label, kind)
     return op(u, start, *params)
@@ -376,5 +381,5 @@ def discrete_quantile(rv: Any, u: Any) -> Any:
     q = closed_form_quantile(rv, u)
     if q is not None:
         return q
-    log_f, k, start, kind = search_parts(rv, u.ndim)
+    log_f, k, start, kind = search_parts(rv, u)
     return quantile_search(log_f, k, u, start, str(rv.dtype), str(rv.name or "rv"), kind)
