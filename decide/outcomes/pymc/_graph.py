@@ -398,6 +398,7 @@ def _crn_graph(
             dtype,
             draw.name.removesuffix("__q"),
             kind,
+            batched=set(batch_map.values()),
         )
     return core_out, uniforms, no_grad_reason
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 __all__ = [
@@ -206,8 +207,16 @@ def _quantile_op_class() -> type:
         the quantiles by a few units); the search is exact from any start.
         """
 
-        def __init__(self, log_cdf_fn: Any, dtype: str, label: str, kind: str = "cdf") -> None:
+        def __init__(
+            self,
+            log_cdf_fn: Any,
+            dtype: str,
+            label: str,
+            kind: str = "cdf",
+            row_batched: tuple[bool, ...] = (),
+        ) -> None:
             self.log_cdf_fn = log_cdf_fn
+            self.row_batched = row_batched
             self.kind = kind
             self.dtype = dtype
             self.label = label
@@ -248,19 +257,28 @@ def _quantile_op_class() -> type:
             has_lo = np.zeros(u.shape, dtype=bool)
             has_hi = np.zeros(u.shape, dtype=bool)
             probe = k0
+            rows = None  # evaluate every row, or only the rows still searching
             for _ in range(MAX_STEPS):
-                lcdf = np.asarray(self.log_cdf_fn(np.ascontiguousarray(probe), *params))
-                up = np.broadcast_to(lcdf, u.shape) >= log_u  # F(probe) >= u: upper bound
-                hi = np.where(up, probe, hi)
-                lo = np.where(up, lo, probe + 1)
-                has_hi |= up
-                has_lo |= ~up
+                lcdf = self._log_cdf(probe, params, rows)
+                if lcdf is None:  # a parameter could not be sliced by rows: all rows
+                    rows, lcdf = None, self._log_cdf(probe, params, None)
+                sel = slice(None) if rows is None else rows
+                pr = probe[sel]
+                up = np.broadcast_to(lcdf, pr.shape) >= log_u[sel]  # F(probe) >= u: upper
+                hi[sel] = np.where(up, pr, hi[sel])
+                lo[sel] = np.where(up, lo[sel], pr + 1)
+                has_hi[sel] |= up
+                has_lo[sel] |= ~up
                 both = has_lo & has_hi
-                if np.all(both & (lo >= hi)):
+                done = both & (lo >= hi)
+                if np.all(done):
                     break
                 probe = np.where(both, (lo + hi) // 2, np.where(has_hi, hi - s, lo + s))
                 probe = np.clip(probe, -_BIG, _BIG)
                 s = np.minimum(s * 2, _BIG)
+                if u.ndim and any(self.row_batched):
+                    left = np.flatnonzero(~done.reshape(u.shape[0], -1).all(axis=1))
+                    rows = left if len(left) <= u.shape[0] // 2 else None
             else:
                 raise ValueError(
                     f"the quantile search of the discrete variable {self.label!r} did not "
@@ -268,6 +286,24 @@ def _quantile_op_class() -> type:
                 )
             self._last = hi.copy()
             output_storage[0][0] = hi.astype(self.dtype)
+
+        def _log_cdf(self, probe: Any, params: Any, rows: Any) -> Any:
+            """``log F(probe)`` on every row, or on ``rows`` (None if a parameter cannot be cut)."""
+            if rows is None:
+                return np.asarray(self.log_cdf_fn(np.ascontiguousarray(probe), *params))
+            n = probe.shape[0]
+            sub = []
+            for p, batched in zip(params, self.row_batched):
+                p = np.asarray(p)
+                if batched and p.ndim == probe.ndim and p.shape[0] == n:
+                    p = np.ascontiguousarray(p[rows])
+                elif batched and not (p.ndim == probe.ndim and p.shape[0] == 1):
+                    return None
+                sub.append(p)
+            try:
+                return np.asarray(self.log_cdf_fn(np.ascontiguousarray(probe[rows]), *sub))
+            except ValueError:
+                return None
 
         def _by_pmf(self, u: Any, params: Any) -> Any:
             """``min{k : sum_{j<=k} P(Y=j) >= u}`` summing the pmf from 0 (contiguous support)."""
@@ -309,7 +345,14 @@ def _quantile_op_class() -> type:
 
 
 def quantile_search(
-    log_cdf: Any, k: Any, u: Any, start: Any, dtype: str, label: str, kind: str = "cdf"
+    log_cdf: Any,
+    k: Any,
+    u: Any,
+    start: Any,
+    dtype: str,
+    label: str,
+    kind: str = "cdf",
+    batched: Collection[Any] = (),
 ) -> Any:
     """``min{k : F(k) >= u}`` by galloping from ``start`` then bisecting (module docstring).
 
@@ -330,6 +373,10 @@ def quantile_search(
         Name of the variable (error messages).
     kind : {"cdf", "pmf"}
         ``"pmf"``: ``log_cdf`` is the log pmf and the quantile sums it from 0.
+    batched : collection of TensorVariable
+        The inputs batched over the leading (draw) dim of ``u``: the parameters
+        that depend on them are sliced by rows, so that the last steps of the
+        search evaluate the CDF on the rows still searching only.
 
     Returns
     -------
@@ -339,6 +386,8 @@ def quantile_search(
     import pytensor
     from pytensor.graph.replace import clone_replace
 
+    from decide.outcomes.pymc._ops import _graph_tools
+
     params = _frontier(log_cdf, k)
     fresh = [p.type() for p in params]
     inner = clone_replace(log_cdf, dict(zip(params, fresh)))
@@ -346,7 +395,10 @@ def quantile_search(
         warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
         fn = pytensor.function([k, *fresh], inner, mode="FAST_COMPILE", on_unused_input="ignore")
     fn.trust_input = True
-    op = _quantile_op_class()(fn, dtype, label, kind)
+    ancestors, _ = _graph_tools()
+    batched = set(batched)
+    row_batched = tuple(bool(batched & set(ancestors([p]))) for p in params)
+    op = _quantile_op_class()(fn, dtype, label, kind, row_batched)
     return op(u, start, *params)
 
 
