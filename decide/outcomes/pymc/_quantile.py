@@ -1,4 +1,4 @@
-"""Quantile functions of discrete distributions for the ``"crn"`` mode of ``from_pymc``.
+r"""Quantile functions of discrete distributions for the ``"crn"`` mode of ``from_pymc``.
 
 Common random numbers replace a simulated variable ``Y ~ D(theta)`` by its
 quantile function at a fixed uniform, ``Y = F^{-1}(u | theta)``, where for a
@@ -6,7 +6,7 @@ discrete distribution
 
 .. math::
 
-    F^{-1}(u \\mid \\theta) = \\min\\{k \\in \\mathbb{Z} : F(k \\mid \\theta) \\ge u\\}.
+    F^{-1}(u \mid \theta) = \min\{k \in \mathbb{Z} : F(k \mid \theta) \ge u\}.
 
 With ``u ~ U(0, 1)`` this has exactly the law ``D(theta)`` (inverse transform
 sampling), it is non-decreasing in ``u``, and it is non-decreasing in every
