@@ -30,7 +30,6 @@ S, R = 1000, 20
 
 
 def build() -> tuple[object, object]:
-    import arviz as az
     import pymc as pm
 
     rng = np.random.default_rng(0)
@@ -42,11 +41,11 @@ def build() -> tuple[object, object]:
         mu = pm.math.exp(a + e * pm.math.log(price / 10.0))
         pm.NegativeBinomial("demand", mu=mu, alpha=alpha, observed=50)
     post = {
-        "a": rng.normal(4.0, 0.1, S)[None],
-        "e": rng.normal(-1.5, 0.2, S)[None],
-        "alpha": rng.uniform(0.5, 8.0, S)[None],
+        "a": rng.normal(4.0, 0.1, S),
+        "e": rng.normal(-1.5, 0.2, S),
+        "alpha": rng.uniform(0.5, 8.0, S),
     }
-    return model, az.from_dict(posterior=post)
+    return model, post  # posterior draws as a dict (one array per variable)
 
 
 def profit(v: dict) -> object:
