@@ -144,8 +144,9 @@ def test_likelihood_without_a_mean_in_mean_mode() -> None:
 
 
 def test_discrete_variable_on_the_gradient_path() -> None:
-    # z is a discrete free variable downstream of the action: simulated under do(a), with no
-    # inverse CDF, so "crn" is value only: vjp says why and optimize falls back, saying so
+    # z is a discrete free variable downstream of the action: simulated under do(a) by its
+    # quantile function, a step function of a, so "crn" is value only: vjp says why and
+    # optimize falls back, saying so
     with pm.Model() as counts:
         a = pm.Data("a", 1.0)
         lam = pm.HalfNormal("lam", 1.0)
@@ -156,7 +157,7 @@ def test_discrete_variable_on_the_gradient_path() -> None:
                    backend="FAST_COMPILE")
     assert not om.has_vjp
     _check(lambda: om.vjp(1.0, np.ones(16)), NotImplementedError,
-           ("'poisson' of 'z'", "no gradient", "mode=\"mean\""))
+           ("'z' is discrete ('poisson')", "no gradient", "mode=\"mean\""))
     d = optimize(om, Mean(), Box(0.0, 3.0), method="scipy", random_seed=0)
     assert any("finite differences" in n and "no vjp" in n for n in d.diagnostics.notes)
     # the mean mode replaces z by its mean lam * a: differentiable, and the optimum is

@@ -41,6 +41,11 @@ from decide.outcomes.pymc._ops import (
     _vectorize,
     rebuild,
 )
+from decide.outcomes.pymc._quantile import (
+    closed_form_quantile,
+    quantile_search,
+    search_parts,
+)
 
 __all__ = ["GraphSpec", "build_graph"]
 
@@ -171,19 +176,28 @@ def _mean_of(rv: Any, modes_hint: str) -> Any:
         ) from None
 
 
-def _crn_draw(rv: Any, u: Any) -> Any | None:
-    """``F^{-1}(u)`` for the distribution of ``rv``, or None when pymc has no inverse CDF."""
-    import pymc as pm
-    import pytensor.tensor as pt
+def _is_discrete(rv: Any) -> bool:
+    return str(rv.dtype).startswith(("int", "uint", "bool"))
 
-    name = _dist_name(rv)
-    if name == "bernoulli":
-        p = rv.owner.inputs[-1]
-        return pt.cast(pt.lt(u, p), rv.dtype)
+
+def _crn_draw(rv: Any, u: Any) -> Any | None:
+    """``F^{-1}(u)`` of a continuous ``rv`` from pymc's ``icdf``, or None when pymc has none."""
+    import pymc as pm
+
     try:
         return pm.icdf(rv, u)
     except NotImplementedError:
         return None
+
+
+def _no_quantile(rv: Any) -> DecideValueError:
+    return DecideValueError(
+        f'mode="crn" needs the quantile function of the simulated variable {rv.name!r}, a '
+        f"discrete {_dist_name(rv)!r} for which pymc has neither an inverse CDF nor a CDF "
+        "(pm.icdf / pm.logcdf raise NotImplementedError), so its noise cannot be common "
+        'across actions. Use mode="sample" (fresh noise on each call) or mode="mean", or '
+        "give the distribution a logcdf (pm.CustomDist(..., logcdf=...))."
+    )
 
 
 @dataclass
@@ -329,24 +343,34 @@ def _crn_graph(
     no_grad_reason: str | None = None
     crn_repl = dict(core_params)
     core_us: list[tuple[str, Any, Any]] = []
+    searches: list[tuple[Any, Any, Any, Any, Any, str, str]] = []
     for rv in simulated:
         u = pt.tensor(f"{rv.name}__u", shape=(None,) * rv.ndim, dtype="float64")
         rv_sub = rebuild(rv, crn_repl)
-        draw = _crn_draw(rv_sub, u)
-        if draw is None:
-            no_grad_reason = no_grad_reason or (
-                f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no inverse CDF "
-                'in pymc, so mode="crn" replays the same random stream for it (value '
-                'only, no gradient); use mode="mean" for gradients.'
-            )
-            crn_repl[rv] = rv_sub
-            continue
-        if str(rv.dtype).startswith(("int", "uint", "bool")):
+        if _is_discrete(rv):
+            draw = closed_form_quantile(rv_sub, u)
+            if draw is None:
+                try:
+                    log_f, k, start, kind = search_parts(rv_sub, u)
+                except NotImplementedError:
+                    raise _no_quantile(rv) from None
+                draw = pt.tensor(f"{rv.name}__q", shape=rv_sub.type.shape, dtype=rv.dtype)
+                searches.append((draw, u, log_f, k, start, str(rv.dtype), kind))
             no_grad_reason = no_grad_reason or (
                 f"{rv.name!r} is discrete ({_dist_name(rv)!r}): its inverse CDF is a step "
                 'function of the action, so mode="crn" has no gradient; use mode="mean" '
                 "for gradients, or a derivative-free optimizer."
             )
+        else:
+            draw = _crn_draw(rv_sub, u)
+            if draw is None:
+                no_grad_reason = no_grad_reason or (
+                    f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no inverse CDF "
+                    'in pymc, so mode="crn" replays the same random stream for it (value '
+                    'only, no gradient); use mode="mean" for gradients.'
+                )
+                crn_repl[rv] = rv_sub
+                continue
         crn_repl[rv] = draw
         core_us.append((rv.name, u, rv_sub.shape))
     core_out = rebuild(out, crn_repl)
@@ -364,6 +388,19 @@ def _crn_graph(
             ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
             batch_map[u] = ub
             uniforms.append((n, ub, shape))
+    for draw, u, log_f, k, start, dtype, kind in searches:  # topological order
+        ub = batch_map[u]
+        kb = pt.tensor(k.name, shape=(None,) * ub.ndim, dtype="int64")
+        batch_map[draw] = quantile_search(
+            _vectorize(log_f, {**batch_map, k: kb}),
+            kb,
+            ub,
+            _vectorize(start, batch_map),
+            dtype,
+            draw.name.removesuffix("__q"),
+            kind,
+            batched=set(batch_map.values()),
+        )
     return core_out, uniforms, no_grad_reason
 
 

@@ -454,7 +454,10 @@ def from_pymc(
         every call, seeded by ``random_seed`` (no gradient). ``"crn"``: common
         random numbers, ``y = F^{-1}(u | params)`` with uniforms ``u`` fixed per
         draw and replicate, smooth in the action for continuous likelihoods
-        (``Normal``: ``mu + sigma * z``); discrete likelihoods are value-only.
+        (``Normal``: ``mu + sigma * z``). Discrete likelihoods use their quantile
+        function ``min{k : F(k | params) >= u}`` (closed form, pymc's ``icdf``, or a
+        search on pymc's ``logcdf``): common across actions, monotone in the
+        rate, value-only (no gradient). See ``docs/outcomes_pymc.md``.
     n_replicates : int or None
         Outcome replicates per posterior draw in ``"sample"`` / ``"crn"`` modes;
         ``None`` gives one and drops the replicate axis. Must be None in ``"mean"``.
@@ -492,7 +495,9 @@ def from_pymc(
     DecideValueError
         Unknown action or outcome (the message lists the model's variables), a
         posterior missing a free variable, an empty posterior, a bad mode,
-        ``n_replicates`` or ``reduce``, or a likelihood without a mean in ``"mean"`` mode.
+        ``n_replicates`` or ``reduce``, a likelihood without a mean in ``"mean"`` mode,
+        or in ``"crn"`` a discrete simulated variable whose distribution has neither
+        an inverse CDF nor a CDF in pymc (the message names it).
         Also ``data`` / ``coords`` naming no data container or dim of the model, or
         with the wrong number of dims.
     DecideTypeError
