@@ -26,3 +26,10 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 SOLUTION_RTOL: Final[float] = 1e-6
 #: Seconds of work before a library call (``optimize_many``) shows a progress bar.
 PROGRESS_DELAY: Final[float] = 1.0
+#: Constraints on outcomes (``optimize(subject_to=...)``): a constraint holds at the solution
+#: when its slack is at least ``-OUTCOME_CONSTRAINT_RTOL * max(1, |bound|)``, and binds when
+#: its slack is at most ``OUTCOME_CONSTRAINT_BINDING_RTOL * max(1, |bound|)``.
+OUTCOME_CONSTRAINT_RTOL: Final[float] = 1e-6
+OUTCOME_CONSTRAINT_BINDING_RTOL: Final[float] = 1e-5
+#: Seconds a chance-constrained mixed-integer program may run (``optimize(time_limit=...)``).
+CHANCE_MILP_TIME_LIMIT: Final[float] = 60.0

@@ -11,7 +11,7 @@ import numpy as np
 
 from decide._config import FEASIBILITY_RTOL, SOLUTION_RTOL
 from decide.errors import ConvergenceWarning, DecideValueError
-from decide.measures import Objective
+from decide.measures import Objective, OutcomeConstraint
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._spaces import Space
@@ -31,6 +31,10 @@ class Problem:
     weights: Any = None
     evaluations: int = 0
     started: float = field(default_factory=time.perf_counter)
+    #: Constraints on outcomes (``subject_to=``); see :mod:`decide.optimization._outcome_constraints`.
+    constraints: tuple[OutcomeConstraint, ...] = ()
+    #: How chance constraints are solved: ``"auto"``, ``"exact"`` or ``"cvar"``.
+    chance: str = "auto"
 
     @property
     def spec(self) -> ActionSpec:
@@ -47,13 +51,16 @@ class Problem:
     def value(self, x: np.ndarray) -> float:
         """Objective score at the flat action ``x``."""
         self.evaluations += 1
-        return float(self.objective(self.outcome.draws_flat(x), self.weights))
+        return float(self.objective(self.outcome.draws_flat(x), self.weights, action=x))
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Score and its gradient with respect to ``x`` (objective.grad chained with the vjp)."""
         self.evaluations += 1
         v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
         g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
+        if self.objective.uses_action:
+            v += self.objective.action_score(x)
+            g = g + self.objective.action_grad(x)
         return v, g
 
     def finish(
@@ -66,13 +73,21 @@ class Problem:
         table: Any = None,
         value: float | None = None,
         draws: np.ndarray | None = None,
+        shadow_prices: Any = None,
     ) -> Decision:
-        """Build the :class:`Decision`, re-scoring at ``x``; warn when not converged."""
+        """Build the :class:`Decision`, re-scoring at ``x``; warn when not converged.
+
+        ``shadow_prices`` (one per constraint, NaN where the solver gives none) go
+        into ``Decision.constraints``; every constraint is checked on the draws at ``x``.
+        """
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         if draws is None:
             draws = np.asarray(self.outcome.draws_flat(x))
         if value is None:
-            value = float(self.objective(draws, self.weights))
+            value = float(self.objective(draws, self.weights, action=x))
+        from decide.optimization._outcome_constraints import constraint_table
+
+        ctable = constraint_table(self, x, draws, shadow_prices, diag)
         if self.system is not None and not self.space.discrete:
             bad = self.system.violated(x, SOLUTION_RTOL)
             if bad is not None:
@@ -101,6 +116,7 @@ class Problem:
             option=option,
             table=table,
             labels=self.spec.labels,
+            constraints=ctable,
         )
 
 
