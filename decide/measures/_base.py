@@ -413,7 +413,7 @@ def _compare(obj: Objective, sense: str, other: object) -> Any:
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
         raise DecideTypeError(
             f"a constraint compares an objective with a real number, e.g. CVaR(0.05) >= -100; "
-            f"got {repr(obj)} {sense} {type(other).__name__} ({other!r})."
+            f"got {obj!r} {sense} {type(other).__name__} ({other!r})."
         )
     return OutcomeConstraint(obj, sense, other)
 

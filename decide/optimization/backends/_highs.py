@@ -299,8 +299,8 @@ class _Result:
 
 
 def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float) -> _Result:
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
     from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     prog = built.prog
     system = prob.system
