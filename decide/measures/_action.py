@@ -41,9 +41,8 @@ class ActionCost(Objective):
     called as ``objective(draws, action=a)`` (:attr:`Objective.uses_action`); it
     combines with outcome measures (``Mean() + ActionCost(c)`` is the expected
     outcome net of the spend). Its gradient in the action is ``-c`` and its cvxpy
-    form is affine. As a function of the draws it is constant: positively
-    homogeneous, concave, monotone, law invariant and SSD consistent, but not
-    translation invariant.
+    form is affine. It declares no law of the draws (``properties`` is empty) and
+    is left out of the property checks of ``decide.testing``: it does not score draws.
 
     Examples
     --------
@@ -55,15 +54,8 @@ class ActionCost(Objective):
     6.0
     """
 
-    _properties = frozenset(
-        {
-            Property.MONOTONE,
-            Property.POSITIVELY_HOMOGENEOUS,
-            Property.CONCAVE,
-            Property.LAW_INVARIANT,
-            Property.SSD_CONSISTENT,
-        }
-    )
+    #: No law of the draws is declared: the score does not depend on them.
+    _properties: frozenset[Property] = frozenset()
 
     def __init__(self, cost: Any = 1.0):
         try:

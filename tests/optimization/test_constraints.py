@@ -125,7 +125,7 @@ def test_cvar_floor_matches_a_direct_linprog(p):
     S, n, alpha, frac, seed = p
     R = np.random.default_rng(seed).normal(0.05, 0.2, size=(S, n))
     lo = min(CVaR(alpha)(R[:, j]) for j in range(n))
-    best = optimize(linear(R), CVaR(alpha), Budget(1.0), method="highs").value
+    best = optimize(linear(R), CVaR(alpha), Budget(1.0), method="cvxpy").value
     floor = lo + frac * (best - lo)
     want = _direct_cvar_floor(R, alpha, floor)
     for method in ("highs", "cvxpy"):
@@ -282,9 +282,9 @@ def test_bad_subject_to():
 def test_methods_that_take_constraints():
     R = np.random.default_rng(13).normal(size=(50, 2))
     got = available_methods(linear(R), Mean(), Budget(1.0), subject_to=[VaR(0.1) >= -1])
-    assert got == ["cvxpy", "highs", "scipy"]
+    assert set(got) == {"cvxpy", "highs", "scipy"}
     got = available_methods(linear(R), Mean(), Budget(1.0), subject_to=[CVaR(0.1) >= -1])
-    assert got == ["cvxpy", "cvar-lp", "highs", "scipy"]
+    assert set(got) == {"cvxpy", "cvar-lp", "highs", "scipy"}
     assert "highs" not in available_methods(linear(R), Mean(), Budget(1.0))
     assert available_methods(from_draws({"a": R[:, 0], "b": R[:, 1]}), Mean(), Discrete(),
                              subject_to=[VaR(0.1) >= -1]) == ["enumerate"]

@@ -518,6 +518,8 @@ class HighsBackend(Backend):
         reason = discrete_reason(problem, self.name)
         if reason is not None:
             return reason
+        if not problem.constraints:
+            return "'highs' solves problems with constraints on outcomes (subject_to=[...])"
         aff = problem.outcome.affine_form()
         if aff is None:
             return f"the outcome {type(problem.outcome).__name__} is not affine in the action"
