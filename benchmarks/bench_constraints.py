@@ -103,7 +103,14 @@ def main() -> None:
     import decide
     from decide import ActionCost, Box, Budget, CVaR, Mean, VaR, linear, optimize
 
-    vers = {p: importlib.metadata.version(p) for p in ("decide", "numpy", "scipy", "cvxpy", "highspy")}
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    vers = {p: version(p) for p in ("numpy", "scipy", "cvxpy", "highspy", "skfolio")}
+    vers["decide"] = getattr(decide, "__version__", "?")
     print(f"python {platform.python_version()}, " + ", ".join(f"{k} {v}" for k, v in vers.items()))
     print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()], "-> pinned to 1")
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]

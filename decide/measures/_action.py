@@ -55,7 +55,7 @@ class ActionCost(Objective):
     """
 
     #: No law of the draws is declared: the score does not depend on them.
-    _properties: frozenset[Property] = frozenset()
+    _properties = frozenset[Property]()
 
     def __init__(self, cost: Any = 1.0):
         try:

@@ -415,7 +415,7 @@ def _compare(obj: Objective, sense: str, other: object) -> Any:
             f"a constraint compares an objective with a real number, e.g. CVaR(0.05) >= -100; "
             f"got {obj!r} {sense} {type(other).__name__} ({other!r})."
         )
-    return OutcomeConstraint(obj, sense, other)
+    return OutcomeConstraint(obj, sense, float(other))
 
 
 def _terms(obj: Objective) -> list[tuple[float, Objective]]:

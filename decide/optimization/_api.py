@@ -177,11 +177,12 @@ def optimize(
         10% quantile is at least ``t``: ``P(outcome < t) < 0.1``),
         ``ProbabilityOfShortfall(0) <= 0.05``. Each one's value, slack, whether it
         binds and its shadow price are in ``Decision.constraints`` (see
-        docs/constraints.md). With constraints, ``"auto"`` picks ``"highs"`` (one LP
-        or MILP) for a linear outcome and a linear-programmable objective, the CVaR
-        LP for a mean objective with a CVaR floor at many samples, cvxpy for other
-        DCP forms, enumeration for a Discrete space, else scipy (SLSQP with the
-        constraints' gradients through the outcome's vjp).
+        docs/constraints.md). With constraints, ``"auto"`` picks ``"highs"`` (one
+        MILP in HiGHS) for chance constraints on a linear outcome with a
+        linear-programmable objective, the CVaR LP for a mean objective with a CVaR
+        floor at many samples, cvxpy for DCP forms, enumeration for a Discrete
+        space, else scipy (SLSQP with the constraints' gradients through the
+        outcome's vjp).
     **options
         ``weights`` (array of shape (n_samples,): probability weights of the samples);
         scipy: ``x0`` (start action, inside the space), ``n_starts`` (default 1 for an
