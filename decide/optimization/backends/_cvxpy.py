@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
+from decide.errors import (
+    DecideError,
+    DecideValueError,
+    InfeasibleError,
+    SolverError,
+    UnboundedError,
+)
 from decide.measures import Objective, OutcomeConstraint, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
@@ -479,7 +485,10 @@ class CvxpyBackend(Backend):
         return 2.0
 
     def recoverable(self, exc: DecideError) -> bool:
-        return isinstance(exc, SolverError | DecideValueError) and not isinstance(exc, UnboundedError)
+        # an unbounded or infeasible program stays so under any other method
+        return isinstance(exc, SolverError | DecideValueError) and not isinstance(
+            exc, UnboundedError | InfeasibleError
+        )
 
     def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
         program = ConvexProblem(
