@@ -82,8 +82,13 @@ def cvxpy_chance(B: np.ndarray, alpha: float, target: float, ub: float, seconds:
     prob = cp.Problem(cp.Minimize(cp.sum(x)), cons)
     t0 = time.perf_counter()
     opts = {"time_limit": seconds} if exact else {}
-    prob.solve(solver=cp.HIGHS, **opts)
+    try:
+        prob.solve(solver=cp.HIGHS, **opts)
+    except cp.error.SolverError as exc:
+        return time.perf_counter() - t0, np.nan, f"failed: {str(exc)[:40]}"
     status = str(prob.status)
+    if exact and prob.value is not None:
+        status += f", {int(np.sum(B @ x.value < target - 1e-9))} draws below"
     return time.perf_counter() - t0, float(prob.value) if prob.value is not None else np.nan, status
 
 
@@ -99,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--milp-seconds", type=float, default=10.0)
+    parser.add_argument("--lp-seconds", type=float, default=60.0)
     args = parser.parse_args()
     import decide
     from decide import ActionCost, Box, Budget, CVaR, Mean, VaR, linear, optimize
@@ -132,8 +138,13 @@ def main() -> None:
             rows = [("cvxpy direct (CLARABEL)", tc, vc)]
             for method in ("auto", "highs"):
                 t0 = time.perf_counter()
-                d = optimize(linear(R), Mean(), Budget(1.0), subject_to=[CVaR(alpha) >= floor],
-                             method=method)
+                try:
+                    d = optimize(linear(R), Mean(), Budget(1.0), subject_to=[CVaR(alpha) >= floor],
+                                 method=method, time_limit=args.lp_seconds)
+                except decide.DecideError as exc:
+                    print(f"{S:>7} decide {method}: {type(exc).__name__} after "
+                          f"{time.perf_counter() - t0:.1f} s: {str(exc)[:90]}")
+                    continue
                 label = f"decide {method}->{d.method}"
                 rows.append((label, time.perf_counter() - t0, d.value))
         for label, t, v in rows:
@@ -152,14 +163,19 @@ def main() -> None:
                 out.append((f"cvxpy direct {'MILP' if exact else 'CVaR'}", t, v, st))
             for chance in ("exact", "cvar"):
                 t0 = time.perf_counter()
-                d = optimize(linear(B), ActionCost(1.0), Box(0.0, 100.0),
-                             subject_to=[VaR(0.1) >= target], chance=chance,
-                             time_limit=args.milp_seconds)
+                try:
+                    d = optimize(linear(B), ActionCost(1.0), Box(0.0, 100.0),
+                                 subject_to=[VaR(0.1) >= target], chance=chance,
+                                 time_limit=args.milp_seconds)
+                except decide.DecideError as exc:
+                    out.append((f"decide {chance}", time.perf_counter() - t0, np.nan,
+                                f"{type(exc).__name__}: no incumbent"))
+                    continue
                 cert = d.diagnostics.certificate or {}
                 st = "certified" if d.converged else f"not certified, gap {cert.get('gap', np.nan):.3g}"
                 if chance == "cvar":
                     st = f"VaR {VaR(0.1)(d.draws):.5g} >= {target:g}"
-                out.append((f"decide {chance}", time.perf_counter() - t0, -d.value, st))
+                out.append((f"decide {chance}->{d.method}", time.perf_counter() - t0, -d.value, st))
         for label, t, v, st in out:
             print(f"{S:>7} {label:>22} {t:>9.3f} {v:>16.10g} {st:>28}")
 

@@ -459,9 +459,11 @@ def solve_highs(
             "limit over the space and the constraints. Bound the action with a Box or Budget."
         )
     if res.x is None:
+        hint = "pass chance='cvar' (the convex approximation)" if built.integer else (
+            "use method='cvxpy' (an interior point method) or 'cvar-lp'")
         raise SolverError(
             f"HiGHS found no feasible action ({res.status}: {res.message}); raise time_limit or "
-            "pass chance='cvar'."
+            f"{hint}."
         )
     x = res.x[: prob.n]
     diag.converged = res.status == "optimal"
@@ -540,8 +542,11 @@ class HighsBackend(Backend):
         # first for chance constraints (the exact MILP, or the approximation with its gap
         # bound) and integer spaces; LP-only problems go to cvxpy first (CLARABEL's interior
         # point beats HiGHS's simplex on the CVaR rows of many draws), then here
-        if any(c.chance_form() is not None for c in problem.constraints) or problem.space.integer:
+        chance = any(c.chance_form() is not None for c in problem.constraints)
+        if problem.space.integer or (chance and problem.chance != "cvar"):
             return 1.5
+        if chance and int(problem.outcome.n_samples) < _config.CVAR_LP_MIN_SAMPLES:
+            return 1.5  # the approximation, with the gap bound of the LP relaxation
         return 2.5
 
     def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
