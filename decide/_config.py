@@ -33,3 +33,7 @@ OUTCOME_CONSTRAINT_RTOL: Final[float] = 1e-6
 OUTCOME_CONSTRAINT_BINDING_RTOL: Final[float] = 1e-5
 #: Seconds a chance-constrained mixed-integer program may run (``optimize(time_limit=...)``).
 CHANCE_MILP_TIME_LIMIT: Final[float] = 60.0
+#: ``method="auto"`` solves the CVaR approximation of chance constraints (``chance="cvar"``) with
+#: ``"highs"``, which also bounds the gap to the exact optimum by an LP relaxation, up to this
+#: many draws; beyond it cvxpy's interior point method is faster (no gap bound).
+CHANCE_GAP_MAX_SAMPLES: Final[int] = 5_000

@@ -440,6 +440,8 @@ def solve_highs(
     built = _build(prob, prob.objective, prob.constraints, chance)
     res = _run(prob, built, tl, mip_rel_gap)
     diag = Diagnostics(solver="HIGHS", status=res.message)
+    if built.chance_exact and res.status != "optimal" and res.status not in ("infeasible", "unbounded"):
+        res = _keep_better(prob, res, tl, diag)
     kind = "MILP" if built.integer else "LP"
     diag.notes.append(
         f"one {kind} in HiGHS ({built.prog.size} variables, "
@@ -488,6 +490,32 @@ def solve_highs(
     return prob.finish(x, "highs", diag, shadow_prices=shadow)
 
 
+def _keep_better(prob: Problem, res: _Result, tl: float, diag: Diagnostics) -> _Result:
+    """A MILP stopped before optimality: keep the CVaR approximation's action when it is better.
+
+    The approximation's action meets every chance constraint (CVaR(prob) >= t implies
+    VaR(prob) >= t), so it is a feasible point of the exact problem; after a time limit
+    the MILP's incumbent can be worse, or missing. The MILP's bound stays the upper bound.
+    """
+    try:
+        approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
+    except DecideValueError:
+        return res
+    if approx.x is None or approx.status != "optimal":
+        return res
+    if res.x is None or approx.value > res.value:
+        diag.notes.append(
+            f"the MILP stopped before optimality ({res.status}) with "
+            + ("no incumbent" if res.x is None else f"incumbent {res.value:.10g}")
+            + f"; kept the CVaR approximation's action (value {approx.value:.10g}), which meets "
+            "the chance constraints"
+        )
+        return _Result(res.status, approx.x, approx.value, None, res.bound,
+                       (res.bound - approx.value) / max(abs(approx.value), 1e-300)
+                       if np.isfinite(res.bound) else np.inf, res.message)
+    return res
+
+
 def _chance_notes(prob: Problem, built: _Built, res: _Result, diag: Diagnostics, tl: float) -> None:
     if built.chance_exact:
         diag.notes.append("chance constraints solved exactly: one binary per draw that may fall "
@@ -516,7 +544,9 @@ class HighsBackend(Backend):
 
     name = "highs"
     options = frozenset({"time_limit", "mip_rel_gap"})
-    fallback = "cvxpy"
+    #: None: cvxpy solves chance constraints only through their approximation, and an
+    #: integer program in cvxpy goes to the same HiGHS
+    fallback = None
 
     def accepts(self, problem: Problem) -> str | None:
         reason = discrete_reason(problem, self.name)
@@ -545,7 +575,7 @@ class HighsBackend(Backend):
         chance = any(c.chance_form() is not None for c in problem.constraints)
         if problem.space.integer or (chance and problem.chance != "cvar"):
             return 1.5
-        if chance and int(problem.outcome.n_samples) < _config.CVAR_LP_MIN_SAMPLES:
+        if chance and int(problem.outcome.n_samples) <= _config.CHANCE_GAP_MAX_SAMPLES:
             return 1.5  # the approximation, with the gap bound of the LP relaxation
         return 2.5
 
