@@ -19,7 +19,7 @@ import abc
 import enum
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -355,11 +355,11 @@ class Objective(abc.ABC):
         raise NotImplementedError
 
     def _action_grad(self, a: np.ndarray) -> np.ndarray:
-        """d action score / d a, shape (size,)."""
+        """Gradient of the action score with respect to ``a``, shape (size,)."""
         raise NotImplementedError
 
     def _action_cvxpy(self, a: cp.Expression) -> cp.Expression:
-        """cvxpy form of the action score (affine or concave in ``a``)."""
+        """The cvxpy form of the action score (affine or concave in ``a``)."""
         raise NotImplementedError
 
     def _prepare(
@@ -491,7 +491,7 @@ class WeightedObjective(Objective):
         return sum((wt * m.action_grad(a) for wt, m in self.terms), np.zeros_like(a))
 
     def _action_cvxpy(self, a: cp.Expression) -> cp.Expression:
-        return sum(wt * m.action_cvxpy(a) for wt, m in self.terms if m.uses_action)  # type: ignore[return-value]
+        return sum(wt * m.action_cvxpy(a) for wt, m in self.terms if m.uses_action)
 
     def _check_domain(self, x: np.ndarray) -> None:
         for _, m in self.terms:

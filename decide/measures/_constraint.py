@@ -157,9 +157,11 @@ class OutcomeConstraint:
 
     @property
     def kind(self) -> str:
-        """``"linear"`` (a mean or action cost, either direction), ``"convex"`` (a concave score
-        kept above a floor, with a DCP form), ``"chance"`` (see :meth:`chance_form`), or
-        ``"general"``."""
+        """The constraint's kind: ``"linear"``, ``"convex"``, ``"chance"`` or ``"general"``.
+
+        ``"linear"``: a mean or action cost, either direction; ``"convex"``: a concave
+        score kept above a floor, with a DCP form; ``"chance"``: see :meth:`chance_form`.
+        """
         if _is_linear(self.objective):
             return "linear"
         if self.chance_form() is not None:

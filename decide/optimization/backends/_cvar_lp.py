@@ -76,8 +76,11 @@ def _warm_state(warm_start: Any, prob: Problem) -> Any:
 
 
 def floor_form(prob: Problem) -> tuple[tuple[float, float, float], float | None] | None:
-    """``((alpha, weight_mean, weight_cvar), cvar_floor)`` when the problem maps onto
-    ``solve_cvar_lp`` (at most one constraint: a CVaR floor at the objective's alpha), else None."""
+    """The ``solve_cvar_lp`` form ``((alpha, weight_mean, weight_cvar), cvar_floor)``, or None.
+
+    None unless the problem maps onto ``solve_cvar_lp``: at most one constraint, a
+    CVaR floor at the objective's alpha.
+    """
     from decide.measures import CVaR, Mean
 
     if not prob.constraints:

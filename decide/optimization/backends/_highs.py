@@ -114,8 +114,10 @@ def _pad(M: Any, size: int) -> Any:
 
 
 def _score(prog: _Program, terms: list[tuple[float, Objective]]) -> tuple[np.ndarray, float]:
-    """A linear expression (coefficients over the variables, constant) whose maximum over the
-    auxiliary variables equals the score; adds the auxiliary variables and their rows."""
+    """A linear expression (coefficients, constant) whose maximum over the auxiliaries is the score.
+
+    Adds the auxiliary variables and their rows to ``prog``.
+    """
     from scipy import sparse
 
     coef: dict[int, float] = {}
