@@ -247,10 +247,11 @@ class ConvexProblem:
         cons = [*cons, *self._outcome_cons]
         self.problem = cp.Problem(cp.Maximize(total_expr), cons)
         if not self.problem.is_dcp():
+            cons_note = (f" (or a constraint of {list(self.constraints)!r}: a concave measure "
+                         "kept below a cap?)") if self.constraints else ""
             raise DecideValueError(
-                f"the objective {objective!r} (or a constraint of {list(self.constraints)!r}) is "
-                "not in DCP form over this outcome (a negative weight on a concave measure, or "
-                "a concave measure kept below a cap?); use method='scipy'."
+                f"the objective {objective!r}{cons_note} is not concave in DCP form over this "
+                "outcome (a negative weight on a concave measure?); use method='scipy'."
             )
         if space.integer and solvers is None and not self.problem.is_lp():
             # HiGHS, the installed mixed-integer solver, takes linear programs only
