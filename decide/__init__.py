@@ -36,6 +36,7 @@ from decide.errors import (
 )
 from decide.many import newsvendor, optimize_many
 from decide.measures import (
+    ActionCost,
     CertaintyEquivalent,
     CVaR,
     EntropicRisk,
@@ -49,6 +50,7 @@ from decide.measures import (
     MeanCVaR,
     MeanVariance,
     Objective,
+    OutcomeConstraint,
     PiecewiseLinear,
     Power,
     ProbabilityOfShortfall,
@@ -89,6 +91,7 @@ from decide.policies import acceptability, compare, frontier, robustness, sweep
 from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best
 
 __all__ = [
+    "ActionCost",
     "Box",
     "Budget",
     "CVaR",
@@ -113,6 +116,7 @@ __all__ = [
     "MeanCVaR",
     "MeanVariance",
     "Objective",
+    "OutcomeConstraint",
     "OutcomeModel",
     "PiecewiseLinear",
     "Power",

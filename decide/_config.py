@@ -46,3 +46,14 @@ GAP_BATCHES: Final[int] = 4
 #: The optimality gap passes when its upper 95% confidence bound is at most this times the
 #: objective's scale, or within the standard error of the score itself.
 GAP_RTOL: Final[float] = 0.01
+#: Constraints on outcomes (``optimize(subject_to=...)``): a constraint holds at the solution
+#: when its slack is at least ``-OUTCOME_CONSTRAINT_RTOL * max(1, |bound|)``, and binds when
+#: its slack is at most ``OUTCOME_CONSTRAINT_BINDING_RTOL * max(1, |bound|)``.
+OUTCOME_CONSTRAINT_RTOL: Final[float] = 1e-6
+OUTCOME_CONSTRAINT_BINDING_RTOL: Final[float] = 1e-5
+#: Seconds a chance-constrained mixed-integer program may run (``optimize(time_limit=...)``).
+CHANCE_MILP_TIME_LIMIT: Final[float] = 60.0
+#: ``method="auto"`` solves the CVaR approximation of chance constraints (``chance="cvar"``) with
+#: ``"highs"``, which also bounds the gap to the exact optimum by an LP relaxation, up to this
+#: many draws; beyond it cvxpy's interior point method is faster (no gap bound).
+CHANCE_GAP_MAX_SAMPLES: Final[int] = 5_000

@@ -53,6 +53,10 @@ SPEC is a TOML file, for example:
   cautious = { measure = "cvar", alpha = 0.1 }
   cara = { measure = "cara", risk_aversion = 0.3 }
 
+  [constraints]             # optional: name = measure with min = and/or max =
+  tail = { measure = "cvar", alpha = 0.05, min = -2.0 }
+  loss = { measure = "prob_shortfall", threshold = 0.0, max = 0.1 }
+
   [output]
   dir = "decision-out"      # relative to the spec file; --out overrides
 

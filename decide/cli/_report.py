@@ -78,7 +78,9 @@ def decision_record(decision: Any, labels: Sequence[str]) -> dict[str, Any]:
     -------
     dict
         ``action`` (label -> value), ``option``, ``objective``, ``value``,
-        ``method``, ``summary`` (the risk summary row) and ``diagnostics``.
+        ``method``, ``summary`` (the risk summary row), ``constraints`` (one record
+        per constraint on outcomes: value, bound, slack, binding, shadow price) and
+        ``diagnostics``.
     """
     d = decision.diagnostics
     summary = decision.summary().iloc[0].to_dict()
@@ -89,6 +91,10 @@ def decision_record(decision: Any, labels: Sequence[str]) -> dict[str, Any]:
         "value": decision.value,
         "method": decision.method,
         "summary": summary,
+        "constraints": [
+            {"constraint": str(k), **{c: (v.item() if hasattr(v, "item") else v) for c, v in row.items()}}
+            for k, row in decision.constraints.iterrows()
+        ],
         "diagnostics": {
             "status": d.status, "converged": d.converged, "solver": d.solver,
             "iterations": d.iterations, "evaluations": d.evaluations,

@@ -233,7 +233,8 @@ def run_optimize(spec: Spec, *, out_dir: Path | None = None, random_seed: int | 
 
     outcome, space, out, seed = _setup(spec, out_dir, random_seed)
     name, objective = next(iter(spec.objectives.items()))
-    decision = optimize(outcome, objective, space=space, random_seed=seed)
+    decision = optimize(outcome, objective, space=space, random_seed=seed,
+                        subject_to=list(spec.constraints.values()) or None)
     labels = list(outcome.action_space.labels)
     record = {"objective_name": name, **decision_record(decision, labels),
               "spec": spec.path.resolve(), "posterior": spec.posterior.resolve(),

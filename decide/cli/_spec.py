@@ -62,7 +62,7 @@ MEASURES = (
 )
 _FORMATS = {".nc": "netcdf", ".netcdf": "netcdf", ".nc4": "netcdf", ".csv": "csv",
             ".parquet": "parquet", ".pq": "parquet"}
-_TOP = {"seed", "posterior", "outcome", "space", "objectives", "compare", "output"}
+_TOP = {"seed", "posterior", "outcome", "space", "objectives", "constraints", "compare", "output"}
 
 
 @dataclass
@@ -83,6 +83,8 @@ class Spec:
     holdout: float = 0.5
     seed: int = 0
     out_dir: Path = Path("decision-out")
+    #: Constraints on outcomes (``[constraints]``), as :class:`~decide.measures.OutcomeConstraint`.
+    constraints: dict[str, Any] = field(default_factory=dict)
 
 
 class _Ctx:
@@ -130,8 +132,7 @@ def _unknown(ctx: _Ctx, d: dict[str, Any], table: str, allowed: set[str]) -> Non
         raise ctx.error(table, extra[0], f"unknown key; allowed keys are {sorted(allowed)}.")
 
 
-def _objective(ctx: _Ctx, name: str, value: Any) -> Any:
-    table = "objectives"
+def _objective(ctx: _Ctx, name: str, value: Any, table: str = "objectives") -> Any:
     if isinstance(value, str):
         value = {"measure": value}
     if not isinstance(value, dict) or not isinstance(value.get("measure"), str):
@@ -157,6 +158,37 @@ def _objective(ctx: _Ctx, name: str, value: Any) -> Any:
         return factory(**{k: given.get(k, d) for k, d in params.items()})
     except DecideError as exc:
         raise ctx.error(table, name, str(exc)) from None
+
+
+def _constraints(ctx: _Ctx, d: Any) -> dict[str, Any]:
+    """``[constraints]``: ``name = { measure = ..., <parameters>, min = ..., max = ... }``.
+
+    ``min`` makes ``measure >= min``, ``max`` makes ``measure <= max`` (both: two
+    constraints, named ``name.min`` and ``name.max``); the measure is compared on its
+    conventional value (``prob_shortfall`` is the probability, ``variance`` the variance).
+    """
+    if not isinstance(d, dict):
+        raise ctx.error("constraints", None, "must be a table name = { measure = ..., min = ... }.")
+    out: dict[str, Any] = {}
+    for name, value in d.items():
+        if not isinstance(value, dict):
+            raise ctx.error("constraints", name, "must be a table { measure = ..., <parameters>, "
+                            f"min = ... and/or max = ... }}; got {value!r}.")
+        bounds = {k: value[k] for k in ("min", "max") if k in value}
+        if not bounds:
+            raise ctx.error("constraints", name, "give min = <number> (measure >= min) and/or "
+                            "max = <number> (measure <= max).")
+        measure = _objective(ctx, str(name), {k: v for k, v in value.items() if k not in bounds},
+                             table="constraints")
+        for key, bound in bounds.items():
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+                raise ctx.error("constraints", name, f"{key} must be a finite number; got {bound!r}.")
+            label = str(name) if len(bounds) == 1 else f"{name}.{key}"
+            try:
+                out[label] = measure >= bound if key == "min" else measure <= bound
+            except DecideError as exc:
+                raise ctx.error("constraints", name, str(exc)) from None
+    return out
 
 
 def _space(ctx: _Ctx, d: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +283,7 @@ def load_spec(path: str | Path) -> Spec:
         space=_space(ctx, data["space"]), objectives=objectives,
         fixed=_get(ctx, cmp, "compare", "fixed", (dict,), {}, "a table name = action"),
         holdout=holdout, seed=int(_get(ctx, data, "", "seed", (int,), 0, "an integer")),
-        out_dir=base / out_dir,
+        out_dir=base / out_dir, constraints=_constraints(ctx, data.get("constraints", {})),
     )
 
 

@@ -15,7 +15,9 @@ Examples
 True
 """
 
+from decide.measures._action import ActionCost
 from decide.measures._base import Objective, Property, WeightedObjective
+from decide.measures._constraint import ChanceForm, OutcomeConstraint
 from decide.measures._entropic import EntropicRisk, EVaR, entropic_risk, evar
 from decide.measures._expected_utility import (
     CertaintyEquivalent,
@@ -64,8 +66,10 @@ from decide.measures._utilities import (
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "ActionCost",
     "CVaR",
     "CertaintyEquivalent",
+    "ChanceForm",
     "EVaR",
     "EntropicRisk",
     "ExpectedShortfallBelow",
@@ -77,6 +81,7 @@ __all__ = [
     "MeanCVaR",
     "MeanVariance",
     "Objective",
+    "OutcomeConstraint",
     "PiecewiseLinear",
     "Power",
     "ProbabilityOfShortfall",

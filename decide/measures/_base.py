@@ -19,12 +19,12 @@ import abc
 import enum
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from decide._validation import as_draws, as_weights, check_finite_scalar
-from decide.errors import DecideTypeError
+from decide.errors import DecideTypeError, DecideValueError
 
 if TYPE_CHECKING:
     import cvxpy as cp
@@ -106,6 +106,10 @@ class Objective(abc.ABC):
 
     #: Laws the measure satisfies; ``COHERENT`` is added when its parts are present.
     _properties: frozenset[Property] = frozenset()  # instances may narrow or widen it
+    #: Sign of the conventional value relative to the score: ``-1`` for measures that
+    #: score as the negative of a dispersion or a probability (``Variance``,
+    #: ``ProbabilityOfShortfall``, ...), so ``Variance() <= 4`` bounds the variance itself.
+    _conventional_sign: ClassVar[float] = 1.0
 
     # -- public interface -------------------------------------------------
     @property
@@ -123,7 +127,51 @@ class Objective(abc.ABC):
         """Whether :meth:`grad` is available."""
         return type(self)._grad is not Objective._grad
 
-    def __call__(self, draws: Any, weights: Any = None) -> float:
+    @property
+    def uses_action(self) -> bool:
+        """Whether the score has a part that depends on the action itself (e.g. ``ActionCost``).
+
+        Such an objective is scored with ``objective(draws, action=a)``; the
+        optimizers add :meth:`action_score` (and :meth:`action_grad`,
+        :meth:`action_cvxpy`) to the score of the draws.
+        """
+        return type(self)._action_value is not Objective._action_value
+
+    @property
+    def conventional_sign(self) -> float:
+        """``+1`` when the score is the measure's conventional value, ``-1`` when it is its negative."""
+        return float(self._conventional_sign)
+
+    def action_score(self, action: Any) -> float:
+        """The part of the score that depends on the flat action (0 for most objectives).
+
+        Parameters
+        ----------
+        action : array_like of shape (size,)
+            The flat action.
+
+        Returns
+        -------
+        float
+        """
+        if not self.uses_action:
+            return 0.0
+        return float(self._action_value(_flat_action(action)))
+
+    def action_grad(self, action: Any) -> np.ndarray:
+        """Gradient of :meth:`action_score` with respect to the flat action, shape (size,)."""
+        a = _flat_action(action)
+        if not self.uses_action:
+            return np.zeros_like(a)
+        return np.asarray(self._action_grad(a), dtype=np.float64).reshape(a.shape)
+
+    def action_cvxpy(self, action: cp.Expression) -> Any:
+        """The cvxpy form of :meth:`action_score` for the action variable of shape (size,)."""
+        if not self.uses_action:
+            return 0.0
+        return self._action_cvxpy(action)
+
+    def __call__(self, draws: Any, weights: Any = None, *, action: Any = None) -> float:
         """Score the outcome draws (higher is better).
 
         Parameters
@@ -133,13 +181,28 @@ class Objective(abc.ABC):
             ``("chain", "draw")`` or ``"sample"``.
         weights : array_like of shape (n_samples,), optional
             Non-negative weights per posterior sample; normalized internally.
+        action : array_like of shape (size,), optional
+            The flat action; required when :attr:`uses_action` (e.g. ``ActionCost``).
 
         Returns
         -------
         float
+
+        Raises
+        ------
+        DecideValueError
+            If the objective scores the action and ``action`` is not given.
         """
         x, w, _ = self._prepare(draws, weights)
-        return float(self._value(x, w))
+        value = float(self._value(x, w))
+        if self.uses_action:
+            if action is None:
+                raise DecideValueError(
+                    f"{self!r} scores the action itself: call it as objective(draws, action=a) "
+                    "with the flat action a; got no action."
+                )
+            value += self.action_score(action)
+        return value
 
     def grad(self, draws: Any, weights: Any = None) -> np.ndarray:
         """Gradient of the score with respect to each draw.
@@ -225,6 +288,25 @@ class Objective(abc.ABC):
             w = np.repeat(w / n_rep, n_rep)
         return self._to_cvxpy(flat, w)
 
+    # -- constraints (comparison with a number) --------------------------
+    def __ge__(self, other: object) -> Any:
+        return _compare(self, ">=", other)
+
+    def __le__(self, other: object) -> Any:
+        return _compare(self, "<=", other)
+
+    def __gt__(self, other: object) -> Any:
+        raise DecideTypeError(
+            f"compare {self!r} with >= or <= to make a constraint; got '>' (strict and "
+            "non-strict bounds are the same on sample draws)."
+        )
+
+    def __lt__(self, other: object) -> Any:
+        raise DecideTypeError(
+            f"compare {self!r} with >= or <= to make a constraint; got '<' (strict and "
+            "non-strict bounds are the same on sample draws)."
+        )
+
     # -- combination ------------------------------------------------------
     def __add__(self, other: object) -> WeightedObjective:
         if not isinstance(other, Objective):
@@ -268,6 +350,18 @@ class Objective(abc.ABC):
     def _check_domain(self, x: np.ndarray) -> None:
         """Raise ``DecideValueError`` if the draws lie outside the measure's domain."""
 
+    def _action_value(self, a: np.ndarray) -> float:
+        """Score of the flat action ``a`` (size,) itself; overridden by action objectives."""
+        raise NotImplementedError
+
+    def _action_grad(self, a: np.ndarray) -> np.ndarray:
+        """Gradient of the action score with respect to ``a``, shape (size,)."""
+        raise NotImplementedError
+
+    def _action_cvxpy(self, a: cp.Expression) -> cp.Expression:
+        """The cvxpy form of the action score (affine or concave in ``a``)."""
+        raise NotImplementedError
+
     def _prepare(
         self, draws: Any, weights: Any
     ) -> tuple[np.ndarray, np.ndarray | None, tuple[int, ...]]:
@@ -296,6 +390,32 @@ class Objective(abc.ABC):
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted((k, repr(v)) for k, v in self._params().items()))))
+
+
+def _flat_action(action: Any) -> np.ndarray:
+    try:
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"action must be a numeric array (the flat action); got {type(action).__name__}."
+        ) from None
+    if not np.all(np.isfinite(a)):
+        raise DecideValueError(f"action must be finite; got {a.tolist()!r}.")
+    return a
+
+
+def _compare(obj: Objective, sense: str, other: object) -> Any:
+    """``obj >= other`` / ``obj <= other``: an :class:`OutcomeConstraint` (imported lazily)."""
+    from decide.measures._constraint import OutcomeConstraint
+
+    if isinstance(other, Objective):  # a >= b  is  (a - b) >= 0
+        return OutcomeConstraint(obj - other, sense, 0.0)
+    if isinstance(other, bool) or not isinstance(other, numbers.Real):
+        raise DecideTypeError(
+            f"a constraint compares an objective with a real number, e.g. CVaR(0.05) >= -100; "
+            f"got {obj!r} {sense} {type(other).__name__} ({other!r})."
+        )
+    return OutcomeConstraint(obj, sense, float(other))
 
 
 def _terms(obj: Objective) -> list[tuple[float, Objective]]:
@@ -359,6 +479,19 @@ class WeightedObjective(Objective):
     @property
     def has_grad(self) -> bool:
         return all(m.has_grad for _, m in self.terms)
+
+    @property
+    def uses_action(self) -> bool:
+        return any(m.uses_action for _, m in self.terms)
+
+    def _action_value(self, a: np.ndarray) -> float:
+        return float(sum(wt * m.action_score(a) for wt, m in self.terms))
+
+    def _action_grad(self, a: np.ndarray) -> np.ndarray:
+        return sum((wt * m.action_grad(a) for wt, m in self.terms), np.zeros_like(a))
+
+    def _action_cvxpy(self, a: cp.Expression) -> cp.Expression:
+        return sum(wt * m.action_cvxpy(a) for wt, m in self.terms if m.uses_action)
 
     def _check_domain(self, x: np.ndarray) -> None:
         for _, m in self.terms:

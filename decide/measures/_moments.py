@@ -234,6 +234,7 @@ class Variance(Objective):
     """
 
     _properties = frozenset({P.CONCAVE, P.LAW_INVARIANT})
+    _conventional_sign = -1.0
 
     def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
         return -float(k_variance(x, w))
@@ -264,6 +265,7 @@ class StdDev(Objective):
     """
 
     _properties = frozenset({P.CONCAVE, P.POSITIVELY_HOMOGENEOUS, P.LAW_INVARIANT})
+    _conventional_sign = -1.0
 
     def _value(self, x: np.ndarray, w: np.ndarray | None) -> float:
         return -math.sqrt(float(k_variance(x, w)))
@@ -305,6 +307,7 @@ class SemiVariance(Objective):
     """
 
     _properties = frozenset({P.CONCAVE, P.LAW_INVARIANT})
+    _conventional_sign = -1.0
 
     def __init__(self, target: float | None = None):
         self.target = None if target is None else check_finite_scalar(target, "target")

@@ -135,6 +135,7 @@ class ProbabilityOfShortfall(Objective):
     """
 
     _properties = frozenset({P.MONOTONE, P.LAW_INVARIANT})
+    _conventional_sign = -1.0
 
     def __init__(self, threshold: float = 0.0):
         self.threshold = check_finite_scalar(threshold, "threshold")
@@ -174,6 +175,7 @@ class ExpectedShortfallBelow(Objective):
     """
 
     _properties = frozenset({P.MONOTONE, P.CONCAVE, P.LAW_INVARIANT, P.SSD_CONSISTENT})
+    _conventional_sign = -1.0
 
     def __init__(self, threshold: float = 0.0):
         self.threshold = check_finite_scalar(threshold, "threshold")

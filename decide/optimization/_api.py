@@ -12,6 +12,7 @@ from decide.errors import DecideError, DecideTypeError, DecideValueError
 from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
+from decide.optimization._outcome_constraints import as_constraints, check_chance
 from decide.optimization._problem import Problem
 from decide.optimization._robust import RobustCriterion
 from decide.optimization._robust_solve import solve_robust
@@ -26,7 +27,10 @@ __all__ = ["METHODS", "available_methods", "choose_method", "optimize"]
 METHODS: tuple[str, ...] = ("auto", *backend_names())
 
 
-def _problem(outcome: Any, objective: Any, space: Any, weights: Any = None) -> Problem:
+def _problem(
+    outcome: Any, objective: Any, space: Any, weights: Any = None, subject_to: Any = None,
+    chance: str = "auto",
+) -> Problem:
     """Check the three parts of a decision problem and bundle them (feasibility checked)."""
     if not isinstance(outcome, OutcomeModel):
         raise DecideTypeError(
@@ -50,7 +54,10 @@ def _problem(outcome: Any, objective: Any, space: Any, weights: Any = None) -> P
     if not space.discrete:
         system = space.linear_constraints(outcome.action_space)
         system.check_feasible()
-    return Problem(outcome, objective, space, system, weights)
+    return Problem(
+        outcome, objective, space, system, weights, constraints=as_constraints(subject_to),
+        chance=check_chance(chance),
+    )
 
 
 def _refuse_noisy(prob: Problem) -> None:
@@ -105,7 +112,8 @@ def _solve_or_retry(
 
 
 def available_methods(
-    outcome: OutcomeModel, objective: Objective, space: Any, weights: Any = None
+    outcome: OutcomeModel, objective: Objective, space: Any, weights: Any = None,
+    *, subject_to: Any = None,
 ) -> list[str]:
     """The methods that can solve this problem (``"auto"`` picks among them).
 
@@ -116,6 +124,8 @@ def available_methods(
     space : Space
     weights : array_like of shape (n_samples,), optional
         Sample weights (``"cvar-lp"`` takes equally weighted samples only).
+    subject_to : list of OutcomeConstraint, optional
+        Constraints on outcomes, as in :func:`optimize`.
 
     Returns
     -------
@@ -130,7 +140,7 @@ def available_methods(
     >>> available_methods(linear(np.ones((3, 2))), Mean(), Budget(1.0))
     ['cvxpy', 'scipy', 'scipy-global', 'derivative-free']
     """
-    prob = _problem(outcome, objective, space, weights)
+    prob = _problem(outcome, objective, space, weights, subject_to)
     return [m for m in backend_names() if get_backend(m).accepts(prob) is None]
 
 
@@ -141,6 +151,7 @@ def choose_method(
     weights: Any = None,
     *,
     repeated: bool = False,
+    subject_to: Any = None,
 ) -> str:
     """The method ``method="auto"`` uses for this problem.
 
@@ -153,6 +164,8 @@ def choose_method(
     repeated : bool
         True for one point of a warm-started sequence of solves (a frontier or a
         sweep), where the specialized CVaR LP pays off from fewer samples.
+    subject_to : list of OutcomeConstraint, optional
+        Constraints on outcomes, as in :func:`optimize`.
 
     Returns
     -------
@@ -167,7 +180,8 @@ def choose_method(
     >>> choose_method(linear(np.ones((30, 2))), CVaR(0.1), Budget(1.0))
     'cvxpy'
     """
-    return choose(_problem(outcome, objective, space, weights), repeated=repeated).name
+    prob = _problem(outcome, objective, space, weights, subject_to)
+    return choose(prob, repeated=repeated).name
 
 
 def optimize(
@@ -176,6 +190,7 @@ def optimize(
     space: Any = None,
     method: str = "auto",
     random_seed: int | np.random.Generator | None = None,
+    subject_to: Any = None,
     **options: Any,
 ) -> Decision:
     r"""Choose the action that maximizes ``objective(outcome draws under the action)``.
@@ -211,6 +226,18 @@ def optimize(
     random_seed : int or numpy.random.Generator, optional
         Seeds the extra start points and differential evolution; the same seed gives
         the same decision bit for bit.
+    subject_to : list of OutcomeConstraint, optional
+        Constraints on outcomes, made by comparing an objective with a number:
+        ``CVaR(0.05) >= -100``, ``Mean() >= 10.0``, ``VaR(0.1) >= t`` (the lower
+        10% quantile is at least ``t``: ``P(outcome < t) < 0.1``),
+        ``ProbabilityOfShortfall(0) <= 0.05``. Each one's value, slack, whether it
+        binds and its shadow price are in ``Decision.constraints`` (see
+        docs/constraints.md). With constraints, ``"auto"`` picks ``"highs"`` (one
+        MILP in HiGHS) for chance constraints on a linear outcome with a
+        linear-programmable objective, the CVaR LP for a mean objective with a CVaR
+        floor at many samples, cvxpy for DCP forms, enumeration for a Discrete
+        space, else scipy (SLSQP with the constraints' gradients through the
+        outcome's vjp).
     **options
         ``weights`` (array of shape (n_samples,): probability weights of the samples);
         scipy: ``x0`` (start action, inside the space), ``n_starts`` (default 1 for an
@@ -222,7 +249,12 @@ def optimize(
         (certified relative gap), ``max_rounds``, ``warm_start`` (a Decision from an
         earlier solve on the same draws, e.g. the previous point of a sweep: the
         solve starts at its action instead of a subsample solve; the answer is
-        the same, only the time changes).
+        the same, only the time changes); ``chance`` (``"auto"``, ``"exact"`` or
+        ``"cvar"``: chance constraints as a mixed-integer program, or as the
+        conservative convex approximation ``CVaR(alpha) >= t``; ``"auto"`` is exact
+        where the method can be and the approximation elsewhere); highs:
+        ``time_limit`` (seconds, default ``decide._config.CHANCE_MILP_TIME_LIMIT``),
+        ``mip_rel_gap``.
 
     Returns
     -------
@@ -233,7 +265,9 @@ def optimize(
     Raises
     ------
     InfeasibleError
-        If the space is empty (the message names the constraint and the numbers).
+        If the space is empty (the message names the constraint and the numbers), or
+        no action meets the constraints on outcomes (the message gives the best
+        value of each constraint's measure in the space).
     DecideValueError
         If ``method`` cannot solve the problem (the message lists the methods that
         can), the outcome is noisy (fresh noise per call) and the space is not
@@ -287,12 +321,17 @@ def optimize(
     """
     started = time.perf_counter()
     if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
+        if subject_to:
+            raise DecideValueError(
+                "subject_to is not supported with a robust criterion (WorstModel, "
+                "WassersteinCVaR); got constraints with objective " f"{objective!r}."
+            )
         return solve_robust(outcome, objective, space, method, random_seed, **options)
     if method != "auto":
         get_backend(method)  # a clear error naming every valid method
     rng = as_rng(random_seed)
     weights = options.pop("weights", None)
-    prob = _problem(outcome, objective, space, weights)
+    prob = _problem(outcome, objective, space, weights, subject_to, options.pop("chance", "auto"))
     prob.started = started
     _refuse_noisy(prob)
     backend = choose(prob) if method == "auto" else get_backend(method)
@@ -312,7 +351,7 @@ def optimize(
     if unknown:
         raise DecideValueError(
             f"unknown options {unknown} for method={method!r}; valid options: "
-            f"{[*sorted(allowed), 'weights']}."
+            f"{[*sorted(allowed), 'weights', 'chance']}."
         )
     from threadpoolctl import threadpool_limits
 

@@ -162,6 +162,13 @@ class Decision:
     diagnostics : Diagnostics
     table : pandas.DataFrame or None
         For ``method="enumerate"``: the score of every option.
+    constraints : pandas.DataFrame
+        One row per constraint on outcomes (``optimize(..., subject_to=[...])``),
+        indexed by the constraint: ``value`` (the measure at the action), ``bound``,
+        ``slack`` (distance inside the bound; negative when violated),
+        ``satisfied``, ``binding`` and ``shadow_price`` (the gain of the optimal
+        value per unit relaxation of the bound, NaN where the solver gives none).
+        Empty without constraints.
     """
 
     def __init__(
@@ -178,6 +185,7 @@ class Decision:
         option: str | None = None,
         table: pd.DataFrame | None = None,
         labels: list[str] | None = None,
+        constraints: pd.DataFrame | None = None,
     ):
         self.action = action
         self.flat_action = flat_action
@@ -190,6 +198,11 @@ class Decision:
         self.option = option
         self.table = table
         self._labels = labels or [str(i) for i in range(np.size(flat_action))]
+        if constraints is None:
+            from decide.optimization._outcome_constraints import empty_table
+
+            constraints = empty_table()
+        self.constraints = constraints
 
     @property
     def converged(self) -> bool:
@@ -235,7 +248,18 @@ class Decision:
             f"{opt}  action: {shown}\n"
             f"  value: {self.value:.6g}   objective: {self.objective!r}\n"
             f"  space: {self.space!r}\n"
+            f"{_constraint_lines(self.constraints)}"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
             f"{ver}"
         ) + "".join(f"\n  note: {note}" for note in d.notes)
+
+
+def _constraint_lines(table: pd.DataFrame) -> str:
+    """One line per constraint for the repr (empty without constraints)."""
+    lines = []
+    for name, row in table.iterrows():
+        state = "binding" if row["binding"] else ("ok" if row["satisfied"] else "VIOLATED")
+        price = "" if not np.isfinite(row["shadow_price"]) else f", shadow price {row['shadow_price']:.4g}"
+        lines.append(f"  subject to {name}: value {row['value']:.6g} ({state}{price})\n")
+    return "".join(lines)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from decide._config import FEASIBILITY_RTOL, SOLUTION_RTOL
 from decide.errors import ConvergenceWarning, DecideValueError
-from decide.measures import Objective
+from decide.measures import Objective, OutcomeConstraint
 from decide.optimization._decision import Decision, Diagnostics, Verification
 from decide.optimization._polyhedron import LinearSystem, _fmt
 from decide.optimization._spaces import Space
@@ -39,6 +39,10 @@ class Problem:
     started: float = field(default_factory=time.perf_counter)
     resolver: Callable[[Problem, np.ndarray], np.ndarray] | None = None
     score: Callable[[np.ndarray], float] | None = None
+    #: Constraints on outcomes (``subject_to=``); see :mod:`decide.optimization._outcome_constraints`.
+    constraints: tuple[OutcomeConstraint, ...] = ()
+    #: How chance constraints are solved: ``"auto"``, ``"exact"`` or ``"cvar"``.
+    chance: str = "auto"
 
     @property
     def spec(self) -> ActionSpec:
@@ -83,13 +87,29 @@ class Problem:
         self.evaluations += 1
         if self.score is not None:
             return float(self.score(x))
-        return float(self.objective(self.outcome.draws_flat(x), self.weights))
+        return float(self.objective(self.outcome.draws_flat(x), self.weights, action=x))
+
+    def outcome_feasible(self, x: np.ndarray) -> bool:
+        """Whether every constraint on outcomes (``subject_to=``) holds at ``x`` (True without any)."""
+        if not self.constraints:
+            return True
+        from decide import _config
+
+        draws = self.outcome.draws_flat(x)
+        self.evaluations += 1
+        return all(
+            c.satisfied(draws, self.weights, action=x, tol=_config.OUTCOME_CONSTRAINT_RTOL)
+            for c in self.constraints
+        )
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Score and its gradient with respect to ``x`` (objective.grad chained with the vjp)."""
         self.evaluations += 1
         v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
         g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
+        if self.objective.uses_action:
+            v += self.objective.action_score(x)
+            g = g + self.objective.action_grad(x)
         return v, g
 
     def finish(
@@ -103,6 +123,7 @@ class Problem:
         value: float | None = None,
         draws: np.ndarray | None = None,
         exact: str | None = None,
+        shadow_prices: Any = None,
     ) -> Decision:
         """Build the :class:`Decision`, re-scoring at ``x``; verify it; warn when not converged.
 
@@ -110,12 +131,17 @@ class Problem:
         ``"enumeration"``): its answer is not probed again. Otherwise a continuous
         action is verified (:func:`~decide.optimization._verify.verify_continuous`)
         and ``converged`` becomes False when the verification fails.
+        ``shadow_prices`` (one per constraint, NaN where the solver gives none) go
+        into ``Decision.constraints``; every constraint is checked on the draws at ``x``.
         """
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         if draws is None:
             draws = np.asarray(self.outcome.draws_flat(x))
         if value is None:
-            value = float(self.objective(draws, self.weights))
+            value = float(self.objective(draws, self.weights, action=x))
+        from decide.optimization._outcome_constraints import constraint_table
+
+        ctable = constraint_table(self, x, draws, shadow_prices, diag)
         if self.system is not None and not self.space.discrete:
             bad = self.system.violated(x, SOLUTION_RTOL)
             if bad is not None:
@@ -150,6 +176,7 @@ class Problem:
             option=option,
             table=table,
             labels=self.spec.labels,
+            constraints=ctable,
         )
 
     def _verify(

@@ -173,7 +173,7 @@ def pattern_polish(
         best_v, best_y = value, None
         for y in probe_points(prob.system, x):
             v = prob.value(y)
-            if v > best_v + tol:
+            if v > best_v + tol and prob.outcome_feasible(y):
                 best_v, best_y = v, y
         if best_y is None:
             break
@@ -188,7 +188,7 @@ def _probe(prob: Problem, x: np.ndarray, value: float, tol: float) -> tuple[bool
     for y in probe_points(prob.system, x):
         n += 1
         gain = prob.value(y) - value
-        if gain > best_gain:
+        if gain > best_gain and prob.outcome_feasible(y):  # better only if it keeps subject_to
             best_gain, best_y = gain, y
     ok = best_gain <= tol
     det: dict[str, Any] = {"probe_points": n, "probe_best_gain": best_gain, "probe_tolerance": tol}
@@ -231,7 +231,10 @@ def _gap(
         except NotImplementedError:
             return None
         w = None if prob.weights is None else np.asarray(prob.weights)[idx]
-        sub = Problem(sub_outcome, prob.objective, prob.space, prob.system, w)
+        sub = Problem(
+            sub_outcome, prob.objective, prob.space, prob.system, w,
+            constraints=prob.constraints, chance=prob.chance, score=prob.score,
+        )
         v_hat = sub.value(x)
         xb = resolve(sub, x)
         vb = sub.value(xb)

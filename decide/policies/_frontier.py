@@ -129,6 +129,7 @@ def frontier(
     *,
     n_points: int = 20,
     risk_aversion: Any = None,
+    floors: Any = None,
     method: str = "auto",
     random_seed: int | np.random.Generator | None = None,
     **options: Any,
@@ -154,6 +155,16 @@ def frontier(
         Points on the frontier when ``risk_aversion`` is not given (at least 2).
     risk_aversion : sequence of float, optional
         The values of :math:`\lambda \ge 0` to solve at, instead of the automatic grid.
+    floors : sequence of float, optional
+        Trace the frontier by moving a bound instead of a weight: each point maximizes
+        the mean subject to ``risk >= floor`` (``risk <= floor`` for a measure compared
+        on its conventional value as a dispersion or probability, such as ``Variance()``
+        or ``ProbabilityOfShortfall(t)``), see :func:`~decide.optimize`'s
+        ``subject_to``. ``VaR(alpha)`` floors are chance constraints. The table then
+        has a ``floor`` column first, ``risk_aversion`` is the floor's shadow price
+        (the risk aversion at which the weighted problem gives the same point; NaN
+        where the solver gives none) and a floor no action reaches gives a row of NaN
+        with ``converged`` False. Not with ``risk_aversion``.
     method : str, default "auto"
         ``"auto"`` or ``"cvxpy"`` re-solve one convex program
         (:class:`~decide.optimization.ConvexProblem`, whose term weights are cvxpy
@@ -229,6 +240,10 @@ def frontier(
             f"risk must be a decide Objective (CVaR(0.05), Variance(), EVaR(0.1), ...); got "
             f"{type(risk).__name__}."
         )
+    if floors is not None:
+        if risk_aversion is not None:
+            raise DecideValueError("give either risk_aversion or floors, not both.")
+        return _floor_frontier(outcome, risk, space, floors, method, random_seed, options)
     solver = _Solver(outcome, risk, space, method, random_seed, options)
     results: list[tuple[float, Decision]] = []
     chord = np.nan
@@ -258,5 +273,46 @@ def frontier(
     table.attrs.update(
         risk=risk, action_columns=cols, chord_slope=float(chord), n_solves=solver.solves,
         reuse=solver.reuse, verification=[d.diagnostics.verification for _, d in results],
+    )
+    return table
+
+
+def _floor_frontier(
+    outcome: OutcomeModel, risk: Objective, space: Any, floors: Any, method: str,
+    random_seed: Any, options: dict[str, Any],
+) -> pd.DataFrame:
+    """``max E[Y]`` subject to a bound on ``risk`` that moves along ``floors``."""
+    from decide.errors import InfeasibleError
+    from decide.measures import OutcomeConstraint
+
+    try:
+        values = np.asarray(floors, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DecideTypeError(f"floors must be a sequence of numbers; got {floors!r}.") from None
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise DecideValueError(f"floors must be a non-empty sequence of finite numbers; got {values.tolist()}.")
+    sense = ">=" if risk.conventional_sign > 0 else "<="
+    rng = as_rng(random_seed)
+    cols = action_columns(outcome)
+    rows = []
+    for v in np.sort(values):
+        con = OutcomeConstraint(risk, sense, float(v))
+        row: dict[str, Any] = {"floor": float(v)}
+        try:
+            d = optimize(outcome, Mean(), space, method=method, random_seed=rng, subject_to=[con], **options)
+        except InfeasibleError:
+            row.update(risk_aversion=np.nan, mean=np.nan, risk=np.nan, converged=False)
+            row.update(dict.fromkeys(cols, np.nan))
+            rows.append(row)
+            continue
+        mean, loss = mean_and_risk(d.draws, risk)
+        price = float(d.constraints["shadow_price"].iloc[0])
+        row.update(risk_aversion=price, mean=mean, risk=loss, converged=d.converged)
+        row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs.update(
+        risk=risk, action_columns=cols, chord_slope=np.nan, n_solves=len(rows),
+        reuse=f"optimize per floor, subject_to=[{risk!r} {sense} floor]",
     )
     return table

@@ -146,3 +146,36 @@ def test_optimize_reads_a_grouped_netcdf_posterior(tmp_path):
     best = ["A", "B"][int(np.argmax(R.reshape(-1, 2).mean(0)))]
     assert rec["action"][f"action[{best}]"] == pytest.approx(10.0, abs=1e-5)
     assert rec["n_samples"] == 1000
+
+
+def test_constraints_table_bounds_the_decision(tmp_path, roi):
+    # max mean s.t. CVaR_10% >= floor over the budget: the floor binds; brute force on a grid
+    floor = 3.0
+    spec = tmp_path / "c.toml"
+    text = SPEC.format(path="roi.csv", objectives="neutral = 'mean'")
+    text += f'[constraints]\ntail = {{ measure = "cvar", alpha = 0.1, min = {floor} }}\n'
+    spec.write_text(text)
+    assert load_spec(spec).constraints["tail"].bound == floor
+    assert main(["optimize", str(spec), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    rec = json.loads((tmp_path / "o" / "decision.json").read_text())
+    a = np.array(list(rec["action"].values()))
+    grid = np.linspace(0, 10, 2001)
+    ok = [g for g in grid if _cvar(roi @ np.array([g, 10 - g]), 0.1) >= floor]
+    best = max(ok, key=lambda g: float(np.mean(roi @ np.array([g, 10 - g]))))
+    assert abs(a[0] - best) < 0.01
+    (row,) = rec["constraints"]
+    assert row["constraint"] == "CVaR(alpha=0.1) >= 3" and row["binding"] and row["satisfied"]
+
+
+def test_bad_constraints_name_the_key(tmp_path, roi):
+    spec = tmp_path / "c.toml"
+    base = SPEC.format(path="roi.csv", objectives="neutral = 'mean'")
+    spec.write_text(base + '[constraints]\ntail = { measure = "cvar", alpha = 0.1 }\n')
+    with pytest.raises(ValueError, match=r"\[constraints\] tail.*min = <number>"):
+        load_spec(spec)
+    spec.write_text(base + '[constraints]\nloss = { measure = "prob_shortfall", max = 2.0 }\n')
+    with pytest.raises(ValueError, match=r"\[constraints\] loss.*\(0, 1\)"):
+        load_spec(spec)
+    spec.write_text(base + '[constraints]\ntail = { measure = "cvar", alpha = 0.1, min = "x" }\n')
+    with pytest.raises(ValueError, match="min must be a finite number"):
+        load_spec(spec)

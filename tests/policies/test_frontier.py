@@ -179,3 +179,34 @@ def test_cvar_lp_points_start_at_the_previous_point(monkeypatch: pytest.MonkeyPa
     for lam, mean, risk in table[["risk_aversion", "mean", "risk"]].itertuples(index=False):
         cold = optimize(linear(big), Mean() + lam * CVaR(0.1), Budget(1.0), method="cvar-lp")
         assert mean - lam * risk == pytest.approx(cold.value, rel=1e-9, abs=1e-12)
+
+
+def _direct_max_mean(R: np.ndarray, alpha: float, floor: float) -> float:
+    """max mean(R x) s.t. CVaR_alpha(R x) >= floor over the simplex, written as one linprog."""
+    from scipy.optimize import linprog
+
+    S, n = R.shape
+    c = np.concatenate([-R.mean(axis=0), [0.0], np.zeros(S)])
+    A1 = np.hstack([-R, np.ones((S, 1)), -np.eye(S)])
+    A2 = np.concatenate([np.zeros(n), [-1.0], np.full(S, 1.0 / (alpha * S))])[None, :]
+    res = linprog(c, A_ub=np.vstack([A1, A2]), b_ub=np.concatenate([np.zeros(S), [-floor]]),
+                  A_eq=np.concatenate([np.ones(n), [0.0], np.zeros(S)])[None, :], b_eq=[1.0],
+                  bounds=[(0, None)] * n + [(None, None)] + [(0, None)] * S, method="highs")
+    return -res.fun
+
+
+def test_frontier_over_floors_matches_direct_lps_and_prices_the_floor() -> None:
+    R = np.random.default_rng(21).normal([0.08, 0.05, 0.03], [0.3, 0.15, 0.05], size=(300, 3))
+    floors = [-0.5, -0.2, -0.1, -0.05, 5.0]  # the last one cannot be reached
+    table = frontier(linear(R), CVaR(0.05), Budget(1.0), floors=floors)
+    assert list(table.columns[:5]) == ["floor", "risk_aversion", "mean", "risk", "converged"]
+    for f, row in zip(floors[:-1], table.itertuples()):
+        assert row.mean == pytest.approx(_direct_max_mean(R, 0.05, f), abs=1e-8)
+        assert -row.risk >= f - 1e-8  # risk is on the loss scale: minus the CVaR
+    last = table.iloc[-1]
+    assert np.isnan(last["mean"]) and not last["converged"]
+    # shadow prices: non-negative and growing as the floor tightens (the LP value is concave)
+    prices = table["risk_aversion"].to_numpy()[:-1]
+    assert np.all(prices >= -1e-12) and np.all(np.diff(prices) >= -1e-9)
+    with pytest.raises(DecideValueError, match="not both"):
+        frontier(linear(R), CVaR(0.05), Budget(1.0), floors=[0.0], risk_aversion=[1.0])

@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from decide.optimization._decision import Decision
     from decide.optimization._problem import Problem
 
-__all__ = ["Backend", "backend_names", "choose", "discrete_reason", "get_backend", "register"]
+__all__ = [
+    "Backend",
+    "backend_names",
+    "choose",
+    "constraint_reason",
+    "discrete_reason",
+    "get_backend",
+    "register",
+]
 
 
 class Backend(abc.ABC):
@@ -97,6 +105,29 @@ def discrete_reason(problem: Problem, name: str) -> str | None:
     """The reason a continuous backend refuses a Discrete space, or None."""
     if problem.space.discrete:
         return f"a Discrete space is scored by enumeration, not {name!r}"
+    return None
+
+
+def constraint_reason(problem: Problem, name: str, kinds: tuple[str, ...]) -> str | None:
+    """The reason a backend refuses the problem's constraints on outcomes, or None.
+
+    ``kinds`` are the :attr:`~decide.measures.OutcomeConstraint.kind` values the
+    backend solves; ``"chance"`` there means the conservative CVaR approximation
+    (refused when ``chance="exact"``), ``"grad"`` any constraint whose measure has
+    a gradient.
+    """
+    for c in problem.constraints:
+        kind = c.kind
+        if kind == "chance":
+            if "chance" not in kinds:
+                return f"{name!r} does not solve chance constraints such as {c!r}"
+            if problem.chance == "exact":
+                return (f"{name!r} solves the chance constraint {c!r} only through its CVaR "
+                        "approximation, and chance='exact' was asked")
+            continue
+        if kind in kinds or ("grad" in kinds and c.objective.has_grad):
+            continue
+        return f"{name!r} cannot solve the constraint {c!r} (a {kind} constraint)"
     return None
 
 

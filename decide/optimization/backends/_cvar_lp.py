@@ -18,6 +18,7 @@ from decide.errors import (
     DecideError,
     DecideTypeError,
     DecideValueError,
+    InfeasibleError,
     SolverError,
 )
 from decide.measures import Objective, WeightedObjective
@@ -74,6 +75,31 @@ def _warm_state(warm_start: Any, prob: Problem) -> Any:
     return CVaRLPWarm(x=x, n_scenarios=int(prob.outcome.n_samples), band_target=0)
 
 
+def floor_form(prob: Problem) -> tuple[tuple[float, float, float], float | None] | None:
+    """The ``solve_cvar_lp`` form ``((alpha, weight_mean, weight_cvar), cvar_floor)``, or None.
+
+    None unless the problem maps onto ``solve_cvar_lp``: at most one constraint, a
+    CVaR floor at the objective's alpha.
+    """
+    from decide.measures import CVaR, Mean
+
+    if not prob.constraints:
+        form = cvar_lp_form(prob.objective)
+        return None if form is None else (form, None)
+    if len(prob.constraints) != 1:
+        return None
+    c = prob.constraints[0]
+    if type(c.objective) is not CVaR or c.sense != ">=":
+        return None
+    alpha = c.objective.alpha
+    if type(prob.objective) is Mean:
+        return (alpha, 1.0, 0.0), c.bound
+    form = cvar_lp_form(prob.objective)
+    if form is None or form[0] != alpha:
+        return None
+    return form, c.bound
+
+
 def solve_cvar_lp_method(
     prob: Problem, rtol: float = 1e-9, max_rounds: int = 50, warm_start: Any = None
 ) -> Decision:
@@ -82,10 +108,10 @@ def solve_cvar_lp_method(
 
     warm = _warm_state(warm_start, prob)
 
-    form = cvar_lp_form(prob.objective)
+    ff = floor_form(prob)
     aff = prob.outcome.affine_form()
-    assert form is not None and aff is not None and prob.system is not None
-    alpha, wm, wc = form
+    assert ff is not None and aff is not None and prob.system is not None
+    (alpha, wm, wc), floor = ff
     from decide.optimization.backends._cvxpy import outcome_scale
 
     A, b = np.asarray(aff[0], dtype=np.float64), np.asarray(aff[1], dtype=np.float64)
@@ -97,8 +123,19 @@ def solve_cvar_lp_method(
             res = solve_cvar_lp(
                 A * scale, b * scale, alpha=alpha, weight_mean=wm,
                 weight_cvar=wc, rtol=rtol, max_rounds=max_rounds, warm_start=warm,
+                cvar_floor=None if floor is None else floor * scale,
                 **prob.system.as_kwargs(),
             )
+        except InfeasibleError:
+            if floor is None:
+                raise
+            from decide.optimization._outcome_constraints import raise_infeasible
+
+            best = solve_cvar_lp(A * scale, b * scale, alpha=alpha, weight_mean=0.0,
+                                 weight_cvar=1.0, rtol=rtol, **prob.system.as_kwargs())
+            raise_infeasible(prob, lambda c: best.value / scale,
+                             "the largest CVaR over the space, by the exact CVaR LP")
+            raise
         except DecideError:
             raise
         except Exception as exc:  # a failure inside HiGHS or numpy: never a bare traceback
@@ -127,6 +164,9 @@ def solve_cvar_lp_method(
         "relative gap "
         f"{res.gap:.3g}; {res.band_size} scenarios kept in the last reduced LP"
     )
+    if floor is not None:
+        diag.notes.append("CVaR floor solved by the Lagrangian floor search; no shadow price "
+                          "(use method='highs' for the LP duals)")
     return prob.finish(x, "cvar-lp", diag, exact="certificate")
 
 
@@ -153,11 +193,12 @@ class CVaRLPBackend(Backend):
             or problem.weights is not None
             or aff is None
             or np.ndim(aff[0]) != 2
-            or cvar_lp_form(problem.objective) is None
+            or floor_form(problem) is None
         ):
             return (
                 "the specialized CVaR LP needs an affine outcome, an objective CVaR, MeanCVaR "
-                "or a * Mean() + c * CVaR(alpha), a continuous linear space and no sample weights"
+                "or a * Mean() + c * CVaR(alpha) (or Mean() with one CVaR floor at the same "
+                "alpha), a continuous linear space and no sample weights"
             )
         return None
 

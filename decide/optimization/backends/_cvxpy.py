@@ -14,12 +14,23 @@ from typing import Any
 
 import numpy as np
 
-from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
-from decide.measures import Objective, WeightedObjective
+from decide.errors import (
+    DecideError,
+    DecideValueError,
+    InfeasibleError,
+    SolverError,
+    UnboundedError,
+)
+from decide.measures import Objective, OutcomeConstraint, WeightedObjective
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._problem import Problem
 from decide.optimization._spaces import Budget, Constraints, Space, as_space
-from decide.optimization.backends._base import Backend, discrete_reason, register
+from decide.optimization.backends._base import (
+    Backend,
+    constraint_reason,
+    discrete_reason,
+    register,
+)
 from decide.outcomes import OutcomeModel
 
 __all__ = ["ConvexProblem", "CvxpyBackend"]
@@ -179,6 +190,7 @@ class ConvexProblem:
         *,
         weights: Any = None,
         solvers: Sequence[str] | None = None,
+        constraints: Sequence[OutcomeConstraint] = (),
     ):
         import cvxpy as cp
 
@@ -207,7 +219,8 @@ class ConvexProblem:
         terms = objective.terms if isinstance(objective, WeightedObjective) else ((1.0, objective),)
         # solver tolerances are absolute: bring tiny or huge outcomes to unit scale when
         # that cannot move the optimum (every term positively homogeneous)
-        self.outcome_scale = outcome_scale(A, b) if _homogeneous(terms) else 1.0
+        plain = not constraints and not objective.uses_action
+        self.outcome_scale = outcome_scale(A, b) if plain and _homogeneous(terms) else 1.0
         if self.outcome_scale != 1.0:
             A, b = A * self.outcome_scale, b * self.outcome_scale
         n = spec.size
@@ -217,6 +230,8 @@ class ConvexProblem:
         total_expr: Any = 0
         for wt, m in terms:
             e = m.to_cvxpy(expr, weights)
+            if m.uses_action:
+                e = e + m.action_cvxpy(x)
             if len(terms) > 1 and wt >= 0:
                 p = cp.Parameter(nonneg=True, value=float(wt), name=f"weight_{len(self._weight_params)}")
                 self._weight_params.append(p)
@@ -227,11 +242,16 @@ class ConvexProblem:
         self._b_ub = cp.Parameter(system.b_ub.shape[0], value=system.b_ub) if system.b_ub.size else None
         self._b_eq = cp.Parameter(system.b_eq.shape[0], value=system.b_eq) if system.b_eq.size else None
         cons = system.cvxpy_constraints(x, b_ub=self._b_ub, b_eq=self._b_eq)
+        self.constraints = tuple(constraints)
+        self._outcome_cons = [_cvxpy_constraint(c, expr, x, weights) for c in self.constraints]
+        cons = [*cons, *self._outcome_cons]
         self.problem = cp.Problem(cp.Maximize(total_expr), cons)
         if not self.problem.is_dcp():
+            cons_note = (f" (or a constraint of {list(self.constraints)!r}: a concave measure "
+                         "kept below a cap?)") if self.constraints else ""
             raise DecideValueError(
-                f"the objective {objective!r} is not concave in DCP form over this outcome (a "
-                "negative weight on a concave measure?); use method='scipy'."
+                f"the objective {objective!r}{cons_note} is not concave in DCP form over this "
+                "outcome (a negative weight on a concave measure?); use method='scipy'."
             )
         if space.integer and solvers is None and not self.problem.is_lp():
             # HiGHS, the installed mixed-integer solver, takes linear programs only
@@ -358,7 +378,8 @@ class ConvexProblem:
                 [(float(p.value) if p is not None else wt, m)
                  for p, (wt, m) in zip(self._weight_params, self._terms)]
             )
-        prob = Problem(self.outcome, objective, self.space, self.system, self.weights)
+        prob = Problem(self.outcome, objective, self.space, self.system, self.weights,
+                       constraints=self.constraints, chance="cvar")
         diag = Diagnostics()
         diag.notes.append(f"exact convex program (built in {self.build_time:.3g} s)")
         if self.outcome_scale != 1.0:
@@ -372,17 +393,68 @@ class ConvexProblem:
         )
         if x is not None:
             return self._finish(prob, x, diag, method_name)
+        if self.constraints and any("infeasible" in f for f in diag.fallbacks):
+            from decide.optimization._outcome_constraints import raise_infeasible
+
+            raise_infeasible(prob, lambda c: self._best(c, solvers=self.solvers),
+                             "best values over the space alone, by the convex program; chance "
+                             "constraints read as their CVaR surrogate")
         raise SolverError(
             f"every solver failed on the convex program: {'; '.join(diag.fallbacks)}. Try "
             "method='scipy'."
         )
+
+    def _best(self, c: OutcomeConstraint, solvers: Sequence[str]) -> float | None:
+        """The best value of one constraint's measure over the space alone (None if not DCP)."""
+        use = _chance_surrogate(c) if c.kind == "chance" else c
+        try:
+            sub = ConvexProblem(self.outcome, WeightedObjective([(use.direction, use.objective)]),
+                                self.space, weights=self.weights, solvers=solvers)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                d = sub.solve()
+        except DecideError:
+            return None
+        return use.value(d.draws, self.weights, action=d.flat_action)
 
     def _finish(self, prob: Problem, x: np.ndarray, diag: Diagnostics, method: str) -> Decision:
         if self.space.integer:
             x = np.round(x) + 0.0  # no negative zeros
         x = np.clip(x, self.system.lb, self.system.ub)
         diag.evaluations = 1
-        return prob.finish(x, method, diag, exact="certificate")
+        shadow = None
+        if self._outcome_cons:
+            # the dual of "score >= floor" in a maximization is the gain per unit of relaxation
+            shadow = [
+                float(np.abs(np.asarray(c.dual_value).reshape(-1)[0]))
+                if c.dual_value is not None else np.nan for c in self._outcome_cons
+            ]
+            if any(c.kind == "chance" for c in self.constraints):
+                diag.notes.append("chance constraints replaced by CVaR(prob) >= threshold "
+                                  "(conservative: implies VaR(prob) >= threshold); shadow "
+                                  "prices are those of the approximation")
+        return prob.finish(x, method, diag, exact="certificate", shadow_prices=shadow)
+
+
+def _chance_surrogate(c: OutcomeConstraint) -> OutcomeConstraint:
+    from decide.measures import CVaR
+
+    form = c.chance_form()
+    assert form is not None
+    return CVaR(form.prob) >= form.threshold
+
+
+def _cvxpy_constraint(c: OutcomeConstraint, expr: Any, x: Any, weights: Any) -> Any:
+    """The cvxpy form of a constraint on the affine outcome ``expr``."""
+    use = _chance_surrogate(c) if c.kind == "chance" else c
+    terms = use.objective.terms if isinstance(use.objective, WeightedObjective) else ((1.0, use.objective),)
+    e: Any = 0.0
+    for wt, m in terms:
+        part = m.to_cvxpy(expr, weights)
+        if m.uses_action:
+            part = part + m.action_cvxpy(x)
+        e = e + wt * part
+    return e >= use.score_bound if use.direction > 0 else e <= use.score_bound
 
 
 @register
@@ -398,7 +470,9 @@ class CvxpyBackend(Backend):
     fallback = "scipy"
 
     def accepts(self, problem: Problem) -> str | None:
-        reason = discrete_reason(problem, self.name)
+        reason = discrete_reason(problem, self.name) or constraint_reason(
+            problem, self.name, ("linear", "convex", "chance")
+        )
         if reason is not None:
             return reason
         reasons = []
@@ -412,12 +486,15 @@ class CvxpyBackend(Backend):
         return 2.0
 
     def recoverable(self, exc: DecideError) -> bool:
-        return isinstance(exc, SolverError | DecideValueError) and not isinstance(exc, UnboundedError)
+        # an unbounded or infeasible program stays so under any other method
+        return isinstance(exc, SolverError | DecideValueError) and not isinstance(
+            exc, UnboundedError | InfeasibleError
+        )
 
     def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
         program = ConvexProblem(
             problem.outcome, problem.objective, problem.space, weights=problem.weights,
-            solvers=options.get("solvers"),
+            solvers=options.get("solvers"), constraints=problem.constraints,
         )
         decision = program.solve()
         decision.diagnostics.wall_time = time.perf_counter() - problem.started

@@ -36,19 +36,36 @@ def solve_enumerate(prob: Problem, space: Discrete) -> Decision:
     """
     labels, X = space.resolve(prob.outcome)
     draws = option_draws(prob, X)
-    scores = np.array([float(prob.objective(d, prob.weights)) for d in draws])
+    scores = np.array([float(prob.objective(d, prob.weights, action=a)) for d, a in zip(draws, X)])
     prob.evaluations += len(draws)
-    k = int(np.argmax(scores))  # first maximum: deterministic tie-break
-    ties = int(np.sum(scores == scores[k]))
+    feasible = np.ones(len(draws), dtype=bool)
+    if prob.constraints:
+        # constraints on outcomes: an option is kept only if it meets every one, exactly
+        vals = np.array([[c.value(d, prob.weights, action=a) for c in prob.constraints]
+                         for d, a in zip(draws, X)]).reshape(len(draws), len(prob.constraints))
+        for j, c in enumerate(prob.constraints):
+            feasible &= vals[:, j] >= c.bound if c.sense == ">=" else vals[:, j] <= c.bound
+        if not feasible.any():
+            from decide.optimization._outcome_constraints import raise_infeasible
+
+            raise_infeasible(
+                prob,
+                lambda c: float(vals[:, prob.constraints.index(c)].max() if c.sense == ">="
+                                else vals[:, prob.constraints.index(c)].min()),
+                f"over the {len(draws)} options",
+            )
+    k = int(np.argmax(np.where(feasible, scores, -np.inf)))  # first maximum: deterministic tie-break
+    ties = int(np.sum((scores == scores[k]) & feasible))
     diag = Diagnostics(
         status="optimal", converged=True, iterations=1, evaluations=len(draws), solver="enumerate"
     )
     if ties > 1:
         diag.notes.append(f"{ties} options tie at the best score; kept the first listed")
-    table = pd.DataFrame(
-        {"value": scores, "best": np.arange(len(labels)) == k},
-        index=pd.Index(list(labels), name="option"),
-    )
+    cols: dict[str, Any] = {"value": scores, "best": np.arange(len(labels)) == k}
+    if prob.constraints:
+        cols["feasible"] = feasible
+        diag.notes.append(f"{int(feasible.sum())} of {len(labels)} options meet the constraints")
+    table = pd.DataFrame(cols, index=pd.Index(list(labels), name="option"))
     return prob.finish(
         X[k], "enumerate", diag, option=labels[k], table=table, value=scores[k], draws=draws[k]
     )

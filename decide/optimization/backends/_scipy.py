@@ -28,7 +28,12 @@ from decide.optimization._problem import (
     x_scale,
 )
 from decide.optimization._verify import Guard
-from decide.optimization.backends._base import Backend, discrete_reason, register
+from decide.optimization.backends._base import (
+    Backend,
+    constraint_reason,
+    discrete_reason,
+    register,
+)
 
 __all__ = ["ScipyBackend", "ScipyGlobalBackend", "solve_scipy"]
 
@@ -80,10 +85,69 @@ def _scaled_system(system: LinearSystem, xs: float) -> LinearSystem:
     )
 
 
+class _OutcomeRows:
+    """Constraints on outcomes in scaled units: ``g_k(z) >= 0`` with gradients through the vjp.
+
+    A chance constraint enters as its conservative CVaR approximation
+    (``CVaR(prob) >= threshold`` implies ``VaR(prob) >= threshold``); the original
+    constraints are checked on the draws after the solve.
+    """
+
+    def __init__(self, prob: Problem, xs: float):
+        from decide.optimization.backends._highs import _surrogate
+
+        self.prob, self.xs = prob, xs
+        self.cons = [_surrogate(c) if c.kind == "chance" else c for c in prob.constraints]
+        self.scale = np.ones(len(self.cons))
+        self._key: bytes | None = None
+        self._draws: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.cons)
+
+    def _at(self, x: np.ndarray) -> np.ndarray:
+        key = x.tobytes()
+        if key != self._key:
+            self._key, self._draws = key, np.asarray(self.prob.outcome.draws_flat(x))
+        assert self._draws is not None
+        return self._draws
+
+    def raw(self, k: int, x: np.ndarray) -> float:
+        c = self.cons[k]
+        score = c.objective(self._at(x), self.prob.weights, action=x)
+        return float(c.direction * (score - c.score_bound))
+
+    def calibrate(self, z0: np.ndarray) -> None:
+        x = self.xs * z0
+        for k, c in enumerate(self.cons):
+            size = max(abs(c.score_bound), abs(self.raw(k, x) + c.direction * c.score_bound))
+            self.scale[k] = size if np.isfinite(size) and size > 0 else 1.0
+
+    def fun(self, k: int, z: np.ndarray) -> float:
+        return self.raw(k, self.xs * z) / self.scale[k]
+
+    def jac(self, k: int, z: np.ndarray) -> np.ndarray:
+        x = self.xs * z
+        c = self.cons[k]
+        cot = c.objective.grad(self._at(x), self.prob.weights)
+        g = np.asarray(self.prob.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
+        if c.objective.uses_action:
+            g = g + c.objective.action_grad(x)
+        return c.direction * g * self.xs / self.scale[k]
+
+    def feasible(self, x: np.ndarray) -> bool:
+        draws = self._at(x)
+        return all(
+            c.satisfied(draws, self.prob.weights, action=x, tol=SOLUTION_RTOL)
+            for c in self.prob.constraints
+        )
+
+
 def _local(
-    f: _Scaled, z0: np.ndarray, sysz: LinearSystem, method: str, maxiter: int, tol: float
+    f: _Scaled, z0: np.ndarray, sysz: LinearSystem, method: str, maxiter: int, tol: float,
+    rows: _OutcomeRows | None = None,
 ) -> Any:
-    from scipy.optimize import Bounds, LinearConstraint, minimize
+    from scipy.optimize import Bounds, LinearConstraint, NonlinearConstraint, minimize
 
     bounds = Bounds(sysz.lb, sysz.ub)
     jac: Callable[..., Any] | str | bool
@@ -100,6 +164,10 @@ def _local(
         if sysz.A_eq.shape[0]:
             Ae, be = sysz.A_eq, sysz.b_eq
             cons.append({"type": "eq", "fun": lambda z: Ae @ z - be, "jac": lambda z: Ae})
+        for k in range(len(rows or ())):
+            assert rows is not None
+            cons.append({"type": "ineq", "fun": lambda z, k=k: rows.fun(k, z),
+                         "jac": lambda z, k=k: rows.jac(k, z)})
         return minimize(
             fun, z0, jac=jac, method="SLSQP", bounds=bounds, constraints=cons,
             options={"maxiter": maxiter, "ftol": tol},
@@ -109,6 +177,10 @@ def _local(
         lcons.append(LinearConstraint(sysz.A_ub, -np.inf, sysz.b_ub))
     if sysz.A_eq.shape[0]:
         lcons.append(LinearConstraint(sysz.A_eq, sysz.b_eq, sysz.b_eq))
+    for k in range(len(rows or ())):
+        assert rows is not None
+        lcons.append(NonlinearConstraint(lambda z, k=k: rows.fun(k, z), 0.0, np.inf,
+                                         jac=lambda z, k=k: rows.jac(k, z).reshape(1, -1)))
     return minimize(
         fun, z0, jac=jac, method="trust-constr", bounds=bounds, constraints=lcons,
         options={"maxiter": maxiter, "gtol": tol, "xtol": tol},
@@ -226,13 +298,19 @@ def solve_scipy(
     if not global_search:
         f.calibrate(starts[0])
     diag.notes.append(f"scaled: action by {xs:.3g}, score by {f.fs * 1.0:.3g}")
+    rows = _OutcomeRows(prob, xs) if prob.constraints else None
+    if rows is not None:
+        rows.calibrate(starts[0])
+        if any(c.kind == "chance" for c in prob.constraints):
+            diag.notes.append("chance constraints replaced by CVaR(prob) >= threshold "
+                              "(conservative); the originals are checked on the draws")
 
     best_key: tuple[bool, bool, float] | None = None
     best_x, best_res, best_k = starts[0] * xs, None, 0
     iters = 0
     for k, z0 in enumerate(starts):
         try:
-            res = _local(f, z0, sysz, local_method, maxiter, tol)
+            res = _local(f, z0, sysz, local_method, maxiter, tol, rows)
         except DecideError:
             raise
         except Exception as exc:  # the solver broke: record it, try the other starts
@@ -249,7 +327,7 @@ def solve_scipy(
             continue
         x = z * xs
         ok = _success(res, local_method)
-        feasible = system.violated(x, SOLUTION_RTOL) is None
+        feasible = system.violated(x, SOLUTION_RTOL) is None and (rows is None or rows.feasible(x))
         val = prob.value(x)
         iters += int(getattr(res, "nit", 0) or 0)
         diag.starts.append(
@@ -288,9 +366,40 @@ def solve_scipy(
     if n_starts > 1:
         diag.notes.append(f"{n_starts} starts; kept start {best_k}")
     x = best_x
+    if rows is not None and not best_key[0]:
+        _check_reachable(prob, rng, maxiter, tol)
     if not finish:
         return x, diag
     return prob.finish(x, method_name, diag)
+
+
+def _check_reachable(prob: Problem, rng: np.random.Generator, maxiter: int, tol: float) -> None:
+    """No start met the constraints: raise InfeasibleError when some constraint cannot be met.
+
+    Maximizes each constraint's measure (its CVaR surrogate for a chance constraint)
+    over the space alone; a constraint whose best value misses its bound is reported.
+    If every one can be met alone the constraints are reported as contradictory
+    only when the solves themselves converged; otherwise the caller flags the
+    decision as not converged.
+    """
+    from decide.measures import WeightedObjective
+    from decide.optimization._outcome_constraints import raise_infeasible
+    from decide.optimization.backends._highs import _surrogate
+
+    best: dict[int, float] = {}
+    for k, c in enumerate(prob.constraints):
+        use = _surrogate(c) if c.kind == "chance" else c
+        sub = Problem(prob.outcome, WeightedObjective([(use.direction, use.objective)]), prob.space,
+                      prob.system, prob.weights)
+        out = solve_scipy(sub, rng=rng, maxiter=maxiter, tol=tol, finish=False)
+        assert isinstance(out, tuple)
+        x, _ = out
+        draws = prob.outcome.draws_flat(x)
+        best[k] = use.value(draws, prob.weights, action=x)
+        if not use.satisfied(draws, prob.weights, action=x, tol=SOLUTION_RTOL):
+            raise_infeasible(prob, lambda cc: best.get(prob.constraints.index(cc)),
+                             "best values over the space alone, by local search from the "
+                             "centre; chance constraints read as their CVaR surrogate")
 
 
 _DE_OPTIONS = frozenset({"popsize", "de_maxiter", "de_tol", "penalty"})
@@ -308,7 +417,12 @@ class ScipyBackend(Backend):
     options = frozenset({"x0", "n_starts", "local_method", "maxiter", "tol", "max_steps"})
 
     def accepts(self, problem: Problem) -> str | None:
-        return discrete_reason(problem, self.name)
+        reason = discrete_reason(problem, self.name)
+        if reason is None and problem.constraints and problem.space.integer:
+            reason = "the integer search does not take constraints on outcomes"
+        if reason is None and problem.constraints and not problem.has_grad:
+            reason = "constraints on outcomes need the outcome's vjp and the objective's gradient"
+        return reason or constraint_reason(problem, self.name, ("linear", "chance", "grad"))
 
     def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
         return 3.0
@@ -348,6 +462,8 @@ class ScipyGlobalBackend(Backend):
             return reason
         if problem.space.integer:
             return "differential evolution does not handle Integer spaces"
+        if problem.constraints:
+            return "differential evolution does not take constraints on outcomes (use 'scipy')"
         assert problem.system is not None
         lb, ub = problem.system.implied_bounds()
         if not (np.all(np.isfinite(lb)) and np.all(np.isfinite(ub))):

@@ -260,6 +260,11 @@ class DerivativeFreeBackend(Backend):
             return reason
         if problem.space.integer:
             return "an Integer space is searched by unit moves (method 'scipy')"
+        if problem.constraints:
+            return (
+                "the derivative-free search does not take constraints on outcomes "
+                "(subject_to=); use a Discrete grid of actions, which enumeration checks"
+            )
         assert problem.system is not None
         lb, ub = problem.system.implied_bounds()
         if not (np.all(np.isfinite(lb)) and np.all(np.isfinite(ub))):

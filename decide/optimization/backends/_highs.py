@@ -1,0 +1,585 @@
+"""``method="highs"``: linear outcomes with constraints on outcomes, as one LP or MILP in HiGHS.
+
+For outcomes affine in the action (``y_i = A_i x + b_i``, one row per draw) and
+objectives built from ``Mean``, ``CVaR``, ``MeanCVaR``, ``WorstCase`` and
+``ActionCost`` (non-negative weights on the risk terms), every constraint of
+``subject_to`` becomes rows of one program solved by HiGHS through scipy:
+
+* ``Mean() >= m`` / ``<= m`` and action costs: one row;
+* ``CVaR(alpha) >= c``: the Rockafellar-Uryasev rows
+  ``u_i >= eta - y_i, u_i >= 0, eta - sum_i p_i u_i / alpha >= c``;
+* chance constraints ``VaR(alpha) >= t`` (``P(y < t) < alpha``) and
+  ``ProbabilityOfShortfall(t) <= p``: with ``chance="exact"`` a binary ``z_i`` per
+  draw that may fall below ``t``, ``y_i >= t - M_i z_i`` and ``sum_i p_i z_i`` below
+  the probability (big-M from the bounds of the draws over the space's bounding box);
+  with ``chance="cvar"`` the conservative convex inner approximation
+  ``CVaR(alpha) >= t``, which implies ``VaR(alpha) >= t``; the gap to the exact optimum
+  is bounded by the LP relaxation of the big-M program and reported.
+
+Without binaries the program is an LP (``scipy.optimize.linprog``) and the
+constraints' shadow prices are its dual values; with binaries (or an Integer
+space) it is a MILP (``scipy.optimize.milp``) with a time limit, its certified
+gap in the diagnostics. Outcomes are rewards (higher is better); risk lives in
+the lower tail; ``alpha`` is the tail probability.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from decide import _config
+from decide.errors import DecideValueError, SolverError, UnboundedError
+from decide.measures import (
+    ActionCost,
+    CVaR,
+    Mean,
+    MeanCVaR,
+    Objective,
+    OutcomeConstraint,
+    WeightedObjective,
+    WorstCase,
+)
+from decide.optimization._decision import Decision, Diagnostics
+from decide.optimization._outcome_constraints import raise_infeasible
+from decide.optimization._problem import Problem
+from decide.optimization.backends._base import Backend, discrete_reason, register
+
+__all__ = ["HighsBackend", "lp_form", "solve_highs"]
+
+_TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
+
+
+def lp_form(m: Objective) -> list[tuple[float, Objective]] | None:
+    """The measure as weighted LP-representable terms, or None when it has no LP form."""
+    terms = m.terms if isinstance(m, WeightedObjective) else ((1.0, m),)
+    out = []
+    for wt, t in terms:
+        if type(t) not in _TERMS:
+            return None
+        if type(t) in (CVaR, MeanCVaR, WorstCase) and wt < 0:
+            return None
+        out.append((float(wt), t))
+    return out
+
+
+@dataclass
+class _Program:
+    """Variables ``[x, aux...]`` and rows ``A_ub v <= b_ub`` (sparse, built row block by block)."""
+
+    A: np.ndarray  # (m, n) scenario matrix
+    b: np.ndarray  # (m,)
+    p: np.ndarray  # (m,) probabilities
+    n: int
+    lo: list[np.ndarray] = field(default_factory=list)
+    hi: list[np.ndarray] = field(default_factory=list)
+    integer: list[np.ndarray] = field(default_factory=list)
+    blocks: list[Any] = field(default_factory=list)  # sparse row blocks
+    rhs: list[np.ndarray] = field(default_factory=list)
+    size: int = 0
+
+    def add_vars(self, k: int, lo: float, hi: float, integer: bool = False) -> int:
+        start = self.size
+        self.lo.append(np.full(k, lo))
+        self.hi.append(np.full(k, hi))
+        self.integer.append(np.full(k, 1 if integer else 0))
+        self.size += k
+        return start
+
+    def add_rows(self, M: Any, rhs: np.ndarray) -> int:
+        """Add rows (sparse COO triplets over the current variables); returns the first row index."""
+        first = sum(r.shape[0] for r in self.rhs)
+        self.blocks.append(M)
+        self.rhs.append(np.asarray(rhs, dtype=np.float64).reshape(-1))
+        return first
+
+    def matrix(self) -> Any:
+        from scipy import sparse
+
+        if not self.blocks:
+            return sparse.csr_matrix((0, self.size))
+        return sparse.vstack([_pad(B, self.size) for B in self.blocks], format="csr")
+
+
+def _pad(M: Any, size: int) -> Any:
+    from scipy import sparse
+
+    M = sparse.csr_matrix(M)
+    if M.shape[1] < size:
+        M = sparse.hstack([M, sparse.csr_matrix((M.shape[0], size - M.shape[1]))], format="csr")
+    return M
+
+
+def _score(prog: _Program, terms: list[tuple[float, Objective]]) -> tuple[np.ndarray, float]:
+    """A linear expression (coefficients, constant) whose maximum over the auxiliaries is the score.
+
+    Adds the auxiliary variables and their rows to ``prog``.
+    """
+    from scipy import sparse
+
+    coef: dict[int, float] = {}
+    pieces: list[tuple[int, np.ndarray]] = []  # (start, coefficients)
+    const = 0.0
+    A, b, p = prog.A, prog.b, prog.p
+    m = A.shape[0]
+
+    def mean(wt: float) -> None:
+        nonlocal const
+        pieces.append((0, wt * (p @ A)))
+        const += wt * float(p @ b)
+
+    def cvar(wt: float, alpha: float) -> None:
+        eta = prog.add_vars(1, -np.inf, np.inf)
+        u = prog.add_vars(m, 0.0, np.inf)
+        # eta - u_i - A_i x <= b_i
+        M = sparse.hstack([
+            sparse.csr_matrix(-A), sparse.csr_matrix((m, eta - prog.n)),
+            sparse.csr_matrix(np.ones((m, 1))), -sparse.identity(m, format="csr"),
+        ], format="csr")
+        prog.add_rows(M, b)
+        coef[eta] = coef.get(eta, 0.0) + wt
+        pieces.append((u, -wt * p / alpha))
+
+    for wt, t in terms:
+        if type(t) is Mean:
+            mean(wt)
+        elif type(t) is ActionCost:
+            pieces.append((0, -wt * t.costs(prog.n)))
+        elif type(t) is CVaR:
+            cvar(wt, t.alpha)
+        elif type(t) is MeanCVaR:
+            mean(wt)
+            cvar(wt * t.risk_aversion, t.alpha)
+        elif type(t) is WorstCase:
+            tau = prog.add_vars(1, -np.inf, np.inf)
+            keep = p > 0
+            M = sparse.hstack([
+                sparse.csr_matrix(-A[keep]), sparse.csr_matrix((int(keep.sum()), tau - prog.n)),
+                sparse.csr_matrix(np.ones((int(keep.sum()), 1))),
+            ], format="csr")
+            prog.add_rows(M, b[keep])
+            coef[tau] = coef.get(tau, 0.0) + wt
+    vec = np.zeros(prog.size)
+    for start, c in pieces:
+        vec[start:start + c.shape[0]] += c
+    for j, cj in coef.items():
+        vec[j] += cj
+    return vec, const
+
+
+def _box(prob: Problem) -> tuple[np.ndarray, np.ndarray]:
+    assert prob.system is not None
+    return prob.system.implied_bounds()
+
+
+def _draw_range(A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value of each draw ``A_i x + b_i`` over the box ``lb <= x <= ub``."""
+    with np.errstate(invalid="ignore"):
+        lo_t = np.where(A > 0, A * lb, A * ub)
+        hi_t = np.where(A > 0, A * ub, A * lb)
+    lo_t = np.where(A == 0, 0.0, lo_t)
+    hi_t = np.where(A == 0, 0.0, hi_t)
+    return b + lo_t.sum(axis=1), b + hi_t.sum(axis=1)
+
+
+def _chance_rows(prog: _Program, prob: Problem, c: OutcomeConstraint, ymin: np.ndarray) -> int:
+    """``y_i >= t - M_i z_i`` and the cap on the probability of the z's; returns the cap row."""
+    from scipy import sparse
+
+    form = c.chance_form()
+    assert form is not None
+    A, b, p = prog.A, prog.b, prog.p
+    t = form.threshold
+    risky = np.flatnonzero(ymin < t)
+    if risky.size and not np.all(np.isfinite(ymin[risky])):
+        raise DecideValueError(
+            f"the chance constraint {c!r} needs a bounded action space for its exact mixed-integer "
+            "form (the big-M of each draw comes from the space's bounds); bound every action "
+            "element with a Box or Budget, or pass chance='cvar'."
+        )
+    k = risky.size
+    z = prog.add_vars(k, 0.0, 1.0, integer=True)
+    big_m = t - ymin[risky]
+    # -A_i x - M_i z_i <= b_i - t
+    M = sparse.hstack([
+        sparse.csr_matrix(-A[risky]), sparse.csr_matrix((k, z - prog.n)),
+        -sparse.diags(big_m, format="csr"),
+    ], format="csr")
+    prog.add_rows(M, b[risky] - t)
+    equal = bool(np.allclose(p, p[0]))
+    if equal:
+        q, cap = np.ones(k), float(form.max_violations(p.shape[0]))
+    else:
+        q = p[risky]
+        cap = form.prob * (1.0 - 1e-9) if form.strict else form.prob
+    row = sparse.hstack([sparse.csr_matrix((1, z)), sparse.csr_matrix(q.reshape(1, -1))], format="csr")
+    return prog.add_rows(row, np.array([cap]))
+
+
+def _surrogate(c: OutcomeConstraint) -> OutcomeConstraint:
+    """The convex inner approximation of a chance constraint: ``CVaR(prob) >= threshold``."""
+    form = c.chance_form()
+    assert form is not None
+    return CVaR(form.prob) >= form.threshold
+
+
+@dataclass
+class _Built:
+    prog: _Program
+    c: np.ndarray
+    const: float
+    rows: list[int | None]  # the row of each constraint whose dual is its shadow price
+    integer: bool
+    chance_exact: bool
+
+
+def _flat(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    aff = prob.outcome.affine_form()
+    assert aff is not None
+    A, b = (np.asarray(v, dtype=np.float64) for v in aff)
+    S = A.shape[0]
+    w = np.full(S, 1.0 / S) if prob.weights is None else np.asarray(prob.weights, float) / np.sum(prob.weights)
+    if A.ndim == 3:
+        r = A.shape[1]
+        return A.reshape(S * r, -1), b.reshape(-1), np.repeat(w / r, r)
+    return A, b.reshape(-1), w
+
+
+def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstraint, ...],
+           chance: str, relax: bool = False) -> _Built:
+    from scipy import sparse
+
+    A, b, p = _flat(prob)
+    n = prob.n
+    system = prob.system
+    assert system is not None
+    prog = _Program(A, b, p, n)
+    prog.add_vars(n, 0.0, 0.0, integer=prob.space.integer and not relax)
+    prog.lo[0], prog.hi[0] = system.lb.copy(), system.ub.copy()
+    terms = lp_form(objective)
+    assert terms is not None
+    c, const = _score(prog, terms)
+    rows: list[int | None] = []
+    ymin = None
+    exact = False
+    for con in constraints:
+        if con.chance_form() is not None and chance != "cvar":
+            if ymin is None:
+                lb, ub = _box(prob)
+                ymin, _ = _draw_range(A, b, lb, ub)
+            rows.append(_chance_rows(prog, prob, con, ymin))
+            exact = True
+            continue
+        use = _surrogate(con) if con.chance_form() is not None else con
+        cterms = lp_form(use.objective)
+        assert cterms is not None
+        vec, k = _score(prog, cterms)
+        d = use.direction
+        # d * (vec . v + k) >= d * score_bound   ->   -d vec . v <= d (k - score_bound)
+        rows.append(prog.add_rows(sparse.csr_matrix(-d * vec.reshape(1, -1)),
+                                  np.array([d * (k - use.score_bound)])))
+    c = np.concatenate([c, np.zeros(prog.size - c.shape[0])])
+    if system.A_ub.shape[0]:
+        prog.add_rows(sparse.csr_matrix(system.A_ub), system.b_ub)
+    if relax:
+        prog.integer = [np.zeros_like(i) for i in prog.integer]
+    integer = any(np.any(i) for i in prog.integer)
+    return _Built(prog, c, const, rows, integer, exact)
+
+
+@dataclass
+class _Result:
+    status: str  # optimal, infeasible, unbounded, time_limit, failed
+    x: np.ndarray | None
+    value: float
+    duals: np.ndarray | None
+    bound: float
+    gap: float
+    message: str
+
+
+def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float) -> _Result:
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    prog = built.prog
+    system = prob.system
+    assert system is not None
+    size = prog.size
+    A_ub = _pad(prog.matrix(), size)
+    b_ub = np.concatenate(prog.rhs) if prog.rhs else np.zeros(0)
+    A_eq = _pad(sparse.csr_matrix(system.A_eq), size) if system.A_eq.shape[0] else None
+    lo, hi = np.concatenate(prog.lo), np.concatenate(prog.hi)
+    cmin = -np.concatenate([built.c, np.zeros(size - built.c.shape[0])])
+    if not built.integer:
+        res = linprog(
+            cmin, A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
+            A_eq=A_eq, b_eq=system.b_eq if A_eq is not None else None,
+            bounds=[(a if np.isfinite(a) else None, b if np.isfinite(b) else None)
+                    for a, b in zip(lo.tolist(), hi.tolist())],
+            method="highs", options={"time_limit": time_limit},
+        )
+        names = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded"}
+        status = names.get(res.status, "failed")
+        x = np.asarray(res.x, float) if res.x is not None else None
+        duals = None
+        if status == "optimal" and A_ub.shape[0]:
+            duals = np.asarray(res.ineqlin.marginals, float)
+        value = -float(res.fun) + built.const if x is not None else np.nan
+        return _Result(status, x, value, duals, value, 0.0, str(res.message))
+    cons = []
+    if A_ub.shape[0]:
+        cons.append(LinearConstraint(A_ub, -np.inf, b_ub))
+    if A_eq is not None:
+        cons.append(LinearConstraint(A_eq, system.b_eq, system.b_eq))
+    res = milp(
+        cmin, integrality=np.concatenate(prog.integer), bounds=Bounds(lo, hi), constraints=cons,
+        options={"time_limit": float(time_limit), "mip_rel_gap": float(mip_rel_gap)},
+    )
+    names = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded"}
+    status = names.get(res.status, "failed")
+    x = np.asarray(res.x, float) if res.x is not None else None
+    value = -float(res.fun) + built.const if x is not None else np.nan
+    dual_bound = getattr(res, "mip_dual_bound", None)
+    bound = -float(dual_bound) + built.const if dual_bound is not None and np.isfinite(dual_bound) else np.inf
+    gap = float(getattr(res, "mip_gap", np.nan)) if x is not None else np.inf
+    return _Result(status, x, value, None, bound, gap, str(res.message))
+
+
+def _best_value(prob: Problem, con: OutcomeConstraint, chance: str, time_limit: float) -> float | None:
+    """The best value of one constraint's measure over the space alone (for InfeasibleError)."""
+    form = con.chance_form()
+    try:
+        if form is not None and chance != "cvar":
+            return _best_chance(prob, con, time_limit)
+        use = _surrogate(con) if form is not None else con
+        terms = lp_form(use.objective)
+        if terms is None:
+            return None
+        d = use.direction
+        obj = WeightedObjective([(d * wt, t) for wt, t in terms])
+        if lp_form(obj) is None:  # minimizing a concave risk term: not an LP
+            return None
+        built = _build(prob, obj, (), chance)
+        res = _run(prob, built, time_limit, 1e-9)
+        if res.x is None or res.status not in ("optimal", "time_limit"):
+            return None
+        return float(use.objective.conventional_sign * d * res.value)
+    except DecideValueError:
+        return None
+
+
+def _best_chance(prob: Problem, con: OutcomeConstraint, time_limit: float) -> float | None:
+    """Exact best of a chance measure over the space: max VaR, or min P(y < t), as a MILP."""
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    form = con.chance_form()
+    assert form is not None
+    A, b, p = _flat(prob)
+    lb, ub = _box(prob)
+    ymin, ymax = _draw_range(A, b, lb, ub)
+    if not (np.all(np.isfinite(ymin)) and np.all(np.isfinite(ymax))):
+        return None
+    system = prob.system
+    assert system is not None
+    m, n = A.shape
+    equal = bool(np.allclose(p, p[0]))
+    cons = []
+    if form.strict:  # max tau  s.t.  y_i >= tau - M_i z_i,  sum q z <= cap
+        top = float(ymax.max())
+        big_m = top - ymin
+        rows = sparse.hstack([sparse.csr_matrix(-A), sparse.csr_matrix(np.ones((m, 1))),
+                              -sparse.diags(big_m, format="csr")], format="csr")
+        cons.append(LinearConstraint(rows, -np.inf, b))
+        q, cap = (np.ones(m), float(form.max_violations(m))) if equal else (p, form.prob * (1 - 1e-9))
+        cons.append(LinearConstraint(sparse.hstack([sparse.csr_matrix((1, n + 1)),
+                                                    sparse.csr_matrix(q.reshape(1, -1))]), -np.inf, cap))
+        c = np.concatenate([np.zeros(n), [-1.0], np.zeros(m)])
+        lo = np.concatenate([system.lb, [float(ymin.min())], np.zeros(m)])
+        hi = np.concatenate([system.ub, [top], np.ones(m)])
+        integ = np.concatenate([np.zeros(n + 1), np.ones(m)])
+    else:  # min sum p z  s.t.  y_i >= t - M_i z_i
+        t = form.threshold
+        big_m = np.maximum(t - ymin, 0.0)
+        rows = sparse.hstack([sparse.csr_matrix(-A), -sparse.diags(big_m, format="csr")], format="csr")
+        cons.append(LinearConstraint(rows, -np.inf, b - t))
+        c = np.concatenate([np.zeros(n), p])
+        lo = np.concatenate([system.lb, np.zeros(m)])
+        hi = np.concatenate([system.ub, np.ones(m)])
+        integ = np.concatenate([np.zeros(n), np.ones(m)])
+    size = c.shape[0]
+    if system.A_ub.shape[0]:
+        cons.append(LinearConstraint(_pad(system.A_ub, size), -np.inf, system.b_ub))
+    if system.A_eq.shape[0]:
+        cons.append(LinearConstraint(_pad(system.A_eq, size), system.b_eq, system.b_eq))
+    res = milp(c, integrality=integ, bounds=Bounds(lo, hi), constraints=cons,
+               options={"time_limit": float(time_limit)})
+    if res.x is None:
+        return None
+    if form.strict:
+        from decide.measures import VaR
+
+        x = res.x[:n]
+        return float(VaR(form.prob)(A @ x + b, p))
+    return float(res.fun)
+
+
+def solve_highs(
+    prob: Problem, time_limit: float | None = None, mip_rel_gap: float = 1e-9
+) -> Decision:
+    """Solve a linear-outcome problem with constraints on outcomes as one HiGHS LP or MILP."""
+    tl = _config.CHANCE_MILP_TIME_LIMIT if time_limit is None else float(time_limit)
+    if not (np.isfinite(tl) and tl > 0):
+        raise DecideValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
+    if not (0 <= float(mip_rel_gap) < 1):
+        raise DecideValueError(f"mip_rel_gap must be in [0, 1); got {mip_rel_gap!r}.")
+    chance = prob.chance
+    t0 = time.perf_counter()
+    built = _build(prob, prob.objective, prob.constraints, chance)
+    res = _run(prob, built, tl, mip_rel_gap)
+    diag = Diagnostics(solver="HIGHS", status=res.message)
+    if built.chance_exact and res.status != "optimal" and res.status not in ("infeasible", "unbounded"):
+        res = _keep_better(prob, res, tl, diag)
+    kind = "MILP" if built.integer else "LP"
+    diag.notes.append(
+        f"one {kind} in HiGHS ({built.prog.size} variables, "
+        f"{sum(r.shape[0] for r in built.prog.rhs)} inequality rows; {time.perf_counter() - t0:.3g} s)"
+    )
+    if res.status == "infeasible":
+        raise_infeasible(
+            prob, lambda c: _best_value(prob, c, chance, tl),
+            "best values of each constraint's measure over the space alone, solved exactly"
+            if chance != "cvar" else
+            "chance constraints read as their CVaR surrogate, chance='cvar'; chance='exact' may "
+            "still be feasible",
+        )
+    if res.status == "unbounded":
+        raise UnboundedError(
+            f"the problem is unbounded (HiGHS): the objective {prob.objective!r} grows without "
+            "limit over the space and the constraints. Bound the action with a Box or Budget."
+        )
+    if res.x is None:
+        hint = "pass chance='cvar' (the convex approximation)" if built.integer else (
+            "use method='cvxpy' (an interior point method) or 'cvar-lp'")
+        raise SolverError(
+            f"HiGHS found no feasible action ({res.status}: {res.message}); raise time_limit or "
+            f"{hint}."
+        )
+    x = res.x[: prob.n]
+    diag.converged = res.status == "optimal"
+    if built.integer:
+        diag.certificate = {"lower_bound": res.value, "upper_bound": res.bound, "gap": res.gap}
+        diag.notes.append(
+            f"MILP {'certified' if diag.converged else 'NOT certified (time limit)'}: value "
+            f"{res.value:.10g}, bound {res.bound:.10g}, relative gap {res.gap:.3g}"
+        )
+    if prob.space.integer:
+        x = np.round(x) + 0.0
+    shadow = None
+    if res.duals is not None:
+        # linprog minimizes -score; the marginal of a row "... <= rhs" is d(min)/d(rhs) <= 0,
+        # and relaxing a bound raises rhs: the optimal score gains -marginal per unit
+        shadow = np.array([-res.duals[r] if r is not None else np.nan for r in built.rows]) + 0.0
+    elif prob.constraints:
+        diag.notes.append("no shadow prices: a mixed-integer program has no duals")
+    if any(c.chance_form() is not None for c in prob.constraints):
+        _chance_notes(prob, built, res, diag, tl)
+    diag.evaluations = 1
+    return prob.finish(x, "highs", diag, shadow_prices=shadow)
+
+
+def _keep_better(prob: Problem, res: _Result, tl: float, diag: Diagnostics) -> _Result:
+    """A MILP stopped before optimality: keep the CVaR approximation's action when it is better.
+
+    The approximation's action meets every chance constraint (CVaR(prob) >= t implies
+    VaR(prob) >= t), so it is a feasible point of the exact problem; after a time limit
+    the MILP's incumbent can be worse, or missing. The MILP's bound stays the upper bound.
+    """
+    try:
+        approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
+    except DecideValueError:
+        return res
+    if approx.x is None or approx.status != "optimal":
+        return res
+    if res.x is None or approx.value > res.value:
+        diag.notes.append(
+            f"the MILP stopped before optimality ({res.status}) with "
+            + ("no incumbent" if res.x is None else f"incumbent {res.value:.10g}")
+            + f"; kept the CVaR approximation's action (value {approx.value:.10g}), which meets "
+            "the chance constraints"
+        )
+        return _Result(res.status, approx.x, approx.value, None, res.bound,
+                       (res.bound - approx.value) / max(abs(approx.value), 1e-300)
+                       if np.isfinite(res.bound) else np.inf, res.message)
+    return res
+
+
+def _chance_notes(prob: Problem, built: _Built, res: _Result, diag: Diagnostics, tl: float) -> None:
+    if built.chance_exact:
+        diag.notes.append("chance constraints solved exactly: one binary per draw that may fall "
+                          "below the threshold, big-M from the space's bounding box")
+        return
+    diag.notes.append("chance constraints replaced by CVaR(prob) >= threshold (conservative: "
+                      "implies VaR(prob) >= threshold)")
+    try:
+        relaxed = _build(prob, prob.objective, prob.constraints, "exact", relax=True)
+        rel = _run(prob, relaxed, tl, 1e-9)
+    except DecideValueError as exc:
+        diag.notes.append(f"no bound on the exact optimum: {exc}")
+        return
+    if rel.status == "optimal":
+        diag.certificate = {"lower_bound": res.value, "upper_bound": rel.value,
+                            "gap": rel.value - res.value}
+        diag.notes.append(
+            f"gap to the exact chance-constrained optimum at most {rel.value - res.value:.6g} "
+            f"(LP relaxation of the big-M program bounds it by {rel.value:.10g})"
+        )
+
+
+@register
+class HighsBackend(Backend):
+    """``method="highs"``: constraints on a linear outcome as one LP or MILP (see the module)."""
+
+    name = "highs"
+    options = frozenset({"time_limit", "mip_rel_gap"})
+    #: None: cvxpy solves chance constraints only through their approximation, and an
+    #: integer program in cvxpy goes to the same HiGHS
+    fallback = None
+
+    def accepts(self, problem: Problem) -> str | None:
+        reason = discrete_reason(problem, self.name)
+        if reason is not None:
+            return reason
+        if not problem.constraints:
+            return "'highs' solves problems with constraints on outcomes (subject_to=[...])"
+        aff = problem.outcome.affine_form()
+        if aff is None:
+            return f"the outcome {type(problem.outcome).__name__} is not affine in the action"
+        if lp_form(problem.objective) is None:
+            return (f"the objective {problem.objective!r} is not linear-programmable (Mean, CVaR, "
+                    "MeanCVaR, WorstCase, ActionCost with non-negative risk weights)")
+        for c in problem.constraints:
+            if c.chance_form() is not None:
+                continue
+            terms = lp_form(c.objective)
+            if terms is None or (c.direction < 0 and c.kind != "linear"):
+                return f"the constraint {c!r} has no linear-programming form"
+        return None
+
+    def auto_rank(self, problem: Problem, *, repeated: bool = False) -> float | None:
+        # first for chance constraints (the exact MILP, or the approximation with its gap
+        # bound) and integer spaces; LP-only problems go to cvxpy first (CLARABEL's interior
+        # point beats HiGHS's simplex on the CVaR rows of many draws), then here
+        chance = any(c.chance_form() is not None for c in problem.constraints)
+        if problem.space.integer or (chance and problem.chance != "cvar"):
+            return 1.5
+        if chance and int(problem.outcome.n_samples) <= _config.CHANCE_GAP_MAX_SAMPLES:
+            return 1.5  # the approximation, with the gap bound of the LP relaxation
+        return 2.5
+
+    def solve(self, problem: Problem, rng: np.random.Generator, options: dict[str, Any]) -> Decision:
+        return solve_highs(problem, **options)
