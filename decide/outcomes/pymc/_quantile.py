@@ -198,7 +198,7 @@ def _quantile_op_class() -> type:
     from pytensor.graph.basic import Apply
     from pytensor.graph.op import Op
 
-    class DiscreteQuantile(Op):  # type: ignore[misc]
+    class DiscreteQuantile(Op):
         """``min{k : log F(k | params) >= log u}`` by galloping then bisecting (numpy loop).
 
         Inputs ``(u, start, *params)``; output the quantiles, shape and (integer) dtype
