@@ -9,8 +9,10 @@ Steps (all symbolic, done once):
 3. every random variable in the outcome's ancestry is classified: a free
    variable that does not depend on the action (directly or through another
    simulated variable) becomes a *placeholder* fed by the posterior draws;
-   observed variables and free variables downstream of the action are
-   *simulated*, as ``pm.sample_posterior_predictive`` would;
+   observed variables, free variables downstream of the action and free
+   variables absent from the posterior that no observed variable depends on
+   (forecast variables added after sampling) are *simulated* given their
+   parents, as ``pm.sample_posterior_predictive`` would;
 4. simulated variables are replaced according to the mode: their mean
    (``"mean"``), an inverse CDF of fixed uniforms (``"crn"``), or kept as
    random variables whose generator is a function input (``"sample"``);
@@ -252,6 +254,7 @@ def _classify(
     params: list[tuple[str, Any, tuple[int, ...], str]] = []
     simulated: list[Any] = []
     volatile = set(action_inputs)
+    conditioned = set(ancestors(list(observed_rvs))) if observed_rvs else set()
     for rv in rvs:
         deps = set(ancestors(rv.owner.inputs))
         if rv in observed or deps & volatile:
@@ -259,10 +262,19 @@ def _classify(
             volatile.add(rv)
             continue
         if rv.name not in posterior_vars:
+            if rv not in conditioned:
+                # not an ancestor of the data: its posterior given its parents is its
+                # conditional prior (a forecast variable added after sampling)
+                simulated.append(rv)
+                volatile.add(rv)
+                continue
+            obs = sorted(o.name for o in observed_rvs if rv in set(ancestors([o])))
             raise DecideValueError(
                 f"the posterior has no draws of the free variable {rv.name!r}, which the "
-                f"outcome needs; posterior variables: {sorted(posterior_vars)}. Pass the "
-                "InferenceData returned by pm.sample (or group='prior' for prior draws)."
+                f"outcome needs; it is conditioned on the observed data {obs}, so it cannot "
+                f"be simulated from its parents. Posterior variables: {sorted(posterior_vars)}."
+                " Pass draws of this model's free variables (the InferenceData returned by "
+                "pm.sample on this model, or group='prior' for prior draws)."
             )
         shape = tuple(posterior_vars[rv.name])
         static = tuple(rv.type.shape)

@@ -475,8 +475,12 @@ def from_pymc(
     :math:`\mu(a, \theta_s) + \sigma(\theta_s) z_{sr}` with
     :math:`z_{sr} = \Phi^{-1}(u_{sr})` fixed. Free variables that depend on the
     action (a future outcome declared in the model) and observed variables are
-    simulated, as ``pm.sample_posterior_predictive`` does; the other free
-    variables are read from the draws.
+    simulated, as ``pm.sample_posterior_predictive`` does; so is a free variable
+    absent from the posterior that no observed variable depends on (a forecast
+    variable such as ``demand_next = pm.NegativeBinomial(..., dims="store")`` added
+    to the model after sampling): its posterior given its parents is its
+    conditional prior. The other free variables are read from the draws; one
+    missing from the posterior is an error.
 
     References
     ----------
