@@ -293,6 +293,12 @@ class OutcomeModel(abc.ABC):
         Labels of the options when the action is a choice among named options
         (``from_draws``): the flat action is then a one-hot (or probability) vector
         over them, see :meth:`one_hot`.
+    categorical : bool
+        True when the action can only be one of :attr:`options` (a treatment given
+        as one-hot or index data in ``from_pymc``): no mixture of options means
+        anything, so only a :class:`~decide.optimization.Discrete` space applies.
+        False (the default) when a probability vector over the options is a
+        randomized policy (``from_draws``) or there are no options.
     """
 
     action_space: ActionSpec
@@ -302,6 +308,7 @@ class OutcomeModel(abc.ABC):
     outcome_coords: Mapping[str, Any] = {}
     reduce: Reduce = "sum"
     options: tuple[str, ...] | None = None
+    categorical: bool = False
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:

@@ -301,6 +301,20 @@ def compare(
     return _table(outcome, fits, how, n_folds, target, levels, info)
 
 
+def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[str] | None:
+    """The option label of each action of a categorical outcome, or None if one is not an option."""
+    if not outcome.categorical or outcome.options is None:
+        return None
+    flat = {lab: outcome.one_hot(lab) for lab in outcome.options}
+    out = []
+    for x in actions:
+        match = [lab for lab, v in flat.items() if np.array_equal(v, x)]
+        if not match:
+            return None
+        out.append(match[0])
+    return out
+
+
 def _table(
     outcome: OutcomeModel, fits: list[_Fit], how: float | str, n_folds: int, target: float,
     levels: tuple[float, ...], info: dict[str, Any],
@@ -308,11 +322,17 @@ def _table(
     s = pooled_sd([f.all_draws for f in fits])
     ce = [(col, k / s) for col, k in zip(ce_columns(levels), levels)]
     cols = action_columns(outcome)
+    chosen = _option_labels(outcome, [f.action for f in fits])
+    if chosen is not None:  # one treatment for all rows: one column, not one per cell
+        cols = ["option"]
     regret_h = _regret({f.policy.name: f.held_out for f in fits})
     regret_a = _regret({f.policy.name: f.all_draws for f in fits})
     rows = []
-    for f in fits:
-        row: dict[str, Any] = dict(zip(cols, f.action.tolist()))
+    for i, f in enumerate(fits):
+        if chosen is not None:
+            row: dict[str, Any] = {"option": chosen[i]}
+        else:
+            row = dict(zip(cols, f.action.tolist()))
         held = policy_summary(f.held_out, target=target, ce=ce)
         held["regret"] = regret_h[f.policy.name]
         row.update(held)
