@@ -384,6 +384,36 @@ _SAMPLE_NO_GRAD = (
 )
 
 
+def _gradient_advice(
+    reason: str | None, mode: str, mean_exact: bool, simulated: list[Any]
+) -> str | None:
+    """``reason`` with advice that holds for this outcome.
+
+    ``mode="mean"`` is differentiable but exact only for an outcome affine in the
+    simulated variables; otherwise it is the biased plug-in ``f(E[Y | theta])``
+    (a newsvendor's ``min(q, demand)``), so the advice points to ``"crn"``, a
+    derivative-free optimizer or a ``Discrete`` grid instead.
+    """
+    if reason is None or mean_exact or 'mode="mean"' not in reason:
+        return reason
+    head = reason.split("; use ")[0].split(". Use ")[0].rstrip(". ")
+    names = [rv.name for rv in simulated]
+    plug_in = (
+        f'mode="mean" would be the biased plug-in f(E[Y | theta]) here (the outcome is not '
+        f"affine in the simulated variables {names})"
+    )
+    if mode == "crn":
+        return (
+            f"{head}. Optimize it with a derivative-free method or over a Discrete grid of "
+            f"actions (exact on the grid); {plug_in}."
+        )
+    return (
+        f'{head}. Use mode="crn" (common random numbers: differentiable for continuous '
+        "likelihoods; for a discrete one, a derivative-free method or a Discrete grid of "
+        f"actions); {plug_in}."
+    )
+
+
 def build_graph(
     model: Any,
     action: Sequence[str],
@@ -473,6 +503,7 @@ def build_graph(
     output, rngs = _rng_inputs(output)
     if no_grad_reason is None:
         no_grad_reason = _check_grad(output, acts.inputs)
+    no_grad_reason = _gradient_advice(no_grad_reason, mode, mean_exact, simulated)
     return GraphSpec(
         action_inputs=acts.inputs,
         action_shapes=acts.shapes,

@@ -83,3 +83,20 @@ def test_variable_conditioned_on_data_still_needs_posterior_draws() -> None:
     assert "no draws of the free variable 'mu'" in msg
     assert "conditioned on the observed data ['sales']" in msg
     assert "['alpha']" in msg
+
+
+def test_gradient_advice_never_recommends_the_biased_plug_in() -> None:
+    """Without a gradient, a non-affine outcome is pointed to crn / a grid, not to mode='mean'."""
+    model, idata, _ = _forecast_model(n=20)
+    for mode in ("sample", "crn"):
+        om = from_pymc(model, idata, action="q", outcome="profit", mode=mode, random_seed=0,
+                       backend="FAST_COMPILE")
+        reason = om.vjp_unavailable_reason
+        assert reason is not None and "biased plug-in" in reason, reason
+        assert "use mode=\"mean\"" not in reason.lower()
+        assert ("Discrete grid" in reason) and (mode == "crn" or 'mode="crn"' in reason)
+    # an outcome affine in the forecast keeps the (exact) mean-mode advice
+    om = from_pymc(model, idata, action="q", outcome=lambda v: v["q"] * v["demand_next"],
+                   mode="sample", backend="FAST_COMPILE")
+    assert 'mode="mean"' in om.vjp_unavailable_reason
+    assert "biased" not in om.vjp_unavailable_reason
