@@ -23,6 +23,7 @@ from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_redu
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
+from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -586,6 +587,7 @@ def from_pymc(
             f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
+    resolve_blas_flags_quietly(backend or default_backend())
     graph = build_graph(
         model, names, outcome, mode, {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()}
     )

@@ -100,3 +100,30 @@ def test_gradient_advice_never_recommends_the_biased_plug_in() -> None:
                    mode="sample", backend="FAST_COMPILE")
     assert 'mode="mean"' in om.vjp_unavailable_reason
     assert "biased" not in om.vjp_unavailable_reason
+
+
+def test_no_blas_warning_from_decides_numba_compile() -> None:
+    """A fresh process building a from_pymc outcome prints no pytensor BLAS warning."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, pymc as pm\n"
+        "from decide.outcomes import from_pymc\n"
+        "with pm.Model() as m:\n"
+        "    q = pm.Data('q', np.ones(2))\n"
+        "    mu = pm.LogNormal('mu', 2.0, 0.3, shape=2)\n"
+        "    d = pm.Gamma('d', mu=mu, sigma=1.0, shape=2)\n"
+        "    pm.Deterministic('profit', 5 * pm.math.minimum(q, d) - 3 * q)\n"
+        "om = from_pymc(m, {'mu': np.ones((4, 2))}, action='q', outcome='profit',\n"
+        "               mode='mean')\n"
+        "import pytensor; print(type(pytensor.config.blas__ldflags).__name__)\n"
+    )
+    import os
+
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("str")
+    assert "could not link to a BLAS" not in out.stderr
