@@ -267,7 +267,8 @@ class OutcomeModel(abc.ABC):
     * affine in the action: :meth:`affine_form` (default ``None``);
     * held-out subsets: :meth:`subset` (default raises);
     * replicates on request: :meth:`with_replicates` (default raises);
-    * named options: :attr:`options` and :meth:`one_hot` (default ``None``);
+    * named options: :attr:`options` and :meth:`one_hot` (default ``None``), and
+      :attr:`categorical` when only those options are valid actions (default False);
     * parameter draws: :attr:`parameters` (default ``None``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
