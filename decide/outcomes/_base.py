@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,7 +308,7 @@ class OutcomeModel(abc.ABC):
     outcome_dims: tuple[str, ...] = ()
     outcome_coords: Mapping[str, Any] = {}
     reduce: Reduce = "sum"
-    options: tuple[str, ...] | None = None
+    options: tuple[Hashable, ...] | None = None
     categorical: bool = False
 
     # -- public -----------------------------------------------------------
