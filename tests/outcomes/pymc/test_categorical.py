@@ -62,7 +62,7 @@ def test_one_hot_treatment_is_a_choice_by_label():
     enb = _enb(x, draws)
     best = LABELS[int(np.argmax(enb))]
     assert best != LABELS[0]  # the test can tell a wrong argmax from the first option
-    om = from_pymc(_one_hot_model(x, assigned), draws, action="treat", outcome=_benefit)
+    om = from_pymc(_one_hot_model(x, assigned), draws, action="treat", outcome=_benefit, data={})
     assert om.categorical and om.options == tuple(LABELS)
     d = optimize(om, Mean())  # Discrete over every option by default
     assert d.option == best
@@ -88,16 +88,17 @@ def test_index_treatment_declared_with_labels():
         return VALUE * v["y"].sum() - pm.math.constant(COST)[v["treat_idx"]].sum()
 
     om = from_pymc(model, draws, action="treat_idx", outcome=benefit,
-                   categorical={"treat_idx": LABELS})
+                   categorical={"treat_idx": LABELS}, data={})
     enb = _enb(x, draws)
     assert optimize(om, Mean(), Discrete(["A", "C"])).option == ("A" if enb[0] > enb[2] else "C")
     assert optimize(om, Mean()).option == LABELS[int(np.argmax(enb))]
     with pytest.raises(DecideValueError, match="is an index; name its categories"):
-        from_pymc(model, draws, action="treat_idx", outcome=benefit, categorical="treat_idx")
+        from_pymc(model, draws, action="treat_idx", outcome=benefit, categorical="treat_idx",
+                  data={})
 
 
 def test_one_hot_kept_numeric_on_request():
     x, draws, assigned = _draws_and_x()
-    om = from_pymc(_one_hot_model(x, assigned), draws, action="treat", outcome=_benefit,
+    om = from_pymc(_one_hot_model(x, assigned), draws, action="treat", outcome=_benefit, data={},
                    categorical=False)
     assert not om.categorical and om.options is None
