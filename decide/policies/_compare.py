@@ -301,7 +301,7 @@ def compare(
     return _table(outcome, fits, how, n_folds, target, levels, info)
 
 
-def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[str] | None:
+def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[Any] | None:
     """The option label of each action of a categorical outcome, or None if one is not an option."""
     if not outcome.categorical or outcome.options is None:
         return None

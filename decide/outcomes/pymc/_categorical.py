@@ -1,5 +1,6 @@
-"""Categorical actions of :func:`decide.outcomes.from_pymc`: a treatment given as one-hot or
-index ``pm.Data``, decided as a choice among labels.
+"""Categorical actions of :func:`decide.outcomes.from_pymc`, decided as a choice among labels.
+
+A treatment is given as one-hot or index ``pm.Data``.
 
 A *one-hot* action has a last dim with one column per category and a single 1 per
 row (``treat[i, k] = 1`` when row ``i`` gets category ``k``); an *index* action holds
@@ -136,7 +137,7 @@ def resolve_categorical(
             and bool(np.all(value == np.round(value)))
             and value.min() >= 0
         )
-        if not is_index:
+        if not is_index or value is None:
             raise DecideValueError(
                 f"categorical action {name!r} must be one-hot data (0/1 with one 1 along its last "
                 "dim) or an index (non-negative integers) in pm.Data; got current value "

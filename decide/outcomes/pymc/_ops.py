@@ -111,9 +111,11 @@ def _affine_in(fns: Sequence[Any], ys: Sequence[Any]) -> bool:
 
 
 def _make_node(op: Any, inputs: list[Any]) -> Any:
-    """``op.make_node(*inputs)``; a reduction whose integer accumulator no longer fits its
-    (now float) input, e.g. the sum of a Bernoulli replaced by its mean, is rebuilt with
-    the default accumulator."""
+    """Apply ``op`` to ``inputs``, fixing a reduction's accumulator where the types changed.
+
+    A reduction whose integer accumulator no longer fits its (now float) input, e.g.
+    the sum of a Bernoulli replaced by its mean, is rebuilt with the default accumulator.
+    """
     try:
         return op.make_node(*inputs)
     except TypeError:
