@@ -198,6 +198,9 @@ def compare(
         * one column per flat action element (``outcome.action_space.labels``,
           e.g. ``"spend[tv]"``): the action chosen on the optimization draws
           (with ``"crossfit"``: optimized on all draws, the action to deploy);
+          for a categorical outcome (``outcome.categorical``, e.g. a one-hot
+          treatment of ``from_pymc``) where every row's action is one option,
+          a single ``option`` column with its label instead;
         * on the held-out draws: ``mean``, ``sd``, ``cvar_5``, ``cvar_10``,
           ``prob_loss``, ``regret``, ``ce_<k>`` for each ``k``;
         * ``objective`` (the policy's objective, ``Mean()`` for a fixed action),
