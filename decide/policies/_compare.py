@@ -165,11 +165,11 @@ def compare(
         ``MeanVariance(2.0)``, ``ExpectedUtility(Exponential(1.0))``, a user
         objective) or to a fixed action (the status quo, an equal split: an
         array of the action's shape, a dict by action name, an xarray object, a
-        :class:`~decide.optimization.Decision`, or an option label of a
-        ``from_draws`` outcome).
+        :class:`~decide.optimization.Decision`, or an option label of an
+        outcome with named options: ``from_draws``, a categorical ``from_pymc``).
     space : Box, Budget, LinearConstraints, Integer, Discrete, optional
         Where the objectives are optimized, as in :func:`~decide.optimize`
-        (optional for ``from_draws`` outcomes: all options).
+        (optional for outcomes with named options: all options).
     holdout : float in (0, 1) or "crossfit", default 0.5
         Share of the posterior draws held out: the objectives are optimized on
         the other draws and every policy is judged on the held-out ones.
