@@ -10,8 +10,9 @@ Steps (all symbolic, done once):
    variable that does not depend on the action (directly or through another
    simulated variable) becomes a *placeholder* fed by the posterior draws;
    observed variables, free variables downstream of the action and free
-   variables absent from the posterior that no observed variable depends on
-   (forecast variables added after sampling) are *simulated* given their
+   variables absent from the posterior on which neither the data nor the
+   posterior-fed variables depend (forecast variables added after sampling)
+   are *simulated* given their
    parents, as ``pm.sample_posterior_predictive`` would;
 4. simulated variables are replaced according to the mode: their mean
    (``"mean"``), an inverse CDF of fixed uniforms (``"crn"``), or kept as
@@ -255,7 +256,16 @@ def _classify(
     params: list[tuple[str, Any, tuple[int, ...], str]] = []
     simulated: list[Any] = []
     volatile = set(action_inputs)
-    conditioned = set(ancestors(list(observed_rvs))) if observed_rvs else set()
+    # variables whose values are given: the data, and the posterior-fed variables (read
+    # from the draws); a free variable upstream of either is conditioned on it
+    acts = set(action_inputs)
+    pinned = [
+        rv for rv in rvs
+        if rv not in observed and rv.name in posterior_vars
+        and not set(ancestors(rv.owner.inputs)) & acts
+    ]
+    given = [*observed_rvs, *pinned]
+    conditioned = set(ancestors(given)) if given else set()
     for rv in rvs:
         deps = set(ancestors(rv.owner.inputs))
         if rv in observed or deps & volatile:
@@ -270,12 +280,19 @@ def _classify(
                 volatile.add(rv)
                 continue
             obs = sorted(o.name for o in observed_rvs if rv in set(ancestors([o])))
+            kids = sorted(p.name for p in pinned if p is not rv and rv in set(ancestors([p])))
+            on = " and ".join(
+                part for part in (
+                    f"the observed data {obs}" if obs else "",
+                    f"the posterior draws of its descendants {kids}" if kids else "",
+                ) if part
+            )
             raise DecideValueError(
                 f"the posterior has no draws of the free variable {rv.name!r}, which the "
-                f"outcome needs; it is conditioned on the observed data {obs}, so it cannot "
-                f"be simulated from its parents. Posterior variables: {sorted(posterior_vars)}."
-                " Pass draws of this model's free variables (the InferenceData returned by "
-                "pm.sample on this model, or group='prior' for prior draws)."
+                f"outcome needs; it is conditioned on {on}, so it cannot be simulated from "
+                f"its parents. Posterior variables: {sorted(posterior_vars)}. Pass draws of "
+                "this model's free variables (the InferenceData returned by pm.sample on this "
+                "model, or group='prior' for prior draws)."
             )
         shape = tuple(posterior_vars[rv.name])
         static = tuple(rv.type.shape)

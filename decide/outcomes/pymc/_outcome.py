@@ -532,8 +532,8 @@ def from_pymc(
     :math:`z_{sr} = \Phi^{-1}(u_{sr})` fixed. Free variables that depend on the
     action (a future outcome declared in the model) and observed variables are
     simulated, as ``pm.sample_posterior_predictive`` does; so is a free variable
-    absent from the posterior that no observed variable depends on (a forecast
-    variable such as ``demand_next = pm.NegativeBinomial(..., dims="store")`` added
+    absent from the posterior on which neither the data nor the variables read
+    from the draws depend (a forecast variable such as ``demand_next = pm.NegativeBinomial(..., dims="store")`` added
     to the model after sampling): its posterior given its parents is its
     conditional prior. The other free variables are read from the draws; one
     missing from the posterior is an error.

@@ -127,3 +127,14 @@ def test_no_blas_warning_from_decides_numba_compile() -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("str")
     assert "could not link to a BLAS" not in out.stderr
+
+
+def test_variable_upstream_of_posterior_draws_is_not_resimulated() -> None:
+    """z -> theta with theta's draws given: z's posterior is not its prior, so z is required."""
+    with pm.Model() as model:
+        q = pm.Data("q", 1.0)
+        z = pm.Normal("z", 0.0, 1.0)
+        theta = pm.Normal("theta", z, 1.0)
+        pm.Deterministic("out", q * (z + theta))
+    with pytest.raises(DecideValueError, match=r"posterior draws of its descendants \['theta'\]"):
+        from_pymc(model, {"theta": np.ones(5)}, action="q", outcome="out")
