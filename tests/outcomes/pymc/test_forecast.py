@@ -102,31 +102,32 @@ def test_gradient_advice_never_recommends_the_biased_plug_in() -> None:
     assert "biased" not in om.vjp_unavailable_reason
 
 
-def test_no_blas_warning_from_decides_numba_compile() -> None:
-    """A fresh process building a from_pymc outcome prints no pytensor BLAS warning."""
+def test_no_blas_warning_from_decides_numba_compile(monkeypatch) -> None:
+    """pytensor's BLAS probe runs without its warning, in a fresh process; from_pymc runs it."""
+    import os
     import subprocess
     import sys
 
     code = (
-        "import numpy as np, pymc as pm\n"
-        "from decide.outcomes import from_pymc\n"
-        "with pm.Model() as m:\n"
-        "    q = pm.Data('q', np.ones(2))\n"
-        "    mu = pm.LogNormal('mu', 2.0, 0.3, shape=2)\n"
-        "    d = pm.Gamma('d', mu=mu, sigma=1.0, shape=2)\n"
-        "    pm.Deterministic('profit', 5 * pm.math.minimum(q, d) - 3 * q)\n"
-        "om = from_pymc(m, {'mu': np.ones((4, 2))}, action='q', outcome='profit',\n"
-        "               mode='mean')\n"
-        "import pytensor; print(type(pytensor.config.blas__ldflags).__name__)\n"
+        "import pytensor\n"
+        "from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly\n"
+        "resolve_blas_flags_quietly('NUMBA')\n"
+        "print(type(pytensor.config.blas__ldflags).__name__)\n"
     )
-    import os
-
     env = {**os.environ, "PYTHONWARNINGS": "default"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().endswith("str")
+    assert out.stdout.strip() == "str"
     assert "could not link to a BLAS" not in out.stderr
+
+    import decide.outcomes.pymc._outcome as mod
+
+    calls: list[str] = []
+    monkeypatch.setattr(mod, "resolve_blas_flags_quietly", calls.append)
+    model, idata, _ = _forecast_model(n=20)
+    from_pymc(model, idata, action="q", outcome="profit", mode="crn", backend="FAST_COMPILE")
+    assert calls == ["FAST_COMPILE"]
 
 
 def test_variable_upstream_of_posterior_draws_is_not_resimulated() -> None:
