@@ -197,6 +197,10 @@ class PyMCOutcome(OutcomeModel):
         """
         return self._posterior.copy(deep=False)
 
+    def default_action_flat(self) -> np.ndarray:
+        """The data the action variables hold in the model (or in ``data=``), flat."""
+        return self.action_space.flatten(graph_defaults(self._graph))
+
     @property
     def parameters(self) -> xr.Dataset:
         """The same as :attr:`posterior` (the declared :class:`OutcomeModel` capability)."""
