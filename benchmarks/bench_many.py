@@ -145,11 +145,86 @@ def bench_budget(client: Any, n_units: int, n_samples: int, n_loop: int) -> None
           "identical to the in-process rows")
 
 
+def bench_pymc_units(n_units: int, n_samples: int, n_loop: int) -> None:
+    """Per-store orders of a hierarchical from_pymc outcome against the closed newsvendor."""
+    import pymc as pm
+
+    from decide.many import newsvendor, optimize_many
+    from decide.measures import Mean
+    from decide.optimization import Box, optimize
+    from decide.outcomes import from_pymc
+
+    stores = [f"s{i}" for i in range(n_units)]
+    with pm.Model(coords={"store": stores}) as model:
+        q = pm.Data("q", np.full(n_units, 10.0), dims="store")
+        mu = pm.Normal("mu", 50.0, 10.0, dims="store")
+        sd = pm.HalfNormal("sd", 10.0, dims="store")
+        demand = pm.Normal("demand", mu, sd, dims="store")
+        pm.Deterministic("profit", 5.0 * pm.math.minimum(q, demand) - 3.0 * q, dims="store")
+    rng = np.random.default_rng(1)
+    draws = {"mu": rng.normal(np.linspace(30, 80, n_units), 2.0, size=(n_samples, n_units)),
+             "sd": rng.gamma(50.0, 0.2, size=(n_samples, n_units))}
+    om = from_pymc(model, draws, action="q", outcome="profit", mode="crn", random_seed=2)
+    dem = (om.sample(np.full(n_units, 1e6)) + 3.0e6) / 5.0  # the same demand draws
+    nv = newsvendor(dem, 5.0, 3.0, dim="store")
+    x, cot = np.full(n_units, 40.0), np.full(n_samples, 1.0 / n_samples)
+    om.value_and_vjp(x, cot)  # compile the gradient (not timed)
+
+    def per_call(fn: Any, k: int = 200) -> float:
+        fn()
+        t0 = time.perf_counter()
+        for _ in range(k):
+            fn()
+        return (time.perf_counter() - t0) / k
+
+    t_val_pm, t_val_nv = per_call(lambda: om.draws(x)), per_call(lambda: nv.draws(x))
+    t_vjp_pm = per_call(lambda: om.value_and_vjp(x, cot))
+    t_vjp_nv = per_call(lambda: (nv.draws(x), nv.vjp(x, cot)))
+    space = Box(0.0, 1e3)
+    kw = {"progress": False, "random_seed": 0}
+    t_joint, joint = timed(lambda: optimize_many(om, Mean(), space, **kw))
+    t_nvj, _ = timed(lambda: optimize(nv, Mean(), space, random_seed=0))
+    t_q, quant = timed(lambda: optimize_many(nv, Mean(), space, **kw))
+    # the loop (what optimize_many did before): the whole graph evaluated for each unit
+    t_loop, _ = timed(lambda: _loop_subset(om, stores, n_loop, space))
+    gap = np.max(np.abs(joint["q"].to_numpy(float) / quant["order"].to_numpy(float) - 1))
+    print(f"\nfrom_pymc per store: {n_units} stores x {n_samples} draws (Normal demand, crn), "
+          "Mean() over Box(0, 1e3)")
+    print(f"  one evaluation of every store: from_pymc {t_val_pm * 1e3:.3f} ms, newsvendor "
+          f"{t_val_nv * 1e3:.3f} ms, ratio {t_val_pm / t_val_nv:.1f}x")
+    print(f"  value + vjp of every store:    from_pymc {t_vjp_pm * 1e3:.3f} ms, newsvendor "
+          f"{t_vjp_nv * 1e3:.3f} ms, ratio {t_vjp_pm / t_vjp_nv:.1f}x")
+    print(f"  optimize_many from_pymc (joint SLSQP): {t_joint:.2f} s; the same joint problem on "
+          f"the closed newsvendor: {t_nvj:.2f} s; ratio {t_joint / t_nvj:.1f}x (target <= 3x)")
+    print(f"  from_pymc per-unit loop: {t_loop / n_loop * n_units:.2f} s (timed on {n_loop} "
+          f"stores, extrapolated), {t_loop / n_loop * n_units / t_joint:.1f}x the joint path")
+    print(f"  newsvendor quantile path: {t_q:.3f} s; max relative order gap joint vs quantile "
+          f"{gap:.1e} (SLSQP tolerance on a piecewise-linear objective)")
+
+
+def _loop_subset(om: Any, stores: list[str], n_loop: int, space: Any) -> Any:
+    from decide.many import UnitOutcome
+    from decide.measures import Mean
+    from decide.optimization import optimize
+
+    return [optimize(UnitOutcome(om, "store", i, len(stores)), Mean(), space, random_seed=0)
+            for i in range(n_loop)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--pymc-only", action="store_true",
+                        help="only the from_pymc per-store section")
     args = parser.parse_args()
     versions()
+    if args.pymc_only:
+        import pymc
+        import pytensor
+
+        print(f"pymc {pymc.__version__}  pytensor {pytensor.__version__}")
+        bench_pymc_units(20, 1000, 3)
+        return
     from distributed import Client, LocalCluster
 
     t_start, cluster = timed(lambda: LocalCluster(
@@ -163,9 +238,11 @@ def main() -> None:
         if args.quick:
             bench_newsvendor(client, 200, 1000, 20)
             bench_budget(client, 40, 500, 10)
+            bench_pymc_units(20, 1000, 3)
         else:
             bench_newsvendor(client, 2000, 4000, 100)
             bench_budget(client, 500, 2000, 50)
+            bench_pymc_units(20, 4000, 3)
     finally:
         client.close()
         cluster.close()

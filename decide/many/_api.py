@@ -203,7 +203,16 @@ def optimize_many(
     * a :func:`~decide.many.newsvendor` outcome under ``Mean()`` over a Box
       (``method="auto"``): the lower empirical quantile of each unit's demand at
       the critical fractile :math:`(p - c)/(p - s)`, clipped to the box (the exact
-      sample optimum; the loop's SLSQP reaches it to solver tolerance).
+      sample optimum; the loop's SLSQP reaches it to solver tolerance);
+    * a parent outcome model with a gradient (``from_pymc`` of a per-store
+      variable) under ``Mean()`` over a Box per unit (``method`` "auto" or
+      "scipy"): one joint solve of the stacked action, since for decoupled units
+      :math:`\sum_u E[Y_u(a_u)]` is the mean of the parent's summed draws; each
+      step is one graph call for every unit's draws and one vector-Jacobian
+      product for every unit's gradient (``method`` column ``"joint-scipy"``).
+
+    A shared Box may bound each unit separately: a bound of shape ``(n_units,)``
+    (or ``(n_units, *unit_action_shape)``) gives unit ``i`` its entry ``i``.
 
     Units sharing a resource (one total budget across stores) are not a batch but
     one problem: stack their actions in one ``linear`` outcome and call

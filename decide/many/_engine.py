@@ -9,6 +9,7 @@ import numpy as np
 
 from decide._progress import Progress
 from decide.many._batched_cvxpy import cvxpy_all
+from decide.many._joint import joint_all
 from decide.many._solve import solve_unit
 from decide.many._units import Batch
 from decide.many._vectorized import enumerate_all, quantile_all
@@ -38,7 +39,9 @@ def solve_units(
     run when ``vectorize`` is true: enumeration of a shared Discrete space
     (``method`` "auto" or "enumerate"), the newsvendor quantile (``method``
     "auto") and one parametrized cvxpy program for linear units (``method`` "auto"
-    or "cvxpy"); every other unit goes through :func:`decide.optimize`.
+    or "cvxpy"), and the joint solve of a parent outcome model's units under
+    ``Mean()`` over Boxes (``method`` "auto" or "scipy", see ``_joint.py``); every
+    other unit goes through :func:`decide.optimize`.
     """
     rows: dict[int, dict[str, Any]] = {}
     paths = {"vectorized": 0, "loop": 0}
@@ -53,6 +56,9 @@ def solve_units(
         rows.update(got)
     if fast_ok and method in ("auto", "cvxpy"):
         got, rest = cvxpy_all(batch, rest, objective, spaces, method, weights)
+        rows.update(got)
+    if fast_ok and rest and len(rest) == batch.n_units:
+        got, rest = joint_all(batch, rest, objective, spaces, method, seeds[0], weights)
         rows.update(got)
     paths["vectorized"] = len(rows)
     if progress is not None and rows:

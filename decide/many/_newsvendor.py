@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,11 +158,12 @@ class NewsvendorOutcome(OutcomeModel):
     def subset(self, indices: Sequence[int] | np.ndarray) -> NewsvendorOutcome:
         """The same units restricted to the demand draws ``indices``."""
         idx = as_indices(indices, self.n_samples)
-        units = None if self.unit_dim is None else self.outcome_coords[self.unit_dim]
-        return NewsvendorOutcome(
-            self.demand[idx], self.price, self.cost, self.salvage,
-            unit_dim=self.unit_dim, units=units,
-        )
+        new = copy.copy(self)  # a single draw is a valid subset (evpi solves draw by draw)
+        d = np.array(self.demand[idx], dtype=np.float64)
+        d.setflags(write=False)
+        new.demand, new.n_samples = d, int(d.shape[0])
+        new._bad = ~np.all(np.isfinite(d.reshape(d.shape[0], -1)), axis=0)
+        return new
 
 
 def newsvendor(

@@ -14,7 +14,7 @@ from decide._validation import stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 from decide.many._newsvendor import NewsvendorOutcome
 from decide.many._unit_outcome import UnitOutcome
-from decide.optimization import Space, as_space
+from decide.optimization import Box, Space, as_space
 from decide.outcomes import DrawsOutcome, OutcomeModel, from_draws
 
 __all__ = ["Batch", "make_batch", "unit_outcomes"]
@@ -163,7 +163,55 @@ def unit_spaces(space: Any, batch: Batch) -> list[Space | None]:
             )
         return [space[lab] for lab in batch.labels]
     resolved = None if space is None else as_space(space)
+    if isinstance(resolved, Box):
+        per_unit = _per_unit_boxes(resolved, batch)
+        if per_unit is not None:
+            return per_unit
     return [resolved] * batch.n_units
+
+
+def _per_unit_boxes(box: Box, batch: Batch) -> list[Space | None] | None:
+    """One Box per unit when a shared Box's bound has one entry per unit, else None.
+
+    A bound of shape ``(n_units, *unit_shape)`` (``(n_units,)`` for a scalar unit
+    action) gives unit ``i`` the bound ``[i]``; a bound that fits neither the unit's
+    action nor the units is an error here, once, rather than in every unit.
+    """
+    bounds = {"lower": box.lower, "upper": box.upper}
+    if all(b is None or np.ndim(b) == 0 or isinstance(b, Mapping | xr.DataArray | xr.Dataset)
+           for b in bounds.values()):
+        return None
+    try:
+        spec = batch.outcome(0).action_space
+    except Exception:
+        return None  # the loop records why the unit's model cannot be built
+    n, size = batch.n_units, spec.size
+    split: dict[str, Any] = {}
+    for name, b in bounds.items():
+        if b is None or np.ndim(b) == 0 or isinstance(b, Mapping | xr.DataArray | xr.Dataset):
+            split[name] = None
+            continue
+        arr = np.asarray(b, dtype=float)
+        fits_unit = arr.size == size and (arr.ndim == 1 or arr.shape == spec.shapes[0])
+        if fits_unit:
+            split[name] = None
+        elif arr.shape[0] == n and arr[0].size == size:
+            split[name] = arr.reshape(n, size)
+        else:
+            raise DecideValueError(
+                f"Box {name} has shape {arr.shape}; for optimize_many give a scalar, the unit's "
+                f"action shape ({size},), or one bound per unit: shape ({n},"
+                f"{'' if size == 1 else f' {size}'}) for the {n} units along {batch.over!r}."
+            )
+    if all(v is None for v in split.values()):
+        return None
+    return [
+        Box(
+            box.lower if split["lower"] is None else split["lower"][i],
+            box.upper if split["upper"] is None else split["upper"][i],
+        )
+        for i in range(n)
+    ]
 
 
 def unit_outcomes(

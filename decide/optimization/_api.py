@@ -50,6 +50,12 @@ def _problem(
             )
         space = Discrete()
     space = as_space(space)
+    if outcome.categorical and not isinstance(space, Discrete):
+        raise DecideValueError(
+            f"space {space!r} is continuous, but the action is categorical: one of "
+            f"{list(outcome.options or ())}; a fraction of a treatment has no meaning. Pass "
+            "space=Discrete() (every option) or Discrete([labels]), or no space."
+        )
     system = None
     if not space.discrete:
         system = space.linear_constraints(outcome.action_space)

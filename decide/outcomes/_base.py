@@ -270,7 +270,8 @@ class OutcomeModel(abc.ABC):
     * affine in the action: :meth:`affine_form` (default ``None``);
     * held-out subsets: :meth:`subset` (default raises);
     * replicates on request: :meth:`with_replicates` (default raises);
-    * named options: :attr:`options` and :meth:`one_hot` (default ``None``);
+    * named options: :attr:`options` and :meth:`one_hot` (default ``None``), and
+      :attr:`categorical` when only those options are valid actions (default False);
     * parameter draws: :attr:`parameters` (default ``None``);
     * a default action: :meth:`default_action_flat` (default ``None``);
     * how the draws move with the action: :attr:`smoothness` (default ``"smooth"``).
@@ -298,6 +299,12 @@ class OutcomeModel(abc.ABC):
         Labels of the options when the action is a choice among named options
         (``from_draws``): the flat action is then a one-hot (or probability) vector
         over them, see :meth:`one_hot`.
+    categorical : bool
+        True when the action can only be one of :attr:`options` (a treatment given
+        as one-hot or index data in ``from_pymc``): no mixture of options means
+        anything, so only a :class:`~decide.optimization.Discrete` space applies.
+        False (the default) when a probability vector over the options is a
+        randomized policy (``from_draws``) or there are no options.
     """
 
     action_space: ActionSpec
@@ -307,6 +314,7 @@ class OutcomeModel(abc.ABC):
     outcome_coords: Mapping[str, Any] = {}
     reduce: Reduce = "sum"
     options: tuple[Hashable, ...] | None = None
+    categorical: bool = False
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:

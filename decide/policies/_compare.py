@@ -179,11 +179,11 @@ def compare(
         ``MeanVariance(2.0)``, ``ExpectedUtility(Exponential(1.0))``, a user
         objective) or to a fixed action (the status quo, an equal split: an
         array of the action's shape, a dict by action name, an xarray object, a
-        :class:`~decide.optimization.Decision`, or an option label of a
-        ``from_draws`` outcome).
+        :class:`~decide.optimization.Decision`, or an option label of an
+        outcome with named options: ``from_draws``, a categorical ``from_pymc``).
     space : Box, Budget, LinearConstraints, Integer, Discrete, optional
         Where the objectives are optimized, as in :func:`~decide.optimize`
-        (optional for ``from_draws`` outcomes: all options).
+        (optional for outcomes with named options: all options).
     holdout : float in (0, 1) or "crossfit", default 0.5
         Share of the posterior draws held out: the objectives are optimized on
         the other draws and every policy is judged on the held-out ones.
@@ -212,6 +212,9 @@ def compare(
         * one column per flat action element (``outcome.action_space.labels``,
           e.g. ``"spend[tv]"``): the action chosen on the optimization draws
           (with ``"crossfit"``: optimized on all draws, the action to deploy);
+          for a categorical outcome (``outcome.categorical``, e.g. a one-hot
+          treatment of ``from_pymc``) where every row's action is one option,
+          a single ``option`` column with its label instead;
         * on the held-out draws: ``mean``, ``sd``, ``cvar_5``, ``cvar_10``,
           ``prob_loss``, ``regret``, ``ce_<k>`` for each ``k``;
         * ``objective`` (the policy's objective, ``Mean()`` for a fixed action),
@@ -318,6 +321,20 @@ def compare(
     return _table(outcome, fits, how, n_folds, target, levels, info)
 
 
+def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[Any] | None:
+    """The option label of each action of a categorical outcome, or None if one is not an option."""
+    if not outcome.categorical or outcome.options is None:
+        return None
+    flat = {lab: outcome.one_hot(lab) for lab in outcome.options}
+    out = []
+    for x in actions:
+        match = [lab for lab, v in flat.items() if np.array_equal(v, x)]
+        if not match:
+            return None
+        out.append(match[0])
+    return out
+
+
 def _table(
     outcome: OutcomeModel, fits: list[_Fit], how: float | str, n_folds: int, target: float,
     levels: tuple[float, ...], info: dict[str, Any],
@@ -325,11 +342,17 @@ def _table(
     s = pooled_sd([f.all_draws for f in fits])
     ce = [(col, k / s) for col, k in zip(ce_columns(levels), levels)]
     cols = action_columns(outcome)
+    chosen = _option_labels(outcome, [f.action for f in fits])
+    if chosen is not None:  # one treatment for all rows: one column, not one per cell
+        cols = ["option"]
     regret_h = _regret({f.policy.name: f.held_out for f in fits})
     regret_a = _regret({f.policy.name: f.all_draws for f in fits})
     rows = []
-    for f in fits:
-        row: dict[str, Any] = dict(zip(cols, f.action.tolist()))
+    for i, f in enumerate(fits):
+        if chosen is not None:
+            row: dict[str, Any] = {"option": chosen[i]}
+        else:
+            row = dict(zip(cols, f.action.tolist()))
         held = policy_summary(f.held_out, target=target, ce=ce)
         held["regret"] = regret_h[f.policy.name]
         row.update(held)

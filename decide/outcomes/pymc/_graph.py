@@ -9,8 +9,11 @@ Steps (all symbolic, done once):
 3. every random variable in the outcome's ancestry is classified: a free
    variable that does not depend on the action (directly or through another
    simulated variable) becomes a *placeholder* fed by the posterior draws;
-   observed variables and free variables downstream of the action are
-   *simulated*, as ``pm.sample_posterior_predictive`` would;
+   observed variables, free variables downstream of the action and free
+   variables absent from the posterior on which neither the data nor the
+   posterior-fed variables depend (forecast variables added after sampling)
+   are *simulated* given their
+   parents, as ``pm.sample_posterior_predictive`` would;
 4. simulated variables are replaced according to the mode: their mean
    (``"mean"``), an inverse CDF of fixed uniforms (``"crn"``), or kept as
    random variables whose generator is a function input (``"sample"``);
@@ -267,6 +270,16 @@ def _classify(
     params: list[tuple[str, Any, tuple[int, ...], str]] = []
     simulated: list[Any] = []
     volatile = set(action_inputs)
+    # variables whose values are given: the data, and the posterior-fed variables (read
+    # from the draws); a free variable upstream of either is conditioned on it
+    acts = set(action_inputs)
+    pinned = [
+        rv for rv in rvs
+        if rv not in observed and rv.name in posterior_vars
+        and not set(ancestors(rv.owner.inputs)) & acts
+    ]
+    given = [*observed_rvs, *pinned]
+    conditioned = set(ancestors(given)) if given else set()
     for rv in rvs:
         deps = set(ancestors(rv.owner.inputs))
         if rv in observed or deps & volatile:
@@ -274,10 +287,26 @@ def _classify(
             volatile.add(rv)
             continue
         if rv.name not in posterior_vars:
+            if rv not in conditioned:
+                # not an ancestor of the data: its posterior given its parents is its
+                # conditional prior (a forecast variable added after sampling)
+                simulated.append(rv)
+                volatile.add(rv)
+                continue
+            obs = sorted(o.name for o in observed_rvs if rv in set(ancestors([o])))
+            kids = sorted(p.name for p in pinned if p is not rv and rv in set(ancestors([p])))
+            on = " and ".join(
+                part for part in (
+                    f"the observed data {obs}" if obs else "",
+                    f"the posterior draws of its descendants {kids}" if kids else "",
+                ) if part
+            )
             raise DecideValueError(
                 f"the posterior has no draws of the free variable {rv.name!r}, which the "
-                f"outcome needs; posterior variables: {sorted(posterior_vars)}. Pass the "
-                "InferenceData returned by pm.sample (or group='prior' for prior draws)."
+                f"outcome needs; it is conditioned on {on}, so it cannot be simulated from "
+                f"its parents. Posterior variables: {sorted(posterior_vars)}. Pass draws of "
+                "this model's free variables (the InferenceData returned by pm.sample on this "
+                "model, or group='prior' for prior draws)."
             )
         shape = tuple(posterior_vars[rv.name])
         static = tuple(rv.type.shape)
@@ -410,6 +439,36 @@ _SAMPLE_NO_GRAD = (
 )
 
 
+def _gradient_advice(
+    reason: str | None, mode: str, mean_exact: bool, simulated: list[Any]
+) -> str | None:
+    """``reason`` with advice that holds for this outcome.
+
+    ``mode="mean"`` is differentiable but exact only for an outcome affine in the
+    simulated variables; otherwise it is the biased plug-in ``f(E[Y | theta])``
+    (a newsvendor's ``min(q, demand)``), so the advice points to ``"crn"``, a
+    derivative-free optimizer or a ``Discrete`` grid instead.
+    """
+    if reason is None or mean_exact or 'mode="mean"' not in reason:
+        return reason
+    head = reason.split("; use ")[0].split(". Use ")[0].rstrip(". ")
+    names = [rv.name for rv in simulated]
+    plug_in = (
+        f'mode="mean" would be the biased plug-in f(E[Y | theta]) here (the outcome is not '
+        f"affine in the simulated variables {names})"
+    )
+    if mode == "crn":
+        return (
+            f"{head}. Optimize it with a derivative-free method or over a Discrete grid of "
+            f"actions (exact on the grid); {plug_in}."
+        )
+    return (
+        f'{head}. Use mode="crn" (common random numbers: differentiable for continuous '
+        "likelihoods; for a discrete one, a derivative-free method or a Discrete grid of "
+        f"actions); {plug_in}."
+    )
+
+
 def build_graph(
     model: Any,
     action: Sequence[str],
@@ -505,6 +564,7 @@ def build_graph(
     output, rngs = _rng_inputs(output)
     if no_grad_reason is None:
         no_grad_reason = _check_grad(output, acts.inputs)
+    no_grad_reason = _gradient_advice(no_grad_reason, mode, mean_exact, simulated)
     return GraphSpec(
         action_inputs=acts.inputs,
         action_shapes=acts.shapes,

@@ -110,6 +110,22 @@ def _affine_in(fns: Sequence[Any], ys: Sequence[Any]) -> bool:
     return True
 
 
+def _make_node(op: Any, inputs: list[Any]) -> Any:
+    """Apply ``op`` to ``inputs``, fixing a reduction's accumulator where the types changed.
+
+    A reduction whose integer accumulator no longer fits its (now float) input, e.g.
+    the sum of a Bernoulli replaced by its mean, is rebuilt with the default accumulator.
+    """
+    try:
+        return op.make_node(*inputs)
+    except TypeError:
+        from pytensor.tensor.elemwise import CAReduce
+
+        if not isinstance(op, CAReduce) or (op.acc_dtype is None and op.dtype is None):
+            raise
+        return op.clone(acc_dtype=None, dtype=None).make_node(*inputs)
+
+
 def rebuild(out: Any, replace: Mapping[Any, Any]) -> Any:
     """``out`` with variables replaced, node by node (types may change, e.g. int -> float)."""
     _, io_toposort = _graph_tools()
@@ -122,7 +138,7 @@ def rebuild(out: Any, replace: Mapping[Any, Any]) -> Any:
         new_inputs = [memo.get(i, i) for i in node.inputs]
         if all(n is o for n, o in zip(new_inputs, node.inputs)):
             continue
-        new_node = node.op.make_node(*new_inputs)
+        new_node = _make_node(node.op, new_inputs)
         for old, new in zip(node.outputs, new_node.outputs):
             memo.setdefault(old, new)
     return memo.get(out, out)

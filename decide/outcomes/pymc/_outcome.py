@@ -20,9 +20,11 @@ from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
+from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -61,7 +63,13 @@ class PyMCOutcome(OutcomeModel):
         set it before the first :meth:`vjp` call to change it.
     posterior : xarray.Dataset
         The parameter draws the outcome is computed from, read-only (see :attr:`posterior`).
+    options : tuple of str or None
+        The labels of a categorical action (one-hot or index ``pm.Data``), else None.
+    categorical : bool
+        Whether the action is categorical: only a ``Discrete`` space applies.
     """
+
+    _categorical: Categorical | None = None
 
     def __init__(
         self,
@@ -135,6 +143,27 @@ class PyMCOutcome(OutcomeModel):
                 "a callable reduce is applied in numpy, so the gradient of a vector outcome "
                 "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
             )
+
+    def one_hot(self, option: Any) -> np.ndarray:
+        """The flat action giving every row the category ``option`` (a categorical action).
+
+        One-hot data: a 1 in the option's column of every row; index data: the
+        option's position in every cell.
+
+        Raises
+        ------
+        DecideValueError
+            If the action is not categorical or ``option`` is not one of :attr:`options`.
+        """
+        cat = self._categorical
+        if cat is None:
+            return super().one_hot(option)
+        if str(option) not in cat.labels:
+            raise DecideValueError(
+                f"option must be one of {list(cat.labels)} (the categories of {cat.name!r}); "
+                f"got {option!r}."
+            )
+        return cat.action(str(option)).reshape(-1)
 
     # -- posterior draws ----------------------------------------------------
     def _set_posterior(self, posterior: xr.Dataset) -> None:
@@ -427,6 +456,7 @@ def from_pymc(
     backend: str | None = None,
     data: Mapping[str, Any] | None = None,
     coords: Mapping[str, Any] | None = None,
+    categorical: Any = None,
 ) -> PyMCOutcome:
     r"""Outcome draws of a PyMC model under ``do(action)``, compiled once for every action.
 
@@ -482,6 +512,17 @@ def from_pymc(
         the fitted history is being decided; ``data={}`` says that this is intended.
     coords : mapping of str to sequence or None
         New labels of dims that change length with ``data``.
+    categorical : None, False, str, list of str or dict of str to list of str
+        A treatment among named categories. ``None`` (default) detects a single
+        action given as one-hot ``pm.Data`` (0/1, one 1 per row along a last dim
+        with coords: the labels); a name (or list) declares a one-hot action; a
+        dict ``{"treat": ["A", "B", "C"]}`` names the categories of an index action
+        (``effect[treat_idx]``, position ``k`` is the ``k``-th label) or of one-hot
+        data without coords; ``False`` keeps one-hot data numeric (doses). A
+        categorical action is decided by label: :attr:`PyMCOutcome.options`, a
+        ``Discrete`` space (the default of ``optimize``), labels as fixed policies
+        in ``compare``; a continuous space is an error. Option ``k`` gives every
+        row category ``k``; other assignments are arrays of the action's shape.
 
     Returns
     -------
@@ -511,8 +552,12 @@ def from_pymc(
     :math:`\mu(a, \theta_s) + \sigma(\theta_s) z_{sr}` with
     :math:`z_{sr} = \Phi^{-1}(u_{sr})` fixed. Free variables that depend on the
     action (a future outcome declared in the model) and observed variables are
-    simulated, as ``pm.sample_posterior_predictive`` does; the other free
-    variables are read from the draws.
+    simulated, as ``pm.sample_posterior_predictive`` does; so is a free variable
+    absent from the posterior on which neither the data nor the variables read
+    from the draws depend (a forecast variable such as ``demand_next = pm.NegativeBinomial(..., dims="store")`` added
+    to the model after sampling): its posterior given its parents is its
+    conditional prior. The other free variables are read from the draws; one
+    missing from the posterior is an error.
 
     References
     ----------
@@ -578,6 +623,7 @@ def from_pymc(
             f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
+    resolve_blas_flags_quietly(backend or default_backend())
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
         history = None if unknown else history_warning(model, names)
@@ -602,9 +648,10 @@ def from_pymc(
             raise DecideValueError(f"posterior draws of {name!r} must be finite; found NaN or inf.")
         used[name] = (da.dims, arr.astype(dtype, copy=False))
     posterior = ds[list(used)].assign(used)
+    cat = resolve_categorical(model, names, graph.action_shapes, categorical)
     if not graph.mean_exact and mode == "mean":
         warnings.warn(_plugin_message(graph), UserWarning, stacklevel=2)
-    return PyMCOutcome(
+    om = PyMCOutcome(
         graph,
         posterior,
         mode=mode,
@@ -614,3 +661,8 @@ def from_pymc(
         rng=rng,
         n_samples=int(ds.sizes[SAMPLE_DIM]),
     )
+    if cat is not None:
+        om._categorical = cat
+        om.options = cat.labels
+        om.categorical = True
+    return om
