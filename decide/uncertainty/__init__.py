@@ -14,14 +14,19 @@ Outcomes are rewards (higher is better); risk is in the lower tail and
 from decide.uncertainty._decompose import decompose
 from decide.uncertainty._decomposition import Decomposition
 from decide.uncertainty._evppi import evppi
+from decide.uncertainty._evsi import EVSI, evsi
+from decide.uncertainty._experiment import Experiment
 from decide.uncertainty._voi import ValueOfInformation, evpi, expected_regret, prob_best
 
 __all__ = [
+    "EVSI",
     "Decomposition",
+    "Experiment",
     "ValueOfInformation",
     "decompose",
     "evpi",
     "evppi",
+    "evsi",
     "expected_regret",
     "prob_best",
 ]
