@@ -20,6 +20,7 @@ from decide.uncertainty._evppi import evppi
 from decide.uncertainty._evsi import EVSI, evsi
 from decide.uncertainty._experiment import Experiment
 from decide.uncertainty._voi import ValueOfInformation, evpi, expected_regret, prob_best
+from decide.uncertainty._voi_curve import voi_curve
 
 __all__ = [
     "ENBS",
@@ -34,4 +35,5 @@ __all__ = [
     "evsi",
     "expected_regret",
     "prob_best",
+    "voi_curve",
 ]
