@@ -299,6 +299,13 @@ class _PyMCRunner:
         model = self.build(rows)
         m = next(iter(params.values())).shape[0]
         free = {v.name for v in model.free_RVs}
+        missing = sorted(free - set(params))
+        if missing:
+            raise DecideValueError(
+                f"the parameter draws lack the model's free variables {missing} (the new data "
+                "would be simulated from their prior); pass evsi(..., posterior=idata) with every "
+                "free variable of the model."
+            )
         post = xr.Dataset(
             {
                 k: (("chain", "draw", *[f"{k}_dim_{i}" for i in range(np.ndim(v) - 1)]), np.asarray(v)[None])
