@@ -206,3 +206,19 @@ def test_other_bad_input():
     with pytest.raises(DecideValueError, match="cannot be re-evaluated at new parameter draws"):
         evsi(from_draws(draws), experiment=Experiment(simulate, refit=conjugate_refit), n=[5], posterior=post,
              method="nested", n_outer=5)
+
+
+@pytest.mark.parametrize("method", ["moment_matching", "nested"])
+def test_refits_on_a_dask_client_give_the_in_process_result(method):
+    distributed = pytest.importorskip("distributed")
+    effect = stratified_effect(7)
+    exp = Experiment(simulate, refit=conjugate_refit, params=["effect"])
+    kw = {"n_refits": 6} if method == "moment_matching" else {"n_outer": 6}
+    local = evsi(treat_outcome(effect), ACTIONS, exp, n=[3, 30], method=method, random_seed=7, **kw)
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as client:
+        remote = evsi(treat_outcome(effect), ACTIONS, exp, n=[3, 30], method=method, client=client,
+                      random_seed=7, **kw)
+    np.testing.assert_array_equal(remote.value.to_numpy(), local.value.to_numpy())
+    np.testing.assert_array_equal(remote.standard_error.to_numpy(), local.standard_error.to_numpy())
