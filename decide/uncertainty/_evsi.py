@@ -7,6 +7,7 @@ objective) units. Draw arrays put the sample axis first.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -274,16 +275,17 @@ def evsi(
             "reweighting), or use method='regression'."
         )
     rng = as_rng(random_seed)
+    own = outcome.parameters if isinstance(outcome, OutcomeModel) else None
     if posterior is not None:
         ds = posterior_dataset(posterior, name="posterior")
     else:
-        ds = outcome.parameters if isinstance(outcome, OutcomeModel) else None
-        if ds is None:
+        if own is None:
             raise DecideValueError(
                 f"no parameter draws to simulate the experiment from: {type(outcome).__name__} "
                 "does not carry its posterior. Pass posterior= (a dict of arrays, a Dataset or "
                 "InferenceData aligned with the outcome's samples)."
             )
+        ds = own
     available = sorted(str(v) for v in ds.data_vars)
     names = experiment.params or tuple(available)
     unknown = [p for p in names if p not in ds.data_vars]
@@ -335,8 +337,6 @@ def evsi(
         )
         evppi_value = min(max(_evppi_value(np.insert(st.G_phi, best, 0.0, axis=1)), 0.0), evpi_value)
     rows = []
-    import time
-
     for size in sizes:
         t0 = time.perf_counter()
         raw, se, extra = ESTIMATORS[method](st, size)
