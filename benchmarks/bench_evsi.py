@@ -67,7 +67,7 @@ def main() -> None:
         mu = p["intercept"] + p["beta_A"] * TEST_SPEND[0]
         return norm.logpdf(np.asarray(x)[None, :], mu[:, None], p["sigma"][:, None]).sum(axis=1)
 
-    weighted = Experiment(refit._simulate, loglik=loglik, params=["beta_A", "intercept"])
+    weighted = Experiment(refit.simulate, loglik=loglik, params=["beta_A", "intercept"])
     runs = {
         "regression": (refit, {"method": "regression"}),
         "moment_matching": (refit, {"method": "moment_matching", "n_refits": 8}),
