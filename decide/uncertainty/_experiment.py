@@ -210,6 +210,7 @@ class Experiment:
         draws: int = 500,
         tune: int = 500,
         chains: int = 2,
+        update: str = "refit",
         summary: Callable[[Data], np.ndarray] | None = None,
         params: Sequence[str] | str | None = None,
         name: str = "experiment",
@@ -231,6 +232,12 @@ class Experiment:
             The observed variable (and its key in ``data``).
         draws, tune, chains : int
             ``pymc.sample`` settings of each refit.
+        update : {"refit", "importance"}, default "refit"
+            How the refitting estimators update the posterior on a simulated
+            dataset: ``"refit"`` runs ``pymc.sample`` on the augmented data;
+            ``"importance"`` reweights the posterior draws by the likelihood of
+            the new units, the model's own ``logp`` compiled once per ``n`` and
+            vectorized over the draws (no sampling; check ``min_ess``).
         summary, params, name
             As in :class:`Experiment`.
 
@@ -251,7 +258,11 @@ class Experiment:
         for arg, val in (("draws", draws), ("tune", tune), ("chains", chains)):
             if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < 1:
                 raise DecideValueError(f"{arg} must be an integer >= 1; got {val!r}.")
+        if update not in ("refit", "importance"):
+            raise DecideValueError(f"update must be 'refit' or 'importance'; got {update!r}.")
         runner = _PyMCRunner(build, base, design, str(observed), int(draws), int(tune), int(chains))
+        if update == "importance":
+            return cls(runner.simulate, summary=summary, loglik=runner.loglik, params=params, name=name)
         return cls(runner.simulate, summary=summary, refit=runner.refit, params=params, name=name)
 
 
@@ -276,6 +287,8 @@ class _PyMCRunner:
     ) -> None:
         self.build, self.data, self.design, self.observed = build, data, design, observed
         self.draws, self.tune, self.chains = draws, tune, chains
+        self._logp: dict[int, tuple[Any, list[str]]] = {}
+        self._dtypes: dict[int, list[str]] = {}
 
     def new_units(self, n: int) -> dict[str, np.ndarray]:
         if callable(self.design):
@@ -324,6 +337,43 @@ class _PyMCRunner:
         group = pp["posterior_predictive"] if not hasattr(pp, "posterior_predictive") else pp.posterior_predictive
         arr = np.asarray(group[self.observed].values)
         return arr.reshape(m, *arr.shape[2:])
+
+    def loglik(self, params: dict[str, np.ndarray], data_j: Data) -> np.ndarray:
+        """Log-likelihood of one dataset of new units under every draw: shape ``(S,)``."""
+        y = np.asarray(data_j)
+        n = int(y.shape[0])
+        if n not in self._logp:
+            self._logp[n] = self._compile_logp(n)
+        fn, names = self._logp[n]
+        missing = [k for k in names if k not in params]
+        if missing:
+            raise DecideValueError(
+                f"the parameter draws lack the model's free variables {missing}; pass "
+                "evsi(..., posterior=idata) with every free variable of the model."
+            )
+        args = [np.asarray(params[k], dtype=dt) for k, dt in zip(names, self._dtypes[n])]
+        return np.asarray(fn(*args, y), dtype=np.float64)
+
+    def _compile_logp(self, n: int) -> tuple[Any, list[str]]:
+        import pymc as pm
+        import pytensor
+        import pytensor.tensor as pt
+        from pytensor.graph.replace import vectorize_graph
+
+        rows = self.new_units(n)
+        rows[self.observed] = np.zeros((n, *self.data[self.observed].shape[1:]), self.data[self.observed].dtype)
+        model = self.build(rows)
+        obs = model[self.observed]
+        value = pt.tensor("new_units", shape=(None,) * obs.ndim, dtype=obs.dtype)
+        logp = pm.logp(obs, value).sum()
+        batched = {
+            rv: pt.tensor(rv.name, shape=(None, *rv.type.shape), dtype=rv.dtype) for rv in model.free_RVs
+        }
+        fn = pytensor.function(
+            [*batched.values(), value], vectorize_graph(logp, replace=batched), on_unused_input="ignore"
+        )
+        self._dtypes[n] = [rv.dtype for rv in batched]
+        return fn, [rv.name for rv in batched]
 
     def refit(self, data_j: Data, n: int, rng: np.random.Generator) -> Any:
         import pymc as pm

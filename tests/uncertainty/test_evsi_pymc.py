@@ -60,3 +60,21 @@ def test_three_estimators_agree_with_the_closed_form_and_each_other():
     assert mm.table.loc[n, "n_refits"] == 4 and nest.table.loc[n, "n_datasets"] == 6
     # the outcome's posterior is the refits' starting point: it is never modified
     assert out.posterior["effect"].shape == (1000,)
+    # the same experiment updated by importance weights from the model's own logp (no sampling)
+    weighted = Experiment.from_pymc(build, data, {"x": 1.0}, "y", update="importance")
+    for method, kw in (("nested", {"n_outer": 150}), ("moment_matching", {"n_refits": 20})):
+        res = evsi(out, actions, weighted, n=[n], method=method, random_seed=3, **kw)
+        assert abs(res.value[n] - truth) <= 3 * res.standard_error[n] + slack, res.table
+        assert res.table.loc[n, "min_ess"] > 20
+
+
+def test_from_pymc_bad_input():
+    from decide.errors import DecideValueError
+
+    data = {"x": np.ones(Y_OLD.size), "y": Y_OLD}
+    with pytest.raises(DecideValueError, match="update must be 'refit' or 'importance'"):
+        Experiment.from_pymc(build, data, {"x": 1.0}, "y", update="bogus")
+    with pytest.raises(DecideValueError, match="observed='z' must be a key of data"):
+        Experiment.from_pymc(build, data, {"x": 1.0}, "z")
+    with pytest.raises(DecideValueError, match="chains must be an integer >= 1"):
+        Experiment.from_pymc(build, data, {"x": 1.0}, "y", chains=0)
