@@ -97,12 +97,15 @@ class EVSI:
 
 
 def _sizes(n: Any) -> tuple[int, ...]:
-    vals = np.atleast_1d(np.asarray(n))
-    bad = [
-        v for v in vals.tolist()
-        if isinstance(v, bool) or not float(v).is_integer() or v < 1
-    ] if vals.size else ["<empty>"]
-    if bad or not np.issubdtype(vals.dtype, np.number):
+    vals = np.atleast_1d(np.asarray(n, dtype=object))
+    if not all(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+        for v in vals.tolist()
+    ):
+        raise DecideValueError(f"n must be one or more integer sample sizes >= 1; got {n!r}.")
+    vals = vals.astype(float)
+    bad = [v for v in vals.tolist() if not v.is_integer() or v < 1] if vals.size else ["<empty>"]
+    if bad:
         raise DecideValueError(
             f"n must be one or more integer sample sizes >= 1; got {n!r} (invalid: {bad})."
         )

@@ -177,7 +177,7 @@ def test_an_experiment_that_informs_no_parameter_is_refused():
         evsi(draws, experiment=blind, n=[5], posterior=post, random_seed=0)
 
 
-@pytest.mark.parametrize("n", [0, -3, [5, 0], [], 2.5])
+@pytest.mark.parametrize("n", [0, -3, [5, 0], [], 2.5, "ten", True])
 def test_sample_sizes_below_one_are_refused(n):
     draws, post = _setup()
     with pytest.raises(DecideValueError, match="n must be one or more integer sample sizes >= 1"):
