@@ -52,6 +52,7 @@ EXAMPLE_SETTINGS: dict[str, dict] = {
     "portfolio": {"n_samples": 2000, "n_points": 8},
     "ab_test": {"visitors": (300, 30000)},
     "simulate_first": {"n_prior": 300, "n_replicates": 5},
+    "two_channels_experiment": {"n_draws": 200, "sizes": (1, 4, 16), "refit_draws": 150},
 }
 
 

@@ -270,6 +270,7 @@ class OutcomeModel(abc.ABC):
     * affine in the action: :meth:`affine_form` (default ``None``);
     * held-out subsets: :meth:`subset` (default raises);
     * replicates on request: :meth:`with_replicates` (default raises);
+    * new parameter draws: :meth:`with_parameters` (default raises);
     * named options: :attr:`options` and :meth:`one_hot` (default ``None``), and
       :attr:`categorical` when only those options are valid actions (default False);
     * parameter draws: :attr:`parameters` (default ``None``);
@@ -421,6 +422,26 @@ class OutcomeModel(abc.ABC):
             f"{type(self).__name__} gives n_replicates={self.n_replicates} and cannot change "
             "it. Build the outcome model with the replicates you need (e.g. "
             "from_pymc(..., mode='crn', n_replicates=...))."
+        )
+
+    def with_parameters(self, parameters: xr.Dataset) -> OutcomeModel:
+        """The same outcome re-evaluated at other parameter draws (e.g. a refitted posterior).
+
+        Parameters
+        ----------
+        parameters : xarray.Dataset
+            Draws with a leading ``"sample"`` dim holding (at least) every
+            parameter the outcome reads, with the same non-sample shapes; the
+            number of samples may differ.
+
+        Raises
+        ------
+        DecideValueError
+            If the model cannot change its parameter draws (the default).
+        """
+        raise DecideValueError(
+            f"{type(self).__name__} cannot be re-evaluated at new parameter draws; build the "
+            "outcome with from_function or from_pymc to use refitted posteriors."
         )
 
     def one_hot(self, option: Any) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset
 from decide._validation import as_indices, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
@@ -325,6 +326,45 @@ class FunctionOutcome(OutcomeModel):
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
             smoothness=self._smoothness,
+        )
+
+    def with_parameters(self, parameters: xr.Dataset) -> FunctionOutcome:
+        """The same function over other parameter draws (a refitted posterior, say).
+
+        Parameters
+        ----------
+        parameters : xarray.Dataset
+            Draws with a leading ``"sample"`` dim holding every name of :attr:`params`
+            (same non-sample shapes); the number of samples may differ.
+
+        Returns
+        -------
+        FunctionOutcome
+        """
+        missing = [k for k in self.params if k not in parameters.data_vars]
+        if missing:
+            raise DecideValueError(
+                f"parameters must hold every parameter of the outcome {sorted(self.params)}; "
+                f"missing {missing}."
+            )
+        new = {}
+        for k, v in self.params.items():
+            arr = np.asarray(parameters[k].transpose(SAMPLE_DIM, ...).values)
+            if arr.shape[1:] != v.shape[1:]:
+                raise DecideValueError(
+                    f"parameters[{k!r}] must have shape (n, *{v.shape[1:]}); got {arr.shape}."
+                )
+            new[k] = arr
+        return FunctionOutcome(
+            self.fn,
+            _read_only(new),
+            self.action_space,
+            jac=self.jac,
+            vectorized=self.vectorized,
+            fd_step=self.fd_step,
+            reduce=self.reduce,
+            outcome_dims=self.outcome_dims,
+            conditional_mean=self._is_mean,
         )
 
 

@@ -10,10 +10,13 @@ Outcomes are rewards (higher is better); risk lives in the lower tail and
 * :func:`plot_sweep`: the chosen action along a parameter sweep (stacked for a budget);
 * :func:`plot_uncertainty`: the epistemic / aleatoric split per action or element;
 * :func:`plot_acceptability`: probability each action is best against risk aversion;
-* :func:`plot_robustness`: regret (or value) of each policy under each candidate model.
+* :func:`plot_robustness`: regret (or value) of each policy under each candidate model;
+* :func:`plot_evsi`, :func:`plot_enbs`: the value and net benefit of an experiment against its size;
+* :func:`plot_voi_curve`: EVPI and EVPPI against a willingness-to-pay or risk-aversion parameter.
 """
 
 from decide.plots._acceptability import plot_acceptability
+from decide.plots._evsi import plot_enbs, plot_evsi, plot_voi_curve
 from decide.plots._frontier import plot_frontier
 from decide.plots._outcomes import plot_outcomes
 from decide.plots._robustness import plot_robustness
@@ -22,9 +25,12 @@ from decide.plots._uncertainty import plot_uncertainty
 
 __all__ = [
     "plot_acceptability",
+    "plot_enbs",
+    "plot_evsi",
     "plot_frontier",
     "plot_outcomes",
     "plot_robustness",
     "plot_sweep",
     "plot_uncertainty",
+    "plot_voi_curve",
 ]

@@ -415,6 +415,50 @@ class PyMCOutcome(OutcomeModel):
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
 
+    def with_parameters(self, parameters: xr.Dataset) -> PyMCOutcome:
+        """The same compiled outcome at other posterior draws (no recompilation).
+
+        Parameters
+        ----------
+        parameters : xarray.Dataset
+            Draws with a leading ``"sample"`` dim holding every variable of
+            :attr:`posterior` (same non-sample shapes), e.g. the posterior of the
+            model refitted to more data; the number of samples may differ. The
+            noise of the common random numbers is reused cyclically (it does
+            not depend on the parameters).
+
+        Returns
+        -------
+        PyMCOutcome
+        """
+        names = list(self._posterior.data_vars)
+        missing = [k for k in names if k not in parameters.data_vars]
+        if missing:
+            raise DecideValueError(
+                f"parameters must hold every variable the outcome reads {names}; missing {missing}."
+            )
+        m = int(parameters.sizes[SAMPLE_DIM])
+        ds = parameters[names].transpose(SAMPLE_DIM, ...)
+        for k in names:
+            want, got = self._posterior[k].shape[1:], ds[k].shape[1:]
+            if want != got:
+                raise DecideValueError(
+                    f"parameters[{k!r}] must have shape (n, *{want}); got {ds[k].shape}."
+                )
+            ds[k] = ds[k].astype(self._posterior[k].dtype)
+        idx = np.arange(m) % self.n_samples
+        new = copy.copy(self)
+        new._set_posterior(ds)
+        new._noise = [
+            np.ascontiguousarray(
+                v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
+            )
+            for v in self._noise
+        ]
+        new.n_samples = m
+        new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
+        return new
+
 
 def _plugin_message(graph: GraphSpec) -> str:
     return (
