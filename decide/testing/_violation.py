@@ -72,6 +72,13 @@ class Counterexample:
         if self.expected:
             tol = "" if self.tol is None else f" (tol = {self.tol:.3g})"
             lines.append(f"  expected {self.expected}{tol}, which is false")
+        nums = [float(v) for v in self.scores.values()
+                if isinstance(v, float | int | np.floating) and not isinstance(v, bool)]
+        if len(nums) >= 2:
+            gap = min(ulps_apart(a, b) for i, a in enumerate(nums) for b in nums[i + 1:])
+            if gap <= 8:
+                lines.append(f"  note: two scores are {gap:.0f} ulp apart: a floating-point "
+                             "tie, not necessarily a real violation (raise atol to allow it)")
         return "\n".join(lines)
 
 
@@ -105,9 +112,41 @@ def tolerance(rtol: float, atol: float, *values: Any) -> float:
     return rtol * s + atol
 
 
-def score(objective: Callable[[np.ndarray], Any], x: np.ndarray) -> float:
-    """``float(objective(x))`` on a copy (a subject may not change the caller's draws)."""
-    return float(objective(np.array(x, dtype=np.float64, copy=True)))
+def score(objective: Callable[..., Any], x: np.ndarray, w: Any = None) -> float:
+    """``float(objective(x))`` (or ``objective(x, weights=w)``) on copies.
+
+    A subject may not change the caller's draws or weights.
+    """
+    xc = np.array(x, dtype=np.float64, copy=True)
+    if w is None:
+        return float(objective(xc))
+    return float(objective(xc, weights=np.array(w, dtype=np.float64, copy=True)))
+
+
+def accepts_weights(objective: Any) -> bool:
+    """Whether ``objective`` takes per-sample ``weights`` (an ``Objective``, or a ``weights=``
+    keyword in its signature)."""
+    import inspect
+
+    from decide.measures import Objective
+
+    if isinstance(objective, Objective):
+        return True
+    try:
+        params = inspect.signature(objective).parameters
+    except (TypeError, ValueError):
+        return False
+    p = params.get("weights")
+    return p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+
+
+def ulps_apart(a: float, b: float) -> float:
+    """How many representable doubles lie between ``a`` and ``b`` (inf if not finite)."""
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float("inf")
+    if a == b:
+        return 0.0
+    return float(abs(a - b) / np.spacing(max(abs(a), abs(b))))
 
 
 def as_pair(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
@@ -131,35 +170,10 @@ def check_tols(rtol: float, atol: float) -> tuple[float, float]:
 
 
 def hypothesis_settings(max_examples: int | None, settings: Any) -> Any:
-    """Settings of a check's hypothesis run.
+    """Settings of a check's hypothesis run, see :func:`decide.testing._settings.check_settings`."""
+    from decide.testing._settings import check_settings
 
-    Defaults: ``max_examples=100``, ``derandomize=True`` (the same examples on
-    every run, so a check inside a test suite is reproducible), no example
-    database, no deadline, one bug reported. A ``settings`` object given by the
-    caller is the parent; ``max_examples`` overrides it when given.
-    """
-    from hypothesis import HealthCheck
-    from hypothesis import settings as hsettings
-
-    if settings is not None and not isinstance(settings, hsettings):
-        raise DecideTypeError(
-            f"settings must be a hypothesis.settings object or None; got {type(settings).__name__}."
-        )
-    if max_examples is not None and (isinstance(max_examples, bool) or int(max_examples) < 1):
-        raise DecideValueError(f"max_examples must be an int >= 1; got {max_examples!r}.")
-    if settings is None:
-        settings = hsettings(
-            max_examples=100,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                   HealthCheck.data_too_large],
-        )
-    kwargs: dict[str, Any] = {"report_multiple_bugs": False}
-    if max_examples is not None:
-        kwargs["max_examples"] = int(max_examples)
-    return hsettings(settings, **kwargs)
+    return check_settings(max_examples, settings)
 
 
 def run_given(
@@ -173,25 +187,118 @@ def run_given(
     ``DecideValueError`` raised by the subject (inputs outside its domain)
     rejects the example instead of failing; a subject that rejects every
     example makes hypothesis fail its health check, so nothing is hidden.
+    The shrunk failure is then shrunk along the sample axis (fewest draws
+    first, see :func:`fewer_draws`) and raised as a fresh
+    :class:`PropertyViolation`, without hypothesis's frames.
     """
+    __tracebackhide__ = True
     from hypothesis import given, reject
+
+    from decide.testing._settings import no_module_constants
+
+    failing: dict[str, Any] = {}
 
     def inner(**kwargs: Any) -> None:
         try:
             body(**kwargs)
         except DecideValueError:
             reject()
+        except PropertyViolation:
+            failing.clear()
+            failing.update(kwargs)
+            raise
 
     test = given(**strategies)(inner)
-    try:
-        hypothesis_settings(max_examples, settings)(test)()
-    except BaseExceptionGroup as group:
-        # a subject that fails only sometimes (e.g. unseeded randomness) makes hypothesis
-        # report a flaky failure; the violation it saw is the answer
-        found = _first_violation(group)
-        if found is None:
-            raise
-        raise found from group
+    found: PropertyViolation | None = None
+    with no_module_constants():
+        try:
+            hypothesis_settings(max_examples, settings)(test)()
+        except PropertyViolation as exc:
+            found = exc
+        except BaseExceptionGroup as group:
+            # a subject that fails only sometimes (e.g. unseeded randomness) makes hypothesis
+            # report a flaky failure; the violation it saw is the answer
+            found = _first_violation(group)
+            if found is None:
+                raise
+    if found is None:
+        return
+    if failing:
+        found = fewer_draws(body, failing, found)
+    raise PropertyViolation(found.counterexample) from None
+
+
+def _n_samples(value: Any) -> set[int]:
+    """Leading lengths of the float arrays in an example (``{-1}`` for an int array)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub":
+            return {-1}
+        return {value.shape[0]} if value.ndim >= 1 else set()
+    if isinstance(value, tuple | list):
+        return set().union(*(_n_samples(v) for v in value)) if value else set()
+    if isinstance(value, Mapping):
+        return set().union(*(_n_samples(v) for v in value.values())) if value else set()
+    return set()
+
+
+def _take(value: Any, idx: np.ndarray) -> Any:
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        return value[idx]
+    if isinstance(value, tuple):
+        return tuple(_take(v, idx) for v in value)
+    if isinstance(value, list):
+        return [_take(v, idx) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _take(v, idx) for k, v in value.items()}
+    return value
+
+
+def fewer_draws(body: Callable[..., None], example: dict[str, Any],
+                found: PropertyViolation, budget: int = 300) -> PropertyViolation:
+    """Shrink a failing example along the sample axis: keep the fewest draws that still fail.
+
+    Tries every single draw, then deletes blocks of draws (halves, quarters,
+    ..., single draws) greedily; every array of the example whose first axis
+    is the sample axis (draws, paired draws, weights, table columns) loses the
+    same draws. Stops after ``budget`` evaluations of ``body``.
+    """
+    ns = _n_samples(example)
+    if len(ns) != 1 or -1 in ns:
+        return found
+    n = ns.pop()
+    keep = np.arange(n)
+    calls = 0
+
+    def fails(idx: np.ndarray) -> PropertyViolation | None:
+        nonlocal calls
+        calls += 1
+        try:
+            body(**{k: _take(v, idx) for k, v in example.items()})
+        except PropertyViolation as exc:
+            return exc
+        except Exception:
+            return None
+        return None
+
+    for i in range(min(n, 64)):
+        if n == 1 or calls >= budget:
+            break
+        exc = fails(np.array([i]))
+        if exc is not None:
+            return exc
+    block = max(len(keep) // 2, 1)
+    while block >= 1 and calls < budget and len(keep) > 1:
+        start, progressed = 0, False
+        while start < len(keep) and calls < budget and len(keep) > 1:
+            trial = np.r_[keep[:start], keep[start + block:]]
+            exc = fails(trial) if trial.size else None
+            if exc is not None:
+                keep, found, progressed = trial, exc, True
+            else:
+                start += block
+        if not progressed:
+            block //= 2
+    return found
 
 
 def _first_violation(group: BaseExceptionGroup) -> PropertyViolation | None:
