@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from decide._validation import as_draws
-from decide.errors import DecideTypeError, DecideValueError
+from decide.errors import DecideValueError
 
 __all__ = ["Counterexample", "PropertyViolation"]
 
