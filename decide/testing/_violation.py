@@ -74,7 +74,7 @@ class Counterexample:
             lines.append(f"  expected {self.expected}{tol}, which is false")
         nums = [float(v) for v in self.scores.values()
                 if isinstance(v, float | int | np.floating) and not isinstance(v, bool)]
-        if len(nums) >= 2:
+        if len(nums) >= 2 and "chosen" not in self.scores:
             gap = min(ulps_apart(a, b) for i, a in enumerate(nums) for b in nums[i + 1:])
             if gap <= 8:
                 lines.append(f"  note: two scores are {gap:.0f} ulp apart: a floating-point "
