@@ -212,8 +212,21 @@ def neg_var(d):
     return -float(np.var(d))
 
 
+def _seen(max_examples=40):
+    """Every input the search shows a (passing) score, in order."""
+    seen = []
+
+    def recording(d):
+        seen.append(np.array(d, copy=True))
+        return float(np.mean(d))
+
+    check_translation_invariant(recording, max_examples=max_examples)
+    return seen
+
+
 def test_same_counterexample_with_a_module_of_literals_imported(tmp_path, monkeypatch):
     first = _ce_text(neg_var)
+    first_seen = _seen()
     mod = tmp_path / "lots_of_literals_pt.py"
     vals = np.random.default_rng(1).uniform(-1, 1, 400)
     mod.write_text("VALUES = [" + ", ".join(repr(float(v)) for v in vals) + "]\n"
@@ -224,6 +237,9 @@ def test_same_counterexample_with_a_module_of_literals_imported(tmp_path, monkey
     importlib.import_module("lots_of_literals_pt")
     try:
         assert _ce_text(neg_var) == first
+        again = _seen()
+        assert len(again) == len(first_seen)
+        assert all(np.array_equal(a, b) for a, b in zip(again, first_seen))
     finally:
         sys.modules.pop("lots_of_literals_pt", None)
 
