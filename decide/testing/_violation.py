@@ -188,7 +188,8 @@ def run_given(
     rejects the example instead of failing; a subject that rejects every
     example makes hypothesis fail its health check, so nothing is hidden.
     The shrunk failure is then shrunk along the sample axis (fewest draws
-    first, see :func:`fewer_draws`) and raised as a fresh
+    first) and its values simplified (see :mod:`decide.testing._shrink`), and
+    raised as a fresh
     :class:`PropertyViolation`, without hypothesis's frames.
     """
     __tracebackhide__ = True
@@ -224,81 +225,10 @@ def run_given(
     if found is None:
         return
     if failing:
-        found = fewer_draws(body, failing, found)
+        from decide.testing._shrink import shrink
+
+        found = shrink(body, failing, found)
     raise PropertyViolation(found.counterexample) from None
-
-
-def _n_samples(value: Any) -> set[int]:
-    """Leading lengths of the float arrays in an example (``{-1}`` for an int array)."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "iub":
-            return {-1}
-        return {value.shape[0]} if value.ndim >= 1 else set()
-    if isinstance(value, tuple | list):
-        return set().union(*(_n_samples(v) for v in value)) if value else set()
-    if isinstance(value, Mapping):
-        return set().union(*(_n_samples(v) for v in value.values())) if value else set()
-    return set()
-
-
-def _take(value: Any, idx: np.ndarray) -> Any:
-    if isinstance(value, np.ndarray) and value.ndim >= 1:
-        return value[idx]
-    if isinstance(value, tuple):
-        return tuple(_take(v, idx) for v in value)
-    if isinstance(value, list):
-        return [_take(v, idx) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _take(v, idx) for k, v in value.items()}
-    return value
-
-
-def fewer_draws(body: Callable[..., None], example: dict[str, Any],
-                found: PropertyViolation, budget: int = 300) -> PropertyViolation:
-    """Shrink a failing example along the sample axis: keep the fewest draws that still fail.
-
-    Tries every single draw, then deletes blocks of draws (halves, quarters,
-    ..., single draws) greedily; every array of the example whose first axis
-    is the sample axis (draws, paired draws, weights, table columns) loses the
-    same draws. Stops after ``budget`` evaluations of ``body``.
-    """
-    ns = _n_samples(example)
-    if len(ns) != 1 or -1 in ns:
-        return found
-    n = ns.pop()
-    keep = np.arange(n)
-    calls = 0
-
-    def fails(idx: np.ndarray) -> PropertyViolation | None:
-        nonlocal calls
-        calls += 1
-        try:
-            body(**{k: _take(v, idx) for k, v in example.items()})
-        except PropertyViolation as exc:
-            return exc
-        except Exception:
-            return None
-        return None
-
-    for i in range(min(n, 64)):
-        if n == 1 or calls >= budget:
-            break
-        exc = fails(np.array([i]))
-        if exc is not None:
-            return exc
-    block = max(len(keep) // 2, 1)
-    while block >= 1 and calls < budget and len(keep) > 1:
-        start, progressed = 0, False
-        while start < len(keep) and calls < budget and len(keep) > 1:
-            trial = np.r_[keep[:start], keep[start + block:]]
-            exc = fails(trial) if trial.size else None
-            if exc is not None:
-                keep, found, progressed = trial, exc, True
-            else:
-                start += block
-        if not progressed:
-            block //= 2
-    return found
 
 
 def _first_violation(group: BaseExceptionGroup) -> PropertyViolation | None:
