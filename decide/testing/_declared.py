@@ -260,7 +260,7 @@ def check_declared(
         raise DecideValueError(f"laws must be among {sorted(known)}; got {bad}.")
     kw: dict[str, Any] = {"rtol": rtol, "atol": atol, "strategy": strategy,
                           "max_examples": max_examples, "settings": settings}
-    order = [*CHECKS, "pooled", "weights"]
+    order = ["pooled", "weights", *CHECKS]
     for name in sorted(set(names), key=order.index):
         if name == "coherent":
             check_subadditive(objective, **kw)

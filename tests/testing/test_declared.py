@@ -28,7 +28,7 @@ from decide.testing import (
 )
 from decide.testing._settings import check_settings
 
-N = 60
+N = 30
 DOC = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 
 
@@ -141,7 +141,7 @@ def test_default_search_catches_planted_wang_bugs(bug):
         got = obj(x) if w is None else obj(x, w)
         assert got == ce.scores[key] or (np.isnan(got) and np.isnan(ce.scores[key]))
     if bug is _bug_above_64:
-        assert x.shape[0] > 64
+        assert x.size > 64  # the bug needs more than 64 pooled values
     if bug is _bug_weights_branch:
         assert w is not None
 
