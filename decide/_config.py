@@ -26,3 +26,7 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 SOLUTION_RTOL: Final[float] = 1e-6
 #: Seconds of work before a library call (``optimize_many``) shows a progress bar.
 PROGRESS_DELAY: Final[float] = 1.0
+#: An exponential-utility estimate (CARA expected utility, its certainty equivalent, the
+#: entropic risk) whose weights have a Kish effective sample size below this many draws warns
+#: ``UnreliableEstimateWarning`` (``compare``, ``evpi``, ``decompose``).
+MIN_EXPONENTIAL_ESS: Final[float] = 2.0

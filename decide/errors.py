@@ -15,6 +15,7 @@ __all__ = [
     "InfeasibleError",
     "SolverError",
     "UnboundedError",
+    "UnreliableEstimateWarning",
 ]
 
 
@@ -44,3 +45,9 @@ class SolverError(DecideError, RuntimeError):
 
 class ConvergenceWarning(UserWarning):
     """An optimizer stopped without meeting its convergence criterion."""
+
+
+class UnreliableEstimateWarning(UserWarning):
+    """An estimate rests on too few effective draws to be trusted (e.g. a CARA certainty
+    equivalent dominated by a few of the worst draws); the message names the estimate, its
+    effective sample size and what to do."""

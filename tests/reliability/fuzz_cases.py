@@ -7,8 +7,10 @@ case is run through ``optimize``, ``compare`` and ``decompose`` and classified:
 * ``ok``: an action came back, finite and feasible for its space;
 * ``documented``: a :class:`decide.errors.DecideError` was raised (bad data for the
   objective, e.g. a ratio of constant draws or a power utility of negative outcomes);
-* ``undocumented``: any other exception, a warning other than ``ConvergenceWarning``,
-  or a ConvergenceWarning without ``converged=False`` (these are bugs);
+* ``undocumented``: any other exception, a warning other than ``ConvergenceWarning``
+  and ``UnreliableEstimateWarning`` (tiny or fat-tailed samples; compare must then
+  show an ``ess_`` column below the threshold), or a ConvergenceWarning without
+  ``converged=False`` (these are bugs);
 * ``infeasible``: the returned action violates its space, is not finite, or a
   Discrete decision is not one of the options (a bug);
 * ``suboptimal``: an exact method (cvxpy on a concave objective, enumeration) returned
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from decide.errors import ConvergenceWarning, DecideError
+from decide.errors import ConvergenceWarning, DecideError, UnreliableEstimateWarning
 from decide.measures import (
     CVaR,
     EntropicRisk,
@@ -245,7 +247,19 @@ def _guarded(tally: Tally, case: Case, call: str, fn: Any) -> Any:
             tally.undocumented[f"{call}: {type(exc).__name__}"] += 1
             tally.fail(case, call, "".join(traceback.format_exception_only(exc)).strip()[:400])
             return None
-    other = [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
+    documented = (ConvergenceWarning, UnreliableEstimateWarning)
+    other = [w for w in caught if not issubclass(w.category, documented)]
+    if any(issubclass(w.category, UnreliableEstimateWarning) for w in caught):
+        # documented for tiny or fat-tailed samples; compare must show the low ESS it warns of
+        tally.documented[f"{call}: UnreliableEstimateWarning"] += 1
+        if hasattr(result, "columns"):
+            from decide._config import MIN_EXPONENTIAL_ESS
+
+            ess = result[[c for c in result.columns if c.startswith("ess_")]].to_numpy()
+            if not bool((ess < MIN_EXPONENTIAL_ESS).any()):
+                tally.undocumented[f"{call}: UnreliableEstimateWarning without a low ess_"] += 1
+                tally.fail(case, call, "UnreliableEstimateWarning but every ess_ column is high")
+                return None
     if other:
         tally.undocumented[f"{call}: warning {other[0].category.__name__}"] += 1
         tally.fail(case, call, f"warning {other[0].category.__name__}: {other[0].message}")
