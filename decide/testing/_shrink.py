@@ -26,7 +26,7 @@ def _n_samples(value: Any) -> set[int]:
     """Leading lengths of the float arrays in an example (``{-1}`` for an int array)."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "iub":
-            return {-1}
+            return {value.size} if _is_permutation(value) else {-1}
         return {value.shape[0]} if value.ndim >= 1 else set()
     if isinstance(value, tuple | list):
         return set().union(*(_n_samples(v) for v in value)) if value else set()
@@ -35,7 +35,17 @@ def _n_samples(value: Any) -> set[int]:
     return set()
 
 
+def _is_permutation(value: np.ndarray) -> bool:
+    return value.ndim == 1 and value.dtype.kind in "iu" and np.array_equal(
+        np.sort(value), np.arange(value.size))
+
+
 def _take(value: Any, idx: np.ndarray) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu" and _is_permutation(value):
+        # a permutation of the samples: keep the order it gives the kept samples
+        keep = np.sort(np.asarray(idx))
+        kept = value[np.isin(value, keep)]
+        return np.searchsorted(keep, kept).astype(value.dtype)
     if isinstance(value, np.ndarray) and value.ndim >= 1:
         return value[idx]
     if isinstance(value, tuple):
