@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes.pymc._data import resize_observed
 from decide.outcomes.pymc._ops import (
     _affine_in,
     _check_grad,
@@ -185,43 +186,20 @@ def _crn_draw(rv: Any, u: Any) -> Any | None:
         return None
 
 
-def build_graph(
-    model: Any,
-    action: Sequence[str],
-    outcome: str | Callable[..., Any],
-    mode: str,
-    posterior_vars: Mapping[str, tuple[int, ...]],
-) -> GraphSpec:
-    """Build the vectorized graph of ``outcome`` under ``do(action)``.
+@dataclass
+class _Actions:
+    """Step 1: the symbolic action inputs and what ``pm.do`` sets them to."""
 
-    Parameters
-    ----------
-    model : pymc.Model
-        The user's model (not modified).
-    action : sequence of str
-        Names of the action variables.
-    outcome : str or callable
-        Outcome variable name, or callable over the intervened model's variables by name.
-    mode : {"mean", "sample", "crn"}
-        How simulated variables enter the outcome.
-    posterior_vars : mapping of str to tuple of int
-        Core shape (one draw) of each posterior variable.
+    inputs: list[Any]
+    shapes: list[tuple[int, ...]]
+    dims: list[tuple[str, ...]]
+    defaults: list[np.ndarray]
+    do_values: dict[str, Any]
 
-    Returns
-    -------
-    GraphSpec
 
-    Raises
-    ------
-    DecideValueError
-        Unknown names, a posterior missing a free variable, an outcome that does not
-        depend on the action, or a distribution the mode cannot handle.
-    """
-    import pymc as pm
-    import pytensor
+def _action_inputs(model: Any, action: Sequence[str]) -> _Actions:
+    """One unbatched float input per action variable, cast and wrapped as the model needs."""
     import pytensor.tensor as pt
-
-    ancestors, io_toposort = _graph_tools()
 
     unknown = [n for n in action if n not in model.named_vars]
     if unknown:
@@ -229,8 +207,7 @@ def build_graph(
             f"action {unknown} not found in the model; variables: {_var_list(model)}."
         )
     dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
-    action_inputs, shapes, dims, defaults = [], [], [], []
-    do_values: dict[str, Any] = {}
+    acts = _Actions([], [], [], [], {})
     for name in action:
         shape, default = _static_shape(model, name)
         x = pt.tensor(f"{name}__action", shape=shape, dtype="float64")
@@ -240,34 +217,33 @@ def build_graph(
             from pytensor.xtensor import as_xtensor
 
             value = as_xtensor(value, dims=var.type.dims)
-        do_values[name] = value
-        action_inputs.append(x)
-        shapes.append(shape)
+        acts.do_values[name] = value
+        acts.inputs.append(x)
+        acts.shapes.append(shape)
         d = tuple(str(v) for v in (dims_map.get(name) or ()))
-        dims.append(d if len(d) == len(shape) and all(v != "None" for v in d) else ())
-        defaults.append(
+        acts.dims.append(d if len(d) == len(shape) and all(v != "None" for v in d) else ())
+        acts.defaults.append(
             np.ones(shape) if default is None else np.asarray(default, dtype=np.float64)
         )
-    intervened = pm.do(model, do_values)
-    out, out_name = _resolve_outcome(intervened, outcome)
-    free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
-    is_x = _is_xtensor(out) or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
-    if _is_xtensor(out):
-        out_dims = tuple(str(d) for d in out.type.dims)
-    elif isinstance(outcome, str):
-        out_dims = tuple(str(v) for v in (dims_map.get(out_name) or ()))
-    else:
-        out_dims = ()
-    if is_x:
-        out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
-        free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
+    return acts
 
-    anc = set(ancestors([out]))
-    if not any(x in anc for x in action_inputs):
-        raise DecideValueError(
-            f"the outcome {out_name!r} does not depend on the action {list(action)}; check the "
-            "names (the action must be an ancestor of the outcome in the model graph)."
-        )
+
+def _classify(
+    out: Any,
+    free_rvs: list[Any],
+    observed_rvs: list[Any],
+    action_inputs: list[Any],
+    posterior_vars: Mapping[str, tuple[int, ...]],
+) -> tuple[list[Any], dict[Any, Any], list[tuple[str, Any, tuple[int, ...], str]]]:
+    """Step 3: split the outcome's random ancestors into simulated and posterior-fed.
+
+    Returns the simulated variables (topological order), the map from each
+    posterior-fed variable to its core (one-draw) placeholder, and the batched
+    placeholders ``(name, input, core shape, dtype)``.
+    """
+    import pytensor.tensor as pt
+
+    ancestors, io_toposort = _graph_tools()
     rv_set = set(free_rvs) | set(observed_rvs)
     observed = set(observed_rvs)
     order = [v for node in io_toposort([], [out]) for v in node.outputs]
@@ -298,19 +274,23 @@ def build_graph(
                 f"posterior draws of {rv.name!r} have shape {shape} per draw but the model "
                 f"variable has shape {static}; pass the posterior of this model."
             )
-        core = pt.tensor(f"{rv.name}__draw", shape=shape, dtype=str(rv.dtype))
-        replace[rv] = core
+        replace[rv] = pt.tensor(f"{rv.name}__draw", shape=shape, dtype=str(rv.dtype))
         batched = pt.tensor(f"{rv.name}__draws", shape=(None, *shape), dtype=str(rv.dtype))
         params.append((rv.name, batched, shape, str(rv.dtype)))
+    return simulated, replace, params
 
-    core_params = dict(replace)  # rv -> core placeholder
-    _check_param_shapes(core_params, action_inputs, defaults, posterior_vars)
-    batch_map = {core_params[rv]: b for rv, (_, b, _, _) in zip(core_params, params)}
 
-    # conditional mean: plug in the simulated variables' means, in topological order
-    no_mean_reason: str | None = None
-    mean_core = None
-    mean_exact = True
+def _mean_graph(
+    out: Any, simulated: list[Any], core_params: dict[Any, Any], mode: str
+) -> tuple[Any, str | None, bool]:
+    """Step 4, ``"mean"``: plug in the simulated variables' means in topological order.
+
+    Returns the core mean graph (or None), why it is unavailable (or None), and
+    whether the plug-in is exact (the outcome is affine in the simulated variables).
+    Raises when ``mode == "mean"`` and a simulated variable has no mean.
+    """
+    import pytensor.tensor as pt
+
     try:
         mean_repl = dict(core_params)
         ys: list[Any] = []
@@ -322,59 +302,162 @@ def build_graph(
             ys.append(pt.tensor(f"{rv.name}__y", shape=rv.type.shape, dtype="float64"))
         mean_core = rebuild(out, mean_repl)
         fns.append(rebuild(out, {**core_params, **dict(zip(simulated, ys))}))
-        mean_exact = _affine_in(fns, ys)
+        return mean_core, None, _affine_in(fns, ys)
     except DecideValueError as exc:
-        no_mean_reason = str(exc)
         if mode == "mean":
             raise
+        return None, str(exc), True
 
+
+def _crn_graph(
+    out: Any,
+    simulated: list[Any],
+    core_params: dict[Any, Any],
+    params: list[tuple[str, Any, tuple[int, ...], str]],
+    acts: _Actions,
+    batch_map: dict[Any, Any],
+) -> tuple[Any, list[tuple[str, Any, tuple[int, ...]]], str | None]:
+    """Step 4, ``"crn"``: ``y = F^{-1}(u | parameters)`` with fixed uniforms ``u``.
+
+    Adds the batched uniforms to ``batch_map``; returns the core graph, the
+    uniforms ``(name, batched input, core shape)`` and why there is no gradient
+    (or None).
+    """
+    import pytensor
+    import pytensor.tensor as pt
+
+    no_grad_reason: str | None = None
+    crn_repl = dict(core_params)
+    core_us: list[tuple[str, Any, Any]] = []
+    for rv in simulated:
+        u = pt.tensor(f"{rv.name}__u", shape=(None,) * rv.ndim, dtype="float64")
+        rv_sub = rebuild(rv, crn_repl)
+        draw = _crn_draw(rv_sub, u)
+        if draw is None:
+            no_grad_reason = no_grad_reason or (
+                f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no inverse CDF "
+                'in pymc, so mode="crn" replays the same random stream for it (value '
+                'only, no gradient); use mode="mean" for gradients.'
+            )
+            crn_repl[rv] = rv_sub
+            continue
+        if str(rv.dtype).startswith(("int", "uint", "bool")):
+            no_grad_reason = no_grad_reason or (
+                f"{rv.name!r} is discrete ({_dist_name(rv)!r}): its inverse CDF is a step "
+                'function of the action, so mode="crn" has no gradient; use mode="mean" '
+                "for gradients, or a derivative-free optimizer."
+            )
+        crn_repl[rv] = draw
+        core_us.append((rv.name, u, rv_sub.shape))
+    core_out = rebuild(out, crn_repl)
+    uniforms: list[tuple[str, Any, tuple[int, ...]]] = []
+    if core_us:  # core shapes (one draw), evaluated once at the default action
+        fn = pytensor.function(
+            [*acts.inputs, *core_params.values()],
+            [s for _, _, s in core_us],
+            on_unused_input="ignore",
+            mode="FAST_COMPILE",
+        )
+        first = [np.ones(shape, dtype=dtype) for _, _, shape, dtype in params]
+        for (n, u, _), s in zip(core_us, fn(*acts.defaults, *first)):
+            shape = tuple(int(v) for v in np.atleast_1d(s)) if np.ndim(s) else ()
+            ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
+            batch_map[u] = ub
+            uniforms.append((n, ub, shape))
+    return core_out, uniforms, no_grad_reason
+
+
+_SAMPLE_NO_GRAD = (
+    'mode="sample" draws fresh noise from random variables, which have no gradient; '
+    'use mode="mean" or mode="crn" for a differentiable outcome.'
+)
+
+
+def build_graph(
+    model: Any,
+    action: Sequence[str],
+    outcome: str | Callable[..., Any],
+    mode: str,
+    posterior_vars: Mapping[str, tuple[int, ...]],
+    resize: frozenset[str] = frozenset(),
+) -> GraphSpec:
+    """Build the vectorized graph of ``outcome`` under ``do(action)``.
+
+    The steps of the module docstring, one helper each: action inputs
+    (:func:`_action_inputs`), ``pm.do`` and the outcome expression, the
+    classification of random variables (:func:`_classify`), the mode's
+    replacement (:func:`_mean_graph`, :func:`_crn_graph`), vectorization.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The user's model (not modified).
+    action : sequence of str
+        Names of the action variables.
+    outcome : str or callable
+        Outcome variable name, or callable over the intervened model's variables by name.
+    mode : {"mean", "sample", "crn"}
+        How simulated variables enter the outcome.
+    posterior_vars : mapping of str to tuple of int
+        Core shape (one draw) of each posterior variable.
+    resize : frozenset of str
+        Observed variables to rebuild at the size their parameters give (new data
+        set by ``from_pymc(data=...)``; see :func:`resize_observed`).
+
+    Returns
+    -------
+    GraphSpec
+
+    Raises
+    ------
+    DecideValueError
+        Unknown names, a posterior missing a free variable, an outcome that does not
+        depend on the action, or a distribution the mode cannot handle.
+    """
+    import pymc as pm
+
+    ancestors, _ = _graph_tools()
+    acts = _action_inputs(model, action)
+    intervened = pm.do(model, acts.do_values)
+    out, out_name = _resolve_outcome(intervened, outcome)
+    free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
+    is_x = _is_xtensor(out) or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
+    dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
+    if _is_xtensor(out):
+        out_dims = tuple(str(d) for d in out.type.dims)
+    elif isinstance(outcome, str):
+        out_dims = tuple(str(v) for v in (dims_map.get(out_name) or ()))
+    else:
+        out_dims = ()
+    if is_x:
+        out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
+        free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
+    if resize:
+        out, observed_rvs, free_rvs = resize_observed(out, observed_rvs, free_rvs, resize)
+
+    if not any(x in set(ancestors([out])) for x in acts.inputs):
+        raise DecideValueError(
+            f"the outcome {out_name!r} does not depend on the action {list(action)}; check the "
+            "names (the action must be an ancestor of the outcome in the model graph)."
+        )
+    simulated, core_params, params = _classify(
+        out, free_rvs, observed_rvs, acts.inputs, posterior_vars
+    )
+    _check_param_shapes(core_params, acts.inputs, acts.defaults, posterior_vars)
+    batch_map = {core_params[rv]: b for rv, (_, b, _, _) in zip(core_params, params)}
+
+    mean_core, no_mean_reason, mean_exact = _mean_graph(out, simulated, core_params, mode)
     uniforms: list[tuple[str, Any, tuple[int, ...]]] = []
     no_grad_reason: str | None = None
     if mode == "mean":
         core_out = mean_core
     elif mode == "sample":
         core_out = rebuild(out, core_params)
-        no_grad_reason = (
-            'mode="sample" draws fresh noise from random variables, which have no gradient; '
-            'use mode="mean" or mode="crn" for a differentiable outcome.'
+        no_grad_reason = _SAMPLE_NO_GRAD
+    else:
+        core_out, uniforms, no_grad_reason = _crn_graph(
+            out, simulated, core_params, params, acts, batch_map
         )
-    else:  # crn: y = F^{-1}(u | parameters) with fixed uniforms u
-        crn_repl = dict(core_params)
-        core_us: list[tuple[str, Any, Any]] = []
-        for rv in simulated:
-            u = pt.tensor(f"{rv.name}__u", shape=(None,) * rv.ndim, dtype="float64")
-            rv_sub = rebuild(rv, crn_repl)
-            draw = _crn_draw(rv_sub, u)
-            if draw is None:
-                no_grad_reason = no_grad_reason or (
-                    f"the distribution {_dist_name(rv)!r} of {rv.name!r} has no inverse CDF "
-                    'in pymc, so mode="crn" replays the same random stream for it (value '
-                    'only, no gradient); use mode="mean" for gradients.'
-                )
-                crn_repl[rv] = rv_sub
-                continue
-            if str(rv.dtype).startswith(("int", "uint", "bool")):
-                no_grad_reason = no_grad_reason or (
-                    f"{rv.name!r} is discrete ({_dist_name(rv)!r}): its inverse CDF is a step "
-                    'function of the action, so mode="crn" has no gradient; use mode="mean" '
-                    "for gradients, or a derivative-free optimizer."
-                )
-            crn_repl[rv] = draw
-            core_us.append((rv.name, u, rv_sub.shape))
-        core_out = rebuild(out, crn_repl)
-        if core_us:  # core shapes (one draw), evaluated once at the default action
-            fn = pytensor.function(
-                [*action_inputs, *core_params.values()],
-                [s for _, _, s in core_us],
-                on_unused_input="ignore",
-                mode="FAST_COMPILE",
-            )
-            first = [np.ones(shape, dtype=dtype) for _, _, shape, dtype in params]
-            for (n, u, _), s in zip(core_us, fn(*defaults, *first)):
-                shape = tuple(int(v) for v in np.atleast_1d(s)) if np.ndim(s) else ()
-                ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
-                batch_map[u] = ub
-                uniforms.append((n, ub, shape))
     output = _vectorize(core_out, batch_map)
     if mean_core is None:
         mean_output = None
@@ -384,12 +467,12 @@ def build_graph(
         mean_output = _vectorize(mean_core, batch_map)
     output, rngs = _rng_inputs(output)
     if no_grad_reason is None:
-        no_grad_reason = _check_grad(output, action_inputs)
+        no_grad_reason = _check_grad(output, acts.inputs)
     return GraphSpec(
-        action_inputs=action_inputs,
-        action_shapes=shapes,
-        action_dims=dims,
-        action_defaults=defaults,
+        action_inputs=acts.inputs,
+        action_shapes=acts.shapes,
+        action_dims=acts.dims,
+        action_defaults=acts.defaults,
         params=params,
         uniforms=uniforms,
         rngs=rngs,
