@@ -48,6 +48,9 @@ class ConvergenceWarning(UserWarning):
 
 
 class UnreliableEstimateWarning(UserWarning):
-    """An estimate rests on too few effective draws to be trusted (e.g. a CARA certainty
-    equivalent dominated by a few of the worst draws); the message names the estimate, its
-    effective sample size and what to do."""
+    """An estimate rests on too few effective draws to be trusted.
+
+    For example a CARA certainty equivalent dominated by a few of the worst
+    draws; the message names the estimate, its effective sample size and what
+    to do.
+    """

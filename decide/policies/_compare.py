@@ -306,8 +306,11 @@ def compare(
 
 
 def _ess_columns(held_out: np.ndarray, ce: list[tuple[str, float]], score: Any) -> dict[str, float]:
-    """``ess_<ce column>`` and ``ess_objective``: Kish effective sample sizes of the exponential
-    weights behind each held-out CARA estimate (NaN for an objective without one)."""
+    """``ess_<ce column>`` and ``ess_objective``: effective sample sizes of held-out CARA estimates.
+
+    Kish effective sample sizes of the exponential weights behind each
+    held-out CARA estimate (NaN for an objective without one).
+    """
     out = {f"ess_{col}": exponential_ess(held_out, a) for col, a in ce}
     a_obj = exponential_risk_aversion(score)
     out["ess_objective"] = math.nan if a_obj is None else exponential_ess(held_out, a_obj)

@@ -63,8 +63,11 @@ def default_draws() -> Strategy:
 
 @st.composite
 def with_weights(draw: Any, objective: Any, inner: st.SearchStrategy[Any]) -> tuple[Any, Any]:
-    """``(example, w)``: an example of ``inner`` and, when ``objective`` takes weights,
-    ``None`` or weights of :func:`sample_weights` for its samples (else always ``None``)."""
+    """``(example, w)``: an example of ``inner`` and, maybe, sample weights.
+
+    When ``objective`` takes weights, ``w`` is ``None`` or weights of
+    :func:`sample_weights` for the example's samples; otherwise always ``None``.
+    """
     ex = draw(inner)
     if not accepts_weights(objective):
         return ex, None

@@ -1,5 +1,7 @@
-"""Checks of the conventions every objective shares (pooled replicates, sample weights),
-and of every law an objective declares, in one call.
+"""Checks of the conventions every objective shares, and of every law it declares.
+
+The conventions are pooled replicates and sample weights; ``check_declared``
+runs them and every declared law in one call.
 
 Outcomes are rewards (higher is better); draw arrays put the sample axis first,
 ``(n_samples,)`` or ``(n_samples, n_replicates)``; weights have shape ``(n_samples,)``.

@@ -127,8 +127,11 @@ def law_invariance(obj: Objective, x: np.ndarray, perm: np.ndarray,
 
 def ssd(obj: Objective, x: np.ndarray, y: np.ndarray, rtol: float, atol: float,
         w: Any = None, *, verify: bool = False) -> None:
-    """SSD consistency on a pair; with ``verify``, a pair where ``x`` does not dominate
-    ``y`` is skipped (draws removed while shrinking can break the dominance)."""
+    """SSD consistency on a pair.
+
+    With ``verify``, a pair where ``x`` does not dominate ``y`` is skipped
+    (draws removed while shrinking can break the dominance).
+    """
     __tracebackhide__ = True
     if verify and not ssd_dominates(x, y, 1e-9, w):
         return

@@ -124,8 +124,10 @@ def score(objective: Callable[..., Any], x: np.ndarray, w: Any = None) -> float:
 
 
 def accepts_weights(objective: Any) -> bool:
-    """Whether ``objective`` takes per-sample ``weights`` (an ``Objective``, or a ``weights=``
-    keyword in its signature)."""
+    """Whether ``objective`` takes per-sample ``weights``.
+
+    True for an ``Objective``, or a callable with a ``weights=`` keyword.
+    """
     import inspect
 
     from decide.measures import Objective
