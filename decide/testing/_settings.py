@@ -3,7 +3,9 @@
 Three layers are merged, later ones winning, setting by setting:
 
 1. the check's defaults (:data:`CHECK_DEFAULTS`): 100 examples, ``derandomize=True``
-   (the same examples on every run), no example database, no deadline;
+   (the same examples on every run), no example database, no deadline, and
+   hypothesis's shrink phase replaced by the check's own shrinking (fewest
+   draws first, then simpler values: fast on long arrays);
 2. the active hypothesis profile (``settings.register_profile`` /
    ``settings.load_profile``): each setting it changes from hypothesis's own
    ``"default"`` profile;
@@ -11,7 +13,10 @@ Three layers are merged, later ones winning, setting by setting:
    the active profile (the parent it was built on);
 
 and the check's ``max_examples=`` argument, when given, wins over all three.
-Health checks suppressed by any layer stay suppressed. A layer that sets an
+Health checks suppressed by any layer stay suppressed. Phases that a layer
+sets (different from hypothesis's default, e.g. without ``Phase.explain``)
+apply as given, so ``settings(phases=[Phase.generate, Phase.shrink])`` brings
+hypothesis's shrinker back. A layer that sets an
 example database turns ``derandomize`` off (hypothesis forbids both), so
 failures are saved and replayed there.
 """
@@ -57,7 +62,7 @@ def check_settings(max_examples: int | None, settings: Any) -> Any:
     -------
     hypothesis.settings
     """
-    from hypothesis import HealthCheck
+    from hypothesis import HealthCheck, Phase
     from hypothesis import settings as hsettings
 
     if settings is not None and not isinstance(settings, hsettings):
@@ -84,6 +89,10 @@ def check_settings(max_examples: int | None, settings: Any) -> Any:
     if max_examples is not None:
         kw["max_examples"] = int(max_examples)
     kw = {k: v for k, v in kw.items() if k in _NAMES}
+    if "phases" not in kw:
+        # the check shrinks failures itself (decide.testing._shrink): fewest draws first,
+        # then simpler values; hypothesis's shrinker spends seconds on long arrays
+        kw["phases"] = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
     return hsettings(parent=base, suppress_health_check=sorted(suppress, key=lambda h: h.value),
                      **kw)
 

@@ -150,6 +150,23 @@ def _simpler_values(run: _Runner, max_values: int = 64) -> None:
                         break
 
 
+def _simpler_scalars(run: _Runner) -> None:
+    """Top-level float arguments (``c``, ``t``, ``l``) to integers or few decimals.
+
+    Never to 0 or across 0: a law may hold only for ``t > 0``.
+    """
+    for key, v in list(run.example.items()):
+        if not isinstance(v, float) or not np.isfinite(v):
+            continue
+        for simple in (float(np.round(v)), float(np.round(v, 1)), float(np.round(v, 3))):
+            if simple == v:
+                break
+            if simple == 0.0 or np.sign(simple) != np.sign(v):
+                continue
+            if run.fails({**run.example, key: simple}):
+                break
+
+
 def _get(value: Any, path: tuple) -> np.ndarray:
     for p in path:
         value = value[p]
@@ -161,10 +178,11 @@ def shrink(body: Body, example: dict[str, Any], found: PropertyViolation,
     """The violation of the smallest, simplest example found from ``example``.
 
     First the fewest draws (every array on the sample axis loses the same
-    draws), then simpler values (0, integers, few decimals), within ``budget``
-    evaluations of ``body``.
+    draws), then simpler values (0, integers, few decimals), then simpler
+    scalar arguments, within ``budget`` evaluations of ``body``.
     """
     run = _Runner(body, example, found, budget)
     _fewer_draws(run)
     _simpler_values(run)
+    _simpler_scalars(run)
     return run.found

@@ -253,8 +253,13 @@ def _ce_text(f):
 
 
 def test_settings_compose_with_profile_and_user_settings():
+    from hypothesis import Phase
+
     s = check_settings(None, settings(max_examples=7))
     assert (s.max_examples, s.derandomize, s.database, s.deadline) == (7, True, None, None)
+    assert Phase.shrink not in s.phases and Phase.generate in s.phases  # the check shrinks
+    s = check_settings(None, settings(phases=[Phase.generate, Phase.shrink]))
+    assert set(s.phases) == {Phase.generate, Phase.shrink}
     settings.register_profile("pt-more", max_examples=13)
     settings.load_profile("pt-more")
     try:

@@ -20,6 +20,6 @@ def test_docs_testing_code_blocks_run(capsys):
     assert "check_monotone" in out and "check_never_dominated" in out
     assert "score(x)" in out
     # the outputs the page quotes are the ones printed
-    assert "x = [0, 13]" in out and "y = [0, 0]" in out
+    assert "x = [3, 0]" in out and "y = [0, 0]" in out
     assert "{'score(x)': -5.0, 'score(y)': 0.0}" in out
     assert "\nspread\n" in out
