@@ -57,3 +57,7 @@ CHANCE_MILP_TIME_LIMIT: Final[float] = 60.0
 #: ``"highs"``, which also bounds the gap to the exact optimum by an LP relaxation, up to this
 #: many draws; beyond it cvxpy's interior point method is faster (no gap bound).
 CHANCE_GAP_MAX_SAMPLES: Final[int] = 5_000
+#: An exponential-utility estimate (CARA expected utility, its certainty equivalent, the
+#: entropic risk) whose weights have a Kish effective sample size below this many draws warns
+#: ``UnreliableEstimateWarning`` (``compare``, ``evpi``, ``decompose``).
+MIN_EXPONENTIAL_ESS: Final[float] = 2.0

@@ -17,6 +17,7 @@ __all__ = [
     "SaturationWarning",
     "SolverError",
     "UnboundedError",
+    "UnreliableEstimateWarning",
 ]
 
 
@@ -54,3 +55,12 @@ class SaturationWarning(UserWarning):
 
 class ReplicateNoiseWarning(UserWarning):
     """A value-of-information estimate is dominated by the noise of the outcome replicates."""
+
+
+class UnreliableEstimateWarning(UserWarning):
+    """An estimate rests on too few effective draws to be trusted.
+
+    For example a CARA certainty equivalent dominated by a few of the worst
+    draws; the message names the estimate, its effective sample size and what
+    to do.
+    """

@@ -19,6 +19,11 @@ from decide.measures._action import ActionCost
 from decide.measures._base import Objective, Property, WeightedObjective
 from decide.measures._constraint import ChanceForm, OutcomeConstraint
 from decide.measures._entropic import EntropicRisk, EVaR, entropic_risk, evar
+from decide.measures._ess import (
+    check_exponential_ess,
+    exponential_ess,
+    exponential_risk_aversion,
+)
 from decide.measures._expected_utility import (
     CertaintyEquivalent,
     ExpectedUtility,
@@ -98,11 +103,14 @@ __all__ = [
     "WeightedObjective",
     "WorstCase",
     "certainty_equivalent",
+    "check_exponential_ess",
     "cvar",
     "entropic_risk",
     "evar",
     "expected_shortfall_below",
     "expected_utility",
+    "exponential_ess",
+    "exponential_risk_aversion",
     "mean",
     "probability_of_shortfall",
     "risk_summary",

@@ -382,14 +382,51 @@ class Objective(abc.ABC):
         return f"{type(self).__name__}({params})"
 
     def _params(self) -> dict[str, Any]:
-        """Constructor parameters, for ``repr`` and equality."""
-        return {}
+        """Constructor parameters, for ``repr``, equality and hashing.
+
+        By default, each parameter of ``__init__`` stored on the instance under
+        its own name or with a leading underscore (``self.theta`` or
+        ``self._theta``); if some parameter is stored under another name, every
+        instance attribute. Override it to choose.
+        """
+        import inspect
+
+        try:
+            sig = inspect.signature(type(self).__init__)
+        except (TypeError, ValueError):  # pragma: no cover
+            return dict(vars(self))
+        names = [p.name for p in list(sig.parameters.values())[1:]
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        out: dict[str, Any] = {}
+        for name in names:
+            for attr in (name, "_" + name):
+                if attr in vars(self):
+                    out[name] = vars(self)[attr]
+                    break
+            else:
+                return dict(vars(self))
+        return out
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._params() == other._params()
+        if type(self) is not type(other):
+            return False
+        return _frozen(self._params()) == _frozen(other._params())  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(sorted((k, repr(v)) for k, v in self._params().items()))))
+        return hash((type(self).__name__, repr(_frozen(self._params()))))
+
+
+def _frozen(value: Any) -> Any:
+    """A comparable form of constructor parameters (arrays by shape, dtype and values)."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.shape, str(value.dtype), tuple(value.reshape(-1).tolist()))
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _flat_action(action: Any) -> np.ndarray:

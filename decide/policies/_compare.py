@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from decide._config import MIN_EXPONENTIAL_ESS
 from decide._validation import as_rng, check_finite_scalar
-from decide.measures import Mean, Objective
+from decide.errors import UnreliableEstimateWarning
+from decide.measures import Mean, Objective, exponential_ess, exponential_risk_aversion
 from decide.optimization import Decision, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import (
@@ -335,6 +339,34 @@ def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[Any
     return out
 
 
+def _ess_columns(held_out: np.ndarray, ce: list[tuple[str, float]], score: Any) -> dict[str, float]:
+    """``ess_<ce column>`` and ``ess_objective``: effective sample sizes of held-out CARA estimates.
+
+    Kish effective sample sizes of the exponential weights behind each
+    held-out CARA estimate (NaN for an objective without one).
+    """
+    out = {f"ess_{col}": exponential_ess(held_out, a) for col, a in ce}
+    a_obj = exponential_risk_aversion(score)
+    out["ess_objective"] = math.nan if a_obj is None else exponential_ess(held_out, a_obj)
+    return out
+
+
+def _warn_low_ess(table: pd.DataFrame) -> None:
+    cols = [c for c in table.columns if c.startswith("ess_")]
+    low = [(p, c[4:], float(table.loc[p, c])) for c in cols for p in table.index
+           if float(table.loc[p, c]) < MIN_EXPONENTIAL_ESS]
+    if low:
+        shown = ", ".join(f"{c} of {p!r} (ESS {e:.1f})" for p, c, e in low[:6])
+        warnings.warn(
+            f"compare: {len(low)} held-out CARA estimate(s) rest on fewer than "
+            f"{MIN_EXPONENTIAL_ESS:g} effective draws: {shown}. A few of the worst draws carry "
+            "almost all the exponential weight, so these columns are unreliable; hold out more "
+            "draws (or use 'crossfit') or lower the risk aversion (see the ess_ columns).",
+            UnreliableEstimateWarning,
+            stacklevel=3,
+        )
+
+
 def _table(
     outcome: OutcomeModel, fits: list[_Fit], how: float | str, n_folds: int, target: float,
     levels: tuple[float, ...], info: dict[str, Any],
@@ -361,6 +393,7 @@ def _table(
         row["objective_in_sample"] = float(np.mean(f.in_sample))
         row["objective_held_out"] = float(score(f.held_out))
         row["optimism"] = row["objective_in_sample"] - row["objective_held_out"]
+        row.update(_ess_columns(f.held_out, ce, score))
         every = policy_summary(f.all_draws, target=target, ce=ce)
         every["regret"] = regret_a[f.policy.name]
         row.update({f"{k}_all": v for k, v in every.items()})
@@ -368,6 +401,7 @@ def _table(
         row["verification"] = f.verification
         rows.append(row)
     table = pd.DataFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
+    _warn_low_ess(table)
     flags, by = _dominance(table)
     converged = table.pop("converged")
     verification = table.pop("verification")

@@ -29,10 +29,22 @@ from decide.testing._checks import (
     check_translation_invariant,
 )
 from decide.testing._convexity_checks import check_concave, check_subadditive
+from decide.testing._declared import check_declared, check_pooled, check_weights
 from decide.testing._order_checks import check_law_invariant, check_ssd_consistent
 from decide.testing._problems import DecisionProblem, decision_problems
-from decide.testing._rules import argmax_rule, check_deterministic, check_never_dominated
-from decide.testing._strategies import DISTRIBUTIONS, draws, outcome_tables
+from decide.testing._rules import (
+    argmax_rule,
+    check_deterministic,
+    check_never_dominated,
+    check_never_ssd_dominated,
+)
+from decide.testing._strategies import (
+    DISTRIBUTIONS,
+    draws,
+    outcome_tables,
+    sample_sizes,
+    sample_weights,
+)
 from decide.testing._violation import Counterexample, PropertyViolation
 
 __all__ = [
@@ -43,15 +55,21 @@ __all__ = [
     "argmax_rule",
     "check_coherent",
     "check_concave",
+    "check_declared",
     "check_deterministic",
     "check_law_invariant",
     "check_monotone",
     "check_never_dominated",
+    "check_never_ssd_dominated",
+    "check_pooled",
     "check_positive_homogeneous",
     "check_ssd_consistent",
     "check_subadditive",
     "check_translation_invariant",
+    "check_weights",
     "decision_problems",
     "draws",
     "outcome_tables",
+    "sample_sizes",
+    "sample_weights",
 ]

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from decide._validation import as_draws, check_finite_scalar
 from decide.errors import DecideValueError
 from decide.testing import _laws
-from decide.testing._strategies import draws
-from decide.testing._violation import ATOL, RTOL, as_pair, check_tols, run_given
+from decide.testing._strategies import draws, sample_sizes, sample_weights
+from decide.testing._violation import ATOL, RTOL, accepts_weights, as_pair, check_tols, run_given
 
 __all__ = [
     "check_coherent",
@@ -45,7 +45,34 @@ def _base(strategy: Strategy | None, plain: bool) -> Strategy:
             "strategy is used only when no draws are given (search form); got both draws and a "
             "strategy. Drop one of them."
         )
-    return draws(n_samples=st.integers(1, 50)) if strategy is None else strategy
+    return default_draws() if strategy is None else strategy
+
+
+def default_draws() -> Strategy:
+    """The draws every search uses by default.
+
+    One-dimensional draws of :func:`sample_sizes` (1 to 4096 samples, biased
+    towards the sizes where blocked code starts) or, second, draws with 2 to 4
+    replicates per sample (pooled by the objective).
+    """
+    return st.one_of(
+        draws(n_samples=sample_sizes()),
+        draws(n_samples=st.integers(1, 64), n_replicates=st.integers(2, 4)),
+    )
+
+
+@st.composite
+def with_weights(draw: Any, objective: Any, inner: st.SearchStrategy[Any]) -> tuple[Any, Any]:
+    """``(example, w)``: an example of ``inner`` and, maybe, sample weights.
+
+    When ``objective`` takes weights, ``w`` is ``None`` or weights of
+    :func:`sample_weights` for the example's samples; otherwise always ``None``.
+    """
+    ex = draw(inner)
+    if not accepts_weights(objective):
+        return ex, None
+    first = ex[0] if isinstance(ex, tuple) else ex
+    return ex, draw(st.none() | sample_weights(int(first.shape[0])))
 
 
 @st.composite
@@ -111,14 +138,21 @@ def check_monotone(
         A comparison passes within ``tol = rtol * s + atol``, where ``s`` is the
         largest absolute value among the draws and the scores compared.
     strategy : hypothesis strategy of ndarray, optional
-        Draws for the search; the default ``draws(n_samples=st.integers(1, 50))``
-        keeps shrinking fast. Narrow it to the objective's domain, e.g.
-        ``draws(min_value=0.01)``, or widen it, e.g. ``draws(n_replicates=3)``.
+        Draws for the search. The default mixes 1-d draws of 1 to 4096
+        samples (:func:`sample_sizes`: tiny, small, around the widths where
+        blocked code starts, large) and draws with 2 to 4 replicates per
+        sample. Narrow it to the objective's domain, e.g.
+        ``draws(min_value=0.01)``. When the objective takes ``weights`` (an
+        :class:`decide.measures.Objective`, or a ``weights=`` keyword), the
+        search also passes ``None`` or :func:`sample_weights` to every score.
     max_examples : int, optional
-        Examples to try in the search (default 100).
+        Examples to try in the search; wins over ``settings`` and the active
+        hypothesis profile (default 100).
     settings : hypothesis.settings, optional
-        Settings of the search; the default is ``derandomize=True`` (the same
-        examples on every run), no database, no deadline.
+        Settings of the search, merged setting by setting over the check's
+        defaults (``derandomize=True``: the same examples on every run; no
+        database; no deadline) and the active hypothesis profile: see
+        ``docs/testing.md``.
 
     Returns
     -------
@@ -150,16 +184,22 @@ def check_monotone(
     ...
     decide.testing._violation.PropertyViolation: check_monotone: ...
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        def body(xy: tuple[np.ndarray, np.ndarray]) -> None:
-            a, b = xy
-            _laws.monotone(objective, np.maximum(a, b), np.minimum(a, b), rtol, atol)
 
-        run_given(body, {"xy": _pairs(base)}, max_examples, settings)
+        __tracebackhide__ = True
+        def body(xyw: tuple[tuple[np.ndarray, np.ndarray], Any]) -> None:
+            __tracebackhide__ = True
+            (a, b), w = xyw
+            _laws.monotone(objective, np.maximum(a, b), np.minimum(a, b), rtol, atol, w)
+
+        run_given(body, {"xyw": with_weights(objective, _pairs(base))}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         if y is None:
             lo = float(xa.min())
             ys = [lo + (xa - lo) / 2.0, np.full(xa.shape, lo)]
@@ -219,14 +259,20 @@ def check_translation_invariant(
     >>> check_translation_invariant(np.mean, np.array([1.0, -3.0, 2.5]), c=4.0)
     >>> check_translation_invariant(np.mean, max_examples=20)
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        run_given(lambda x, c: _laws.translation(objective, x, c, rtol, atol),
-                  {"x": base, "c": st.floats(-100.0, 100.0, allow_subnormal=False)},
+
+        __tracebackhide__ = True
+        run_given(lambda xw, c: _laws.translation(objective, xw[0], c, rtol, atol, xw[1]),
+                  {"xw": with_weights(objective, base),
+                   "c": st.floats(-100.0, 100.0, allow_subnormal=False)},
                   max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         s = max(1.0, float(np.max(np.abs(xa))))
         cs = [-s, s / 2.0, s] if c is None else [check_finite_scalar(c, "c")]
         for cc in cs:
@@ -277,13 +323,19 @@ def check_positive_homogeneous(
     >>> from decide.testing import check_positive_homogeneous
     >>> check_positive_homogeneous(np.min, np.array([1.0, -3.0]), t=3.0)
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        run_given(lambda x, t: _laws.homogeneity(objective, x, t, rtol, atol),
-                  {"x": base, "t": st.floats(0.1, 10.0)}, max_examples, settings)
+
+        __tracebackhide__ = True
+        run_given(lambda xw, t: _laws.homogeneity(objective, xw[0], t, rtol, atol, xw[1]),
+                  {"xw": with_weights(objective, base), "t": st.floats(0.1, 10.0)},
+                  max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         if t is not None and not check_finite_scalar(t, "t") > 0:
             raise DecideValueError(f"t must be > 0; got {t!r}.")
         ts = [0.5, 2.0, 10.0] if t is None else [float(t)]
@@ -342,11 +394,14 @@ def check_coherent(
     >>> from decide.testing import check_coherent
     >>> check_coherent(np.min, np.array([1.0, -3.0]), np.array([0.0, 2.0]))
     """
+    __tracebackhide__ = True
     from decide.testing._convexity_checks import check_subadditive
 
     kw: dict[str, Any] = {"rtol": rtol, "atol": atol}
 
     def search(_: Strategy) -> None:
+
+        __tracebackhide__ = True
         # each axiom runs its own search, over ``strategy`` or its default
         skw = kw | {"strategy": strategy, "max_examples": max_examples, "settings": settings}
         check_monotone(objective, **skw)
@@ -355,6 +410,8 @@ def check_coherent(
         check_subadditive(objective, **skw)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         if y is None:
             check_monotone(objective, xa, **kw)
         else:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from decide._validation import check_finite_scalar
 from decide.errors import DecideValueError
 from decide.testing import _laws
-from decide.testing._checks import Objective, Strategy, _pairs, _two_forms
+from decide.testing._checks import Objective, Strategy, _pairs, _two_forms, with_weights
 from decide.testing._violation import ATOL, RTOL, as_pair, check_tols, run_given
 
 __all__ = ["check_concave", "check_subadditive"]
@@ -70,13 +70,18 @@ def check_subadditive(
     >>> from decide.testing import check_subadditive
     >>> check_subadditive(np.min, np.array([1.0, -3.0]), np.array([0.0, 2.0]))
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        run_given(lambda xy: _laws.subadditive(objective, xy[0], xy[1], rtol, atol),
-                  {"xy": _pairs(base)}, max_examples, settings)
+
+        __tracebackhide__ = True
+        run_given(lambda xyw: _laws.subadditive(objective, *xyw[0], rtol, atol, xyw[1]),
+                  {"xyw": with_weights(objective, _pairs(base))}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         for yy in _partners(xa, y):
             _laws.subadditive(objective, xa, yy, rtol, atol)
 
@@ -126,13 +131,19 @@ def check_concave(
     >>> from decide.testing import check_concave
     >>> check_concave(np.mean, np.array([1.0, -3.0]), np.array([0.0, 2.0]), lam=0.3)
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        run_given(lambda xy, lam: _laws.concave(objective, xy[0], xy[1], lam, rtol, atol),
-                  {"xy": _pairs(base), "lam": st.floats(0.0, 1.0)}, max_examples, settings)
+
+        __tracebackhide__ = True
+        run_given(lambda xyw, lam: _laws.concave(objective, *xyw[0], lam, rtol, atol, xyw[1]),
+                  {"xyw": with_weights(objective, _pairs(base)), "lam": st.floats(0.0, 1.0)},
+                  max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         if lam is not None:
             lam_f = check_finite_scalar(lam, "lam")
             if not 0.0 <= lam_f <= 1.0:

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from decide.errors import DecideValueError
 from decide.testing import _laws
-from decide.testing._checks import Objective, Strategy, _two_forms
+from decide.testing._checks import Objective, Strategy, _two_forms, with_weights
 from decide.testing._strategies import _group_means
 from decide.testing._violation import ATOL, RTOL, as_pair, check_tols, run_given
 
@@ -23,16 +23,31 @@ __all__ = ["check_law_invariant", "check_ssd_consistent"]
 
 
 @st.composite
-def _ssd_pairs(draw: Any, base: Strategy) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, y)`` with ``x >=_SSD y``: ``x`` averages groups of ``y`` then adds a shift >= 0."""
-    y = draw(base)
+def _ssd_pairs(draw: Any, base: Strategy, objective: Any) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                                    Any]:
+    """``((x, y), w)`` with ``x >=_SSD y`` under the weights ``w`` (``None``: equal weights).
+
+    ``x`` averages groups of ``y`` (weighted means) then adds a shift >= 0.
+    """
+    y, w = draw(with_weights(objective, base))
     m = y.size
-    groups = draw(hnp.arrays(np.int64, y.shape, elements=st.integers(0, max(m - 1, 0))))
-    x = _group_means(y, groups)
-    frac = draw(hnp.arrays(np.float64, y.shape, elements=st.floats(0.0, 1.0)))
+    if m > 256:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        groups = rng.integers(0, m, size=y.shape)
+    else:
+        groups = draw(hnp.arrays(np.int64, y.shape, elements=st.integers(0, max(m - 1, 0))))
+    per_value = None
+    if w is not None:
+        per_value = np.broadcast_to(
+            (np.asarray(w) / y[0].size).reshape((-1,) + (1,) * (y.ndim - 1)), y.shape)
+    x = _group_means(y, groups, per_value)
+    if m > 256:
+        frac = rng.uniform(0.0, 1.0, size=y.shape) * draw(st.sampled_from([0.0, 1.0]))
+    else:
+        frac = draw(hnp.arrays(np.float64, y.shape, elements=st.floats(0.0, 1.0)))
     spread = float(np.ptp(y)) if m > 1 else 0.0
     x = x + frac * max(spread, 1e-3 * max(1.0, float(np.max(np.abs(y)))))
-    return x, y
+    return (x, y), w
 
 
 def _spreads(x: np.ndarray) -> list[np.ndarray]:
@@ -85,18 +100,28 @@ def check_law_invariant(
     >>> from decide.testing import check_law_invariant
     >>> check_law_invariant(np.median, np.array([1.0, -3.0, 4.0]))
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        @st.composite
-        def with_perm(draw: Any) -> tuple[np.ndarray, np.ndarray]:
-            xa = draw(base)
-            return xa, np.asarray(draw(st.permutations(range(xa.shape[0]))), dtype=np.int64)
 
-        run_given(lambda xp: _laws.law_invariance(objective, xp[0], xp[1], rtol, atol),
+        __tracebackhide__ = True
+        @st.composite
+        def with_perm(draw: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+            xa, w = draw(with_weights(objective, base))
+            n = xa.shape[0]
+            if n > 256:
+                perm = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).permutation(n)
+            else:
+                perm = np.asarray(draw(st.permutations(range(n))), dtype=np.int64)
+            return xa, perm, w
+
+        run_given(lambda xp: _laws.law_invariance(objective, xp[0], xp[1], rtol, atol, xp[2]),
                   {"xp": with_perm()}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         n = xa.shape[0]
         if perm is None:
             perms = [np.arange(n)[::-1], np.roll(np.arange(n), 1),
@@ -170,13 +195,18 @@ def check_ssd_consistent(
     >>> from decide.testing import check_ssd_consistent
     >>> check_ssd_consistent(np.min, np.array([0.0, 0.0]), np.array([-1.0, 1.0]))
     """
+    __tracebackhide__ = True
     rtol, atol = check_tols(rtol, atol)
 
     def search(base: Strategy) -> None:
-        run_given(lambda xy: _laws.ssd(objective, xy[0], xy[1], rtol, atol),
-                  {"xy": _ssd_pairs(base)}, max_examples, settings)
+
+        __tracebackhide__ = True
+        run_given(lambda xyw: _laws.ssd(objective, *xyw[0], rtol, atol, xyw[1], verify=True),
+                  {"xyw": _ssd_pairs(base, objective)}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
+
+        __tracebackhide__ = True
         if y is None:
             for dom in _spreads(xa):
                 _laws.ssd(objective, dom, xa, rtol, atol)

@@ -21,7 +21,8 @@ from decide.errors import DecideTypeError, DecideValueError
 from decide.testing._strategies import outcome_tables
 from decide.testing._violation import Counterexample, PropertyViolation, run_given
 
-__all__ = ["argmax_rule", "check_deterministic", "check_never_dominated"]
+__all__ = ["argmax_rule", "check_deterministic", "check_never_dominated",
+           "check_never_ssd_dominated"]
 
 Table = dict[str, np.ndarray]
 Rule = Callable[[Table], Any]
@@ -39,6 +40,14 @@ def argmax_rule(objective: Callable[[np.ndarray], Any]) -> Rule:
     -------
     callable
         ``rule(table) -> label``; ties go to the first label in table order.
+        Its ``objective`` attribute is ``objective``, so a failing check
+        shows the score of every action (and flags floating-point ties).
+
+    Notes
+    -----
+    Every rule check wraps a plain score function (``ndarray -> float``)
+    given as a rule in ``argmax_rule`` itself: a callable that fails on the
+    table dict but returns a number on one action's draws is taken as a score.
 
     Examples
     --------
@@ -56,8 +65,67 @@ def argmax_rule(objective: Callable[[np.ndarray], Any]) -> Rule:
                 best, best_score = label, s
         return best  # type: ignore[return-value]
 
-    rule.__name__ = rule.__qualname__ = f"argmax_rule({objective!r})"
+    rule.__name__ = rule.__qualname__ = f"argmax_rule({getattr(objective, '__name__', objective)!r})"
+    rule.objective = objective  # type: ignore[attr-defined]
     return rule
+
+
+class _AsRule:
+    """A rule, or a plain score function wrapped in :func:`argmax_rule` on first use."""
+
+    def __init__(self, fn: Callable[..., Any]):
+        from decide.measures import Objective
+
+        self.fn: Callable[..., Any] = argmax_rule(fn) if isinstance(fn, Objective) else fn
+        self.decided = isinstance(fn, Objective) or hasattr(fn, "objective")
+        self.__qualname__ = getattr(self.fn, "__qualname__", repr(self.fn))
+
+    def __call__(self, table: Table) -> Any:
+        if self.decided:
+            return self.fn(table)
+        try:
+            out = self.fn(table)
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            first = next(iter(table.values()))
+            try:
+                value = float(self.fn(first.copy()))
+            except Exception:
+                raise exc from None
+            if not np.isfinite(value) and not np.isinf(value):  # pragma: no cover
+                raise exc from None
+            self.fn, self.decided = argmax_rule(self.fn), True
+            self.__qualname__ = self.fn.__qualname__
+            return self.fn(table)
+        self.decided = True
+        return out
+
+    @property
+    def objective(self) -> Any:
+        return getattr(self.fn, "objective", None)
+
+
+def _scores(rule: Any, table: Table) -> dict[str, Any]:
+    """The score of every action when the rule is an argmax of a known score (else empty)."""
+    obj = getattr(rule, "objective", None)
+    if obj is None:
+        return {}
+    try:
+        return {f"score[{k!r}]": float(obj(v.copy())) for k, v in table.items()}
+    except Exception:  # pragma: no cover - the score failed on some action
+        return {}
+
+
+def _tie_note(scores: dict[str, Any], chosen: str, other: str) -> str:
+    from decide.testing._violation import ulps_apart
+
+    a, b = scores.get(f"score[{chosen!r}]"), scores.get(f"score[{other!r}]")
+    if a is None or b is None:
+        return ""
+    gap = ulps_apart(a, b)
+    if gap <= 8:
+        return (f" (scores {a!r} and {b!r} are {gap:.0f} ulp apart: a floating-point tie broken "
+                "towards the first label; break ties towards the dominating action)")
+    return ""
 
 
 def _as_table(table: Any) -> Table:
@@ -113,21 +181,39 @@ def _dominators(table: Table, label: str, strict: bool) -> list[str]:
     return out
 
 
-def _never_dominated_once(rule: Rule, table: Table, strict: bool) -> None:
+def _ssd_dominators(table: Table, label: str) -> list[str]:
+    from decide.testing._laws import ssd_dominates
+
+    a = table[label]
+    return [other for other, b in table.items()
+            if other != label and ssd_dominates(b, a) and not ssd_dominates(a, b)]
+
+
+def _never_dominated_once(rule: Rule, table: Table, strict: bool, order: str = "first") -> None:
+    __tracebackhide__ = True
     labels = list(table)
     chosen = _chosen_label(rule({k: v.copy() for k, v in table.items()}), labels)
-    dom = _dominators(table, chosen, strict)
-    if dom:
+    if order == "first":
+        dom = _dominators(table, chosen, strict)
         kind = "on every draw" if strict else "on every draw, strictly on at least one"
+        check = "check_never_dominated"
+        law = f"never pick an action another action beats {kind} (first-order dominance)"
+    else:
+        dom = _ssd_dominators(table, chosen)
+        check = "check_never_ssd_dominated"
+        law = ("never pick an action another action dominates in second-order stochastic "
+               "dominance (every risk-averse expected utility prefers the other)")
+    if dom:
+        scores = {"chosen": chosen, "dominated by": dom} | _scores(rule, table)
         raise PropertyViolation(
             Counterexample(
-                check="check_never_dominated",
-                law=f"never pick an action another action beats {kind} (first-order dominance)",
+                check=check,
+                law=law,
                 subject=getattr(rule, "__qualname__", repr(rule)),
                 inputs={"table": table, f"draws[{chosen!r}]": table[chosen],
                         f"draws[{dom[0]!r}]": table[dom[0]]},
-                scores={"chosen": chosen, "dominated by": dom},
-                expected=f"a choice other than {chosen!r}",
+                scores=scores,
+                expected=f"a choice other than {chosen!r}" + _tie_note(scores, chosen, dom[0]),
             )
         )
 
@@ -151,8 +237,10 @@ def check_never_dominated(
     ----------
     rule : callable or Objective
         ``rule(table) -> label`` (or an index into the labels, or a
-        ``Decision`` whose ``option`` is the label). An :class:`decide.measures.Objective` is turned into
-        :func:`argmax_rule` of it.
+        ``Decision`` whose ``option`` is the label). An
+        :class:`decide.measures.Objective` or a plain score function
+        (``ndarray -> float``) is turned into :func:`argmax_rule` of it, and a
+        failure then shows every action's score.
     table : dict of str to array_like of shape (n_samples,), or pandas.DataFrame, optional
         Outcome draws per action, paired by posterior sample. Without it the
         check searches with ``outcome_tables(dominance="first", strict=strict)``.
@@ -188,12 +276,10 @@ def check_never_dominated(
     ...
     decide.testing._violation.PropertyViolation: check_never_dominated: ...
     """
-    from decide.measures import Objective
-
-    if isinstance(rule, Objective):
-        rule = argmax_rule(rule)
+    __tracebackhide__ = True
     if not callable(rule):
         raise DecideTypeError(f"rule must be callable (table -> label); got {type(rule).__name__}.")
+    rule = _AsRule(rule)
     strict = bool(strict)
     if table is None:
         tables = outcome_tables(dominance="first", strict=strict) if strategy is None else strategy
@@ -203,6 +289,77 @@ def check_never_dominated(
     if strategy is not None:
         raise DecideValueError("strategy is used only when no table is given; got both.")
     _never_dominated_once(rule, _as_table(table), strict)
+
+
+def check_never_ssd_dominated(
+    rule: Rule | Any,
+    table: Any = None,
+    *,
+    strategy: st.SearchStrategy[Table] | None = None,
+    max_examples: int | None = None,
+    settings: Any = None,
+) -> None:
+    """Check that a decision rule never picks an action ruled out by second-order dominance.
+
+    Action ``b`` dominates ``a`` in second-order stochastic dominance (SSD)
+    when ``E[min(b, t)] >= E[min(a, t)]`` for every threshold ``t`` and the two
+    distributions differ: every risk-averse (increasing concave) expected
+    utility then prefers ``b``. A mean-preserving spread is SSD dominated.
+    The law a risk-averse rule should obey; a mean-variance or mean-minus-sd
+    rule breaks it.
+
+    Parameters
+    ----------
+    rule : callable or Objective
+        As in :func:`check_never_dominated` (a score function is wrapped in
+        :func:`argmax_rule`).
+    table : dict of str to array_like of shape (n_samples,), or pandas.DataFrame, optional
+        Outcome draws per action. Without it the check searches with
+        ``outcome_tables(dominance="second")``: one action is a mean-preserving
+        spread of another.
+    strategy, max_examples, settings
+        See :func:`check_never_dominated`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    PropertyViolation
+        With the table, the chosen action, the action dominating it and, for
+        an argmax rule, every action's score (floating-point ties flagged).
+
+    Notes
+    -----
+    A rule whose score ties a spread with its mean (``Mean``, or a tail
+    measure that ignores the spread part) picks the first of the tied
+    labels, which may be the dominated one: the message then shows the tied
+    scores. Break ties towards the less spread action.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.testing import check_never_ssd_dominated
+    >>> table = {"spread": np.array([-1.0, 3.0]), "sure": np.array([1.0, 1.0])}
+    >>> check_never_ssd_dominated(lambda d: float(np.min(d)), table)
+    >>> check_never_ssd_dominated(lambda d: float(np.mean(d) + np.std(d)), max_examples=20)
+    Traceback (most recent call last):
+    ...
+    decide.testing._violation.PropertyViolation: check_never_ssd_dominated: ...
+    """
+    __tracebackhide__ = True
+    if not callable(rule):
+        raise DecideTypeError(f"rule must be callable (table -> label); got {type(rule).__name__}.")
+    rule = _AsRule(rule)
+    if table is None:
+        tables = outcome_tables(dominance="second") if strategy is None else strategy
+        run_given(lambda table: _never_dominated_once(rule, _as_table(table), False, "second"),
+                  {"table": tables}, max_examples, settings)
+        return
+    if strategy is not None:
+        raise DecideValueError("strategy is used only when no table is given; got both.")
+    _never_dominated_once(rule, _as_table(table), False, "second")
 
 
 def _same(a: Any, b: Any) -> bool:

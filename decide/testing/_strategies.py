@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from decide.errors import DecideTypeError, DecideValueError
 
-__all__ = ["DISTRIBUTIONS", "draws", "outcome_tables"]
+__all__ = ["DISTRIBUTIONS", "draws", "outcome_tables", "sample_sizes", "sample_weights"]
 
 #: Families that :func:`draws` can generate (``"any"`` mixes all of them).
 DISTRIBUTIONS: tuple[str, ...] = (
@@ -30,8 +30,14 @@ DISTRIBUTIONS: tuple[str, ...] = (
     "bimodal",
     "discrete",
     "constant",
+    "near_tied",
 )
-_TIED = ("discrete", "constant")
+_TIED = ("discrete", "constant", "near_tied")
+#: Above this many values an array is generated from one drawn seed (numpy), not value by value.
+_BULK = 256
+#: Sizes around the block and vector widths where blocked or vectorized code paths start.
+_EDGE_SIZES = (63, 64, 65, 100, 127, 128, 129, 255, 256)
+_LARGE_SIZES = (257, 500, 512, 1000, 1023, 1024, 1025, 2048, 4096)
 
 IntLike = int | st.SearchStrategy[int]
 
@@ -102,22 +108,39 @@ def _draws(
     if not allow_ties and size > 1:
         families = tuple(f for f in families if f not in _TIED)
     dist = draw(st.sampled_from(families))
+    rng = None
+    if size > _BULK:
+        # thousands of values: one seed drawn by hypothesis, the values from numpy
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     centre, half = (lo + hi) / 2.0, (hi - lo) / 2.0
     loc = centre + half * draw(st.floats(-1.0, 1.0, allow_subnormal=False))
     if dist == "constant":
         return np.full(shape, float(np.clip(loc, lo, hi)))
     scale = half * draw(st.floats(1e-3, 1.0, allow_subnormal=False))
     unit = st.floats(-1.0, 1.0, allow_subnormal=False)
-    if dist == "discrete":
+    if dist in ("discrete", "near_tied"):
         k = draw(st.integers(1, 4))
         levels = np.asarray(draw(st.lists(unit, min_size=k, max_size=k)))
-        idx = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, k - 1)))
+        if rng is None:
+            idx = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, k - 1)))
+        else:
+            idx = rng.integers(0, k, size=shape)
         t = levels[idx]
     else:
-        u = draw(hnp.arrays(np.float64, shape, elements=unit, unique=not allow_ties))
+        if rng is None:
+            u = draw(hnp.arrays(np.float64, shape, elements=unit, unique=not allow_ties))
+        else:
+            u = rng.uniform(-1.0, 1.0, size=shape)
         extra = np.asarray([draw(st.sampled_from([-1.0, 1.0]))]) if dist == "skewed" else u
         t = _standard(dist, u, extra)
     v = loc + scale * t
+    if dist == "near_tied":
+        # each value one ulp below, at, or one ulp above its level
+        if rng is None:
+            step = draw(hnp.arrays(np.int64, shape, elements=st.integers(-1, 1)))
+        else:
+            step = rng.integers(-1, 2, size=shape)
+        v = np.where(step < 0, np.nextafter(v, -np.inf), np.where(step > 0, np.nextafter(v, np.inf), v))
     if allow_ties:
         out = np.clip(v, lo, hi)
     elif v.size > 1 and (v.min() < lo or v.max() > hi):
@@ -131,6 +154,96 @@ def _draws(
 
         reject()
     return out
+
+
+def sample_sizes(max_size: int = 4096) -> st.SearchStrategy[int]:
+    """Hypothesis strategy for numbers of posterior samples that reach every code path.
+
+    A mix, in shrinking order, of tiny sizes (1-8, where failures shrink to),
+    small ones (9-62), sizes around the block and vector widths where blocked
+    or vectorized code paths start (63-65, 127-129, 255, 256) and large ones
+    (257 to 4096). Shrinking moves to the first branches, so counterexamples
+    stay short unless the bug needs many draws.
+
+    Parameters
+    ----------
+    max_size : int, default 4096
+        Largest size drawn (at least 8).
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of int
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from decide.testing import sample_sizes
+    >>> @settings(max_examples=30, derandomize=True, database=None)
+    ... @given(sample_sizes(max_size=1000))
+    ... def test_sizes(n):
+    ...     assert 1 <= n <= 1000
+    >>> test_sizes()
+    """
+    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or max_size < 8:
+        raise DecideValueError(f"max_size must be an int >= 8; got {max_size!r}.")
+    m = int(max_size)
+    parts = [st.integers(1, 8), st.integers(9, min(62, m))]
+    edge = [k for k in _EDGE_SIZES if k <= m]
+    large = [k for k in _LARGE_SIZES if k <= m]
+    parts += [st.sampled_from(edge)] if edge else []
+    parts += [st.sampled_from(large)] if large else []
+    return st.one_of(*parts)
+
+
+@st.composite
+def _weights(draw: Any, n: int) -> np.ndarray:
+    kind = draw(st.sampled_from(("integer", "positive", "with_zeros")))
+    if kind != "with_zeros" or n > _BULK:
+        # varied weights from one drawn seed: hypothesis fills arrays with repeated values
+        # too often to tell weights from repeated samples
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        if kind == "positive":
+            return rng.uniform(0.01, 10.0, size=n)
+        k = rng.integers(0 if kind == "with_zeros" else 1, 5, size=n)
+    else:
+        k = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, 4)))
+    if not np.any(k > 0):
+        k[draw(st.integers(0, n - 1))] = 1
+    return k.astype(np.float64)
+
+
+def sample_weights(n_samples: int) -> st.SearchStrategy[np.ndarray]:
+    """Hypothesis strategy for weights of posterior samples (e.g. importance weights).
+
+    Three kinds: integer counts 1-4 (comparable with repeating the samples),
+    positive floats in [0.01, 10], and counts 0-4 with some zero weights (at
+    least one positive). Weights are not normalized: a score must normalize
+    them itself.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples (length of the weight vector).
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from decide.measures import CVaR
+    >>> from decide.testing import draws, sample_weights
+    >>> @settings(max_examples=20, derandomize=True, database=None)
+    ... @given(draws(n_samples=6), sample_weights(6))
+    ... def test_weighted(x, w):
+    ...     assert CVaR(0.5)(x, w) <= np.average(x, weights=w) + 1e-9
+    >>> test_weighted()
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 1:
+        raise DecideValueError(f"n_samples must be an int >= 1; got {n_samples!r}.")
+    return _weights(int(n_samples))
 
 
 def draws(
@@ -156,8 +269,10 @@ def draws(
         Family of the draws: ``"uniform"``, ``"normal"``, ``"heavy_tailed"``
         (Cauchy-like tails on both sides, clipped at the bounds),
         ``"skewed"`` (log-normal, long tail on either side), ``"bimodal"``,
-        ``"discrete"`` (at most four distinct values: ties), ``"constant"``, or
-        ``"any"`` for a mix of all of them.
+        ``"discrete"`` (at most four distinct values: ties), ``"constant"``,
+        ``"near_tied"`` (at most four levels, each value at its level or one
+        ulp away: floating-point near-ties), or ``"any"`` for a mix of all of
+        them.
     elements : strategy of float, optional
         Draw every value from this strategy instead (overrides
         ``distribution`` and the bounds).
@@ -191,6 +306,8 @@ def draws(
     and ``scale`` drawn once per array and ``u`` in [-1, 1] drawn per value;
     ``t`` is the family's standardized quantile map with ``t(0) = 0``, so
     hypothesis shrinks failures towards few samples at the centre of the range.
+    Arrays of more than 256 values take their ``u`` from numpy with a seed
+    drawn by hypothesis (so sizes in the thousands stay cheap to generate).
 
     Examples
     --------
@@ -269,14 +386,20 @@ def _tables(
     return dict(zip(labels, cols))
 
 
-def _group_means(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Replace each value of flat ``x`` by the mean of its group (same shape)."""
+def _group_means(x: np.ndarray, groups: np.ndarray, weights: Any = None) -> np.ndarray:
+    """Replace each value of ``x`` by the (weighted) mean of its group (same shape).
+
+    ``weights`` (the shape of ``x``) are the probabilities of the values; a
+    group whose weights are all zero keeps its values.
+    """
     flat = x.reshape(-1)
     g = np.asarray(groups).reshape(-1)
     _, inv = np.unique(g, return_inverse=True)
-    sums = np.bincount(inv, weights=flat)
-    counts = np.bincount(inv)
-    return (sums / counts)[inv].reshape(x.shape)
+    wf = np.ones(flat.size) if weights is None else np.asarray(weights, np.float64).reshape(-1)
+    sums = np.bincount(inv, weights=flat * wf)
+    counts = np.bincount(inv, weights=wf)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)[inv]
+    return np.where(counts[inv] > 0, means, flat).reshape(x.shape)
 
 
 def outcome_tables(

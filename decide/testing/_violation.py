@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from decide._validation import as_draws
-from decide.errors import DecideTypeError, DecideValueError
+from decide.errors import DecideValueError
 
 __all__ = ["Counterexample", "PropertyViolation"]
 
@@ -32,6 +32,11 @@ def short(value: Any, limit: int = 8) -> str:
         return f"{float(value):.10g}"
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+#: Checks whose two scores are compared with each other directly (a tie note applies).
+_DIRECT = frozenset({"check_monotone", "check_ssd_consistent", "check_law_invariant",
+                     "check_pooled"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,13 @@ class Counterexample:
         if self.expected:
             tol = "" if self.tol is None else f" (tol = {self.tol:.3g})"
             lines.append(f"  expected {self.expected}{tol}, which is false")
+        nums = [float(v) for v in self.scores.values()
+                if isinstance(v, float | int | np.floating) and not isinstance(v, bool)]
+        if len(nums) == 2 and self.check in _DIRECT:
+            gap = ulps_apart(*nums)
+            if gap <= 8:
+                lines.append(f"  note: two scores are {gap:.0f} ulp apart: a floating-point "
+                             "tie, not necessarily a real violation (raise atol to allow it)")
         return "\n".join(lines)
 
 
@@ -105,9 +117,43 @@ def tolerance(rtol: float, atol: float, *values: Any) -> float:
     return rtol * s + atol
 
 
-def score(objective: Callable[[np.ndarray], Any], x: np.ndarray) -> float:
-    """``float(objective(x))`` on a copy (a subject may not change the caller's draws)."""
-    return float(objective(np.array(x, dtype=np.float64, copy=True)))
+def score(objective: Callable[..., Any], x: np.ndarray, w: Any = None) -> float:
+    """``float(objective(x))`` (or ``objective(x, weights=w)``) on copies.
+
+    A subject may not change the caller's draws or weights.
+    """
+    xc = np.array(x, dtype=np.float64, copy=True)
+    if w is None:
+        return float(objective(xc))
+    return float(objective(xc, weights=np.array(w, dtype=np.float64, copy=True)))
+
+
+def accepts_weights(objective: Any) -> bool:
+    """Whether ``objective`` takes per-sample ``weights``.
+
+    True for an ``Objective``, or a callable with a ``weights=`` keyword.
+    """
+    import inspect
+
+    from decide.measures import Objective
+
+    if isinstance(objective, Objective):
+        return True
+    try:
+        params = inspect.signature(objective).parameters
+    except (TypeError, ValueError):
+        return False
+    p = params.get("weights")
+    return p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+
+
+def ulps_apart(a: float, b: float) -> float:
+    """How many representable doubles lie between ``a`` and ``b`` (inf if not finite)."""
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float("inf")
+    if a == b:
+        return 0.0
+    return float(abs(a - b) / np.spacing(max(abs(a), abs(b))))
 
 
 def as_pair(x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> tuple[np.ndarray, np.ndarray]:
@@ -131,35 +177,10 @@ def check_tols(rtol: float, atol: float) -> tuple[float, float]:
 
 
 def hypothesis_settings(max_examples: int | None, settings: Any) -> Any:
-    """Settings of a check's hypothesis run.
+    """Settings of a check's hypothesis run, see :func:`decide.testing._settings.check_settings`."""
+    from decide.testing._settings import check_settings
 
-    Defaults: ``max_examples=100``, ``derandomize=True`` (the same examples on
-    every run, so a check inside a test suite is reproducible), no example
-    database, no deadline, one bug reported. A ``settings`` object given by the
-    caller is the parent; ``max_examples`` overrides it when given.
-    """
-    from hypothesis import HealthCheck
-    from hypothesis import settings as hsettings
-
-    if settings is not None and not isinstance(settings, hsettings):
-        raise DecideTypeError(
-            f"settings must be a hypothesis.settings object or None; got {type(settings).__name__}."
-        )
-    if max_examples is not None and (isinstance(max_examples, bool) or int(max_examples) < 1):
-        raise DecideValueError(f"max_examples must be an int >= 1; got {max_examples!r}.")
-    if settings is None:
-        settings = hsettings(
-            max_examples=100,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                   HealthCheck.data_too_large],
-        )
-    kwargs: dict[str, Any] = {"report_multiple_bugs": False}
-    if max_examples is not None:
-        kwargs["max_examples"] = int(max_examples)
-    return hsettings(settings, **kwargs)
+    return check_settings(max_examples, settings)
 
 
 def run_given(
@@ -173,25 +194,48 @@ def run_given(
     ``DecideValueError`` raised by the subject (inputs outside its domain)
     rejects the example instead of failing; a subject that rejects every
     example makes hypothesis fail its health check, so nothing is hidden.
+    The shrunk failure is then shrunk along the sample axis (fewest draws
+    first) and its values simplified (see :mod:`decide.testing._shrink`), and
+    raised as a fresh
+    :class:`PropertyViolation`, without hypothesis's frames.
     """
+    __tracebackhide__ = True
     from hypothesis import given, reject
+
+    from decide.testing._settings import no_module_constants
+
+    failing: dict[str, Any] = {}
 
     def inner(**kwargs: Any) -> None:
         try:
             body(**kwargs)
         except DecideValueError:
             reject()
+        except PropertyViolation:
+            failing.clear()
+            failing.update(kwargs)
+            raise
 
     test = given(**strategies)(inner)
-    try:
-        hypothesis_settings(max_examples, settings)(test)()
-    except BaseExceptionGroup as group:
-        # a subject that fails only sometimes (e.g. unseeded randomness) makes hypothesis
-        # report a flaky failure; the violation it saw is the answer
-        found = _first_violation(group)
-        if found is None:
-            raise
-        raise found from group
+    found: PropertyViolation | None = None
+    with no_module_constants():
+        try:
+            hypothesis_settings(max_examples, settings)(test)()
+        except PropertyViolation as exc:
+            found = exc
+        except BaseExceptionGroup as group:
+            # a subject that fails only sometimes (e.g. unseeded randomness) makes hypothesis
+            # report a flaky failure; the violation it saw is the answer
+            found = _first_violation(group)
+            if found is None:
+                raise
+    if found is None:
+        return
+    if failing:
+        from decide.testing._shrink import shrink
+
+        found = shrink(body, failing, found)
+    raise PropertyViolation(found.counterexample) from None
 
 
 def _first_violation(group: BaseExceptionGroup) -> PropertyViolation | None:

@@ -16,6 +16,7 @@ import xarray as xr
 
 from decide._validation import as_draws, check_in_range
 from decide.errors import DecideTypeError, DecideValueError
+from decide.measures import check_exponential_ess
 from decide.outcomes import MixtureOutcome, OutcomeModel, resolve_reduce
 from decide.uncertainty._decomposition import Decomposition
 from decide.uncertainty._split import split_exact, split_models, split_nested
@@ -138,6 +139,8 @@ def _objective_pair(
 ) -> tuple[float | None, float | None]:
     if objective is None:
         return None, None
+    check_exponential_ess(y, objective, context="decompose")
+    check_exponential_ess(cm, objective, context="decompose (conditional means)")
     return float(objective(y)), float(objective(cm))
 
 

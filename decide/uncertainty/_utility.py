@@ -16,6 +16,7 @@ import pandas as pd
 
 from decide._validation import as_draws
 from decide.errors import DecideTypeError, DecideValueError
+from decide.measures import check_exponential_ess
 from decide.optimization import action_set
 from decide.outcomes import OutcomeModel, resolve_reduce
 
@@ -57,6 +58,7 @@ def per_draw_utility(draws: np.ndarray, objective: Objective | None) -> np.ndarr
         draws = draws[:, None]
     if objective is None:
         return draws.mean(axis=1)
+    check_exponential_ess(draws, objective, context="value of information")
     return np.array([float(objective(row)) for row in draws])
 
 

@@ -11,8 +11,9 @@ case is run through ``optimize``, ``compare`` and ``decompose`` and classified:
   power utility, too few draws to hold half out); a DecideError the check does not
   predict is ``unjustified`` (a bug: a decision was expected);
 * ``undocumented``: any other exception, a warning other than ``ConvergenceWarning``
-  (or a ``SaturationWarning`` the check does not predict), or a ConvergenceWarning
-  without ``converged=False`` (these are bugs);
+  and ``UnreliableEstimateWarning`` (tiny or fat-tailed samples; compare must then
+  show an ``ess_`` column below the threshold), or a ``SaturationWarning`` the check
+  does not predict, or a ConvergenceWarning without ``converged=False`` (these are bugs);
 * ``infeasible``: the returned action violates its space, is not finite, or a
   Discrete decision is not one of the options (a bug);
 * ``suboptimal``: an exact method (cvxpy on a concave objective, enumeration) returned
@@ -30,7 +31,12 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from decide.errors import ConvergenceWarning, DecideError, SaturationWarning
+from decide.errors import (
+    ConvergenceWarning,
+    DecideError,
+    SaturationWarning,
+    UnreliableEstimateWarning,
+)
 from decide.errors import SolverError as SolverError_
 from decide.measures import (
     CVaR,
@@ -416,7 +422,19 @@ def _guarded(tally: Tally, case: Case, call: str, fn: Any, objective: Any = None
         if any(_saturation_expected(case, objective, p) for p in points):
             tally.saturated += 1
             caught = [w for w in caught if not issubclass(w.category, SaturationWarning)]
-    other = [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
+    documented = (ConvergenceWarning, UnreliableEstimateWarning)
+    other = [w for w in caught if not issubclass(w.category, documented)]
+    if any(issubclass(w.category, UnreliableEstimateWarning) for w in caught):
+        # documented for tiny or fat-tailed samples; compare must show the low ESS it warns of
+        tally.documented[f"{call}: UnreliableEstimateWarning"] += 1
+        if hasattr(result, "columns"):
+            from decide._config import MIN_EXPONENTIAL_ESS
+
+            ess = result[[c for c in result.columns if c.startswith("ess_")]].to_numpy()
+            if not bool((ess < MIN_EXPONENTIAL_ESS).any()):
+                tally.undocumented[f"{call}: UnreliableEstimateWarning without a low ess_"] += 1
+                tally.fail(case, call, "UnreliableEstimateWarning but every ess_ column is high")
+                return None
     if other:
         tally.undocumented[f"{call}: warning {other[0].category.__name__}"] += 1
         tally.fail(case, call, f"warning {other[0].category.__name__}: {other[0].message}")

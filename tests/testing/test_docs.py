@@ -19,3 +19,7 @@ def test_docs_testing_code_blocks_run(capsys):
     # the two failures the page promises were really found and printed
     assert "check_monotone" in out and "check_never_dominated" in out
     assert "score(x)" in out
+    # the outputs the page quotes are the ones printed
+    assert "x = [3, 0]" in out and "y = [0, 0]" in out
+    assert "{'score(x)': -5.0, 'score(y)': 0.0}" in out
+    assert "\nspread\n" in out
