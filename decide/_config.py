@@ -26,3 +26,9 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 SOLUTION_RTOL: Final[float] = 1e-6
 #: Seconds of work before a library call (``optimize_many``) shows a progress bar.
 PROGRESS_DELAY: Final[float] = 1.0
+#: Compiled functions of ``from_pymc`` outcomes kept in memory, keyed on the outcome's graph
+#: (least recently used dropped first; 0 disables the cache).
+PYMC_COMPILE_CACHE_SIZE: Final[int] = 16
+#: ``from_pymc`` returns the per-draw Jacobian with the draws (one compiled function, one
+#: forward and one reverse pass) while rows x action size stays at most this many numbers.
+PYMC_JACOBIAN_MAX_ELEMENTS: Final[int] = 20_000_000

@@ -15,13 +15,16 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decide import _config
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
+from decide.outcomes.pymc._ops import graph_key
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -41,9 +44,14 @@ class PyMCOutcome(OutcomeModel):
     """Outcome model compiled from a PyMC model (built by :func:`from_pymc`).
 
     Outcomes are rewards (higher is better). Draw arrays put the sample axis first.
-    One value function (and, on first use, one value-and-gradient function)
-    is compiled at construction and reused for every action; the posterior draws
-    are function inputs, so :meth:`subset` costs no recompilation.
+    One function is compiled at construction and reused for every action: for a
+    differentiable outcome it returns the draws and their per-draw Jacobian together
+    (the action batched along the draws, so one reverse pass gives every row; see
+    :meth:`draws_and_jacobian`), otherwise the draws only. The posterior draws,
+    fixed uniforms and the model's shared data (copied at construction) are
+    function inputs, so :meth:`subset` costs no recompilation and compiled
+    functions are shared between outcome models with the same graph through a
+    bounded in-memory cache (:data:`decide._config.PYMC_COMPILE_CACHE_SIZE`).
 
     Attributes
     ----------
@@ -53,11 +61,13 @@ class PyMCOutcome(OutcomeModel):
         Variables simulated under ``do`` rather than read from the posterior.
     backend : str
         pytensor mode used to compile.
-    vjp_strategy : {"joint", "split"}
-        ``"joint"``: one function returns the reduced value and the gradient (the
-        forward pass shared); ``"split"``: a gradient-only function next to the value
-        function. Default: the faster on this stack (:func:`default_vjp_strategy`);
-        set it before the first :meth:`vjp` call to change it.
+    vjp_strategy : {"jacobian", "joint", "split"}
+        ``"jacobian"``: :meth:`vjp` is ``cotangent @ J`` from the compiled function's
+        per-draw Jacobian (the default when it is available); ``"joint"``: a second
+        function returns the reduced value and the gradient (the forward pass shared);
+        ``"split"``: a gradient-only function next to the value function
+        (:func:`default_vjp_strategy` picks between these two on this stack); set it
+        before the first :meth:`vjp` call to change it.
     posterior : xarray.Dataset
         The parameter draws the outcome is computed from, read-only (see :attr:`posterior`).
     """
@@ -102,25 +112,32 @@ class PyMCOutcome(OutcomeModel):
         )
         rows = self.n_samples * self._reps
         uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
-        # the parts depending on the fixed uniforms only (e.g. Phi^{-1}(u)) are evaluated once
-        self._output, noise = hoist_noise(graph.output, uniforms, rows)
-        self._noise_vars = [v for v, _ in noise]
-        self._noise = [a for _, a in noise]
-        self.vjp_strategy = default_vjp_strategy()
-        self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
-        inputs = self._inputs()
-        try:
-            self._value_fn = pytensor.function(
-                inputs, self._output, mode=backend, on_unused_input="ignore"
+        self._vjp_reason = graph.no_grad_reason
+        if callable(reduce) and graph.output.ndim > 1 and self._vjp_reason is None:
+            self._vjp_reason = (
+                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
+                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
             )
-        except Exception as exc:
-            raise DecideValueError(
-                f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
-                f"backend=None for the default ({default_backend()!r}) or 'FAST_COMPILE'."
-            ) from None
-        self._value_fn.trust_input = True
+        size = sum(int(np.prod(sh)) for sh in graph.action_shapes)
+        # the per-draw Jacobian path: the action batched along the draw rows
+        self._rows = (
+            graph.row_output is not None
+            and self._vjp_reason is None
+            and rows * size <= _config.PYMC_JACOBIAN_MAX_ELEMENTS
+        )
+        self._memo: tuple[bytes, Any] | None = None
+        self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
         self._vjp_fn: Any = None
         self._mean_fn: Any = None
+        if self._rows:
+            try:
+                self._setup(graph.row_output, uniforms, rows, jacobian=True)
+            except _NoGradient as exc:
+                self._vjp_reason = f"pytensor cannot differentiate the outcome in the action: {exc}"
+                self._rows = False
+        if not self._rows:
+            self._setup(graph.output, uniforms, rows, jacobian=False)
+        self.vjp_strategy = "jacobian" if self._rows else default_vjp_strategy()
         first = self._value_flat(self.action_space.flatten(graph_defaults(graph)))
         self._outcome_shape = tuple(first.shape[1:])
         dims = graph.outcome_dims
@@ -128,12 +145,43 @@ class PyMCOutcome(OutcomeModel):
             dims = tuple(f"{graph.outcome_name}_dim_{i}" for i in range(len(self._outcome_shape)))
         self.outcome_dims = dims
         self.outcome_coords = {d: graph.model_coords[d] for d in dims if d in graph.model_coords}
-        self._vjp_reason = graph.no_grad_reason
-        if callable(reduce) and self._outcome_shape and self._vjp_reason is None:
-            self._vjp_reason = (
-                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
-                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
-            )
+
+    def _setup(self, output: Any, uniforms: dict[Any, np.ndarray], rows: int, jacobian: bool) -> None:
+        """Hoist the fixed noise out of ``output`` and compile it (through the cache)."""
+        import pytensor
+
+        self._output, noise = hoist_noise(output, uniforms, rows)
+        self._noise_vars = [v for v, _ in noise]
+        self._noise = [a for _, a in noise]
+        inputs = self._inputs()
+        backend = self.backend
+        reduce = self.reduce if isinstance(self.reduce, str) else "callable"
+        key = graph_key(inputs, [self._output])
+        if key is not None:
+            key = ("jacobian" if jacobian else "value", backend, reduce, key)
+
+        def build() -> Any:
+            outs: list[Any] = [self._output]
+            if jacobian:
+                try:
+                    red = _reduced(self._output, self.reduce)
+                    grads = pytensor.grad(
+                        red.sum(), list(self._graph.row_actions), disconnected_inputs="ignore"
+                    )
+                except Exception as exc:
+                    raise _NoGradient(str(exc)) from None
+                outs += list(grads)
+            try:
+                fn = pytensor.function(inputs, outs, mode=backend, on_unused_input="ignore")
+            except Exception as exc:
+                raise DecideValueError(
+                    f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
+                    f"backend=None for the default ({default_backend()!r}) or 'FAST_COMPILE'."
+                ) from None
+            fn.trust_input = True
+            return fn
+
+        self._value_fn = cached_compile(key, build)
 
     # -- posterior draws ----------------------------------------------------
     def _set_posterior(self, posterior: xr.Dataset) -> None:
@@ -176,32 +224,52 @@ class PyMCOutcome(OutcomeModel):
     def _inputs(self) -> list[Any]:
         g = self._graph
         return [
-            *g.action_inputs,
+            *(g.row_actions if self._rows else g.action_inputs),
             *[b for _, b, _, _ in g.params],
             *self._noise_vars,
             *g.rngs,
+            *[v for v, _ in g.shared],
         ]
 
     def _args(self, x: np.ndarray, replicate: bool = True) -> list[Any]:
         g = self._graph
         parts = self.action_space.unflatten(x)
-        args: list[Any] = [np.array(parts[n], order="C") for n in self.action_space.names]
         reps = self._reps if replicate else 1
+        if self._rows and replicate:
+            n = self.n_samples * reps
+            args: list[Any] = [
+                np.ascontiguousarray(np.broadcast_to(parts[k], (n, *parts[k].shape)))
+                for k in self.action_space.names
+            ]
+        else:
+            args = [np.array(parts[k], order="C") for k in self.action_space.names]
         for name, *_ in g.params:
             arr = self._draws[name]
             args.append(np.repeat(arr, reps, axis=0) if reps > 1 else arr)
         if not replicate:
-            return args
+            return [*args, *[v for _, v in g.shared]]
         args.extend(self._noise)
         if self.mode == "sample":
             seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
         else:
             seeds = self._crn_seeds
         args.extend(np.random.default_rng(int(s)) for s in seeds)
+        args.extend(v for _, v in g.shared)
         return args
 
+    def _call(self, x: np.ndarray) -> list[np.ndarray]:
+        """The compiled function's outputs at ``x`` (the last point remembered)."""
+        if not self._rows:
+            return [np.asarray(o, dtype=np.float64) for o in self._value_fn(*self._args(x))]
+        tag = x.tobytes()
+        if self._memo is not None and self._memo[0] == tag:
+            return self._memo[1]
+        outs = [np.asarray(o, dtype=np.float64) for o in self._value_fn(*self._args(x))]
+        self._memo = (tag, outs)
+        return outs
+
     def _value_flat(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._value_fn(*self._args(x)), dtype=np.float64)
+        return self._call(np.asarray(x, dtype=np.float64))[0].copy()
 
     def _lead_shape(self) -> tuple[int, ...]:
         if self.n_replicates is None:
@@ -242,11 +310,42 @@ class PyMCOutcome(OutcomeModel):
             raise NotImplementedError(self._vjp_reason)
         return super().vjp(action, cotangent)
 
+    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draws and per-draw Jacobian at the flat action ``x`` (one compiled call).
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples,) or (n_samples, n_replicates)
+        jacobian : ndarray of shape (*draws.shape, action_space.size)
+        """
+        if not self._rows:
+            if self._vjp_reason is not None:
+                raise NotImplementedError(self._vjp_reason)
+            raise NotImplementedError(
+                "the per-draw Jacobian of this outcome is not available (its graph did not "
+                "vectorize over the action, or n_samples x action size exceeds "
+                "decide._config.PYMC_JACOBIAN_MAX_ELEMENTS); use vjp()."
+            )
+        out, *jacs = self._call(np.asarray(x, dtype=np.float64))
+        lead = self._lead_shape()
+        red = np.asarray(self.reduce_draws(out.reshape(*lead, *self._outcome_shape)), float)
+        n = out.shape[0]
+        jac = np.concatenate([j.reshape(n, -1) for j in jacs], axis=1)
+        return red.reshape(lead), jac.reshape(*lead, -1)
+
+    @property
+    def has_jacobian(self) -> bool:
+        """Whether :meth:`draws_and_jacobian` is available."""
+        return bool(self._rows)
+
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         import pytensor
 
-        red, cot, grads = vjp_graph(self._output, self._graph.action_inputs, self.reduce)
+        acts = self._graph.row_actions if self._rows else self._graph.action_inputs
+        red, cot, grads = vjp_graph(self._output, acts, self.reduce)
+        if self._rows:  # per-row gradients summed over the rows: the unbatched action's
+            grads = [g.sum(axis=0) for g in grads]
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
         fn = pytensor.function(
             [*self._inputs(), cot], outs, mode=self.backend, on_unused_input="ignore"
@@ -280,11 +379,14 @@ class PyMCOutcome(OutcomeModel):
             raise DecideValueError(
                 f"cotangent must have the shape of draws(action), {lead}; got {cot.shape}."
             )
+        if self.vjp_strategy == "jacobian" and self._rows:
+            red, jac = self.draws_and_jacobian_flat(x)
+            return red, cot.reshape(-1) @ jac.reshape(cot.size, -1)
         if self._vjp_fn is None:
             self._vjp_fn = self._compile_vjp()
         args = self._args(x)
         if self.vjp_strategy == "split":
-            out = np.asarray(self._value_fn(*args), dtype=np.float64)
+            out = self._value_flat(x)
             red = self.reduce_draws(out.reshape(*lead, *self._outcome_shape))
             grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         else:
@@ -305,7 +407,7 @@ class PyMCOutcome(OutcomeModel):
 
             g = self._graph
             self._mean_fn = pytensor.function(
-                [*g.action_inputs, *[b for _, b, _, _ in g.params]],
+                [*g.action_inputs, *[b for _, b, _, _ in g.params], *[v for v, _ in g.shared]],
                 g.mean_output,
                 mode=self.backend,
                 on_unused_input="ignore",
@@ -366,8 +468,21 @@ class PyMCOutcome(OutcomeModel):
             for v in self._noise
         ]
         new.n_samples = int(idx.size)
+        new._memo = None
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
+
+
+def _reduced(output: Any, reduce: Reduce) -> Any:
+    """The outcome reduced to one value per row, symbolically (``"mean"`` or else the sum)."""
+    axes = tuple(range(1, output.ndim))
+    if not axes:
+        return output
+    return output.mean(axis=axes) if reduce == "mean" else output.sum(axis=axes)
+
+
+class _NoGradient(Exception):
+    """pytensor could not build the gradient of the outcome graph."""
 
 
 def _plugin_message(graph: GraphSpec) -> str:
