@@ -84,7 +84,6 @@ class PyMCOutcome(OutcomeModel):
         rng: np.random.Generator,
         n_samples: int,
     ) -> None:
-        import pytensor
 
         self._graph = graph
         self.mode = mode
