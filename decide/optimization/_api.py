@@ -146,13 +146,19 @@ def optimize(
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
-    method : {"auto", "cvxpy", "cvar-lp", "scipy", "scipy-global", "enumerate"}
+    method : {"auto", "cvxpy", "cvar-lp", "cvar-slp", "scipy", "scipy-global", "enumerate"}
         ``"auto"`` picks the exact convex program when the outcome is affine and the
         objective has a DCP form (continuous or integer space), enumeration for a
         Discrete space, else scipy (rounding plus local search for integers). For
         mean-CVaR objectives on an affine outcome with at least 20000 samples and a
         continuous space it picks ``"cvar-lp"``, an exact specialized CVaR solver.
         ``"scipy-global"`` runs differential evolution, then a local polish.
+        ``"cvar-slp"`` (opt-in) maximizes a mean-CVaR objective of a smooth non-linear
+        outcome by trust-region sequential linear programming on the per-draw
+        Jacobian (:meth:`~decide.outcomes.OutcomeModel.draws_and_jacobian`).
+        ``"scipy"`` and ``"cvar-slp"`` first presolve the space: elements fixed by
+        their bounds and equality rows are eliminated, so the solver works on the
+        free dimensions only.
     random_seed : int or numpy.random.Generator, optional
         Seeds the extra start points and differential evolution; the same seed gives
         the same decision bit for bit.
@@ -166,7 +172,9 @@ def optimize(
         (certified relative gap), ``max_rounds``, ``warm_start`` (a Decision from an
         earlier solve on the same draws, e.g. the previous point of a sweep: the
         solve starts at its action instead of a subsample solve; the answer is
-        the same, only the time changes).
+        the same, only the time changes); cvar-slp: ``x0``, ``rtol`` (stop when the
+        linearized problem predicts a relative gain below it), ``maxiter``, ``radius``
+        (first trust-region radius).
 
     Returns
     -------
