@@ -8,6 +8,7 @@ Outcomes are rewards (higher is better). Draw arrays put the sample axis first:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -125,17 +126,21 @@ class PyMCOutcome(OutcomeModel):
             and rows * size <= _config.PYMC_JACOBIAN_MAX_ELEMENTS
         )
         self._memo: tuple[bytes, Any] | None = None
+        self._value_calls = 0
+        self._uniforms = uniforms
         self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
         self._vjp_fn: Any = None
         self._mean_fn: Any = None
+        self._plain: _Fn | None = None
         if self._rows:
             try:
-                self._setup(graph.row_output, uniforms, rows, jacobian=True)
+                self._main = self._setup(rows=True)
             except _NoGradient as exc:
                 self._vjp_reason = f"pytensor cannot differentiate the outcome in the action: {exc}"
                 self._rows = False
         if not self._rows:
-            self._setup(graph.output, uniforms, rows, jacobian=False)
+            self._main = self._plain = self._setup(rows=False)
+        self._value_fn = self._main.fn
         self.vjp_strategy = "jacobian" if self._rows else default_vjp_strategy()
         first = self._value_flat(self.action_space.flatten(graph_defaults(graph)))
         self._outcome_shape = tuple(first.shape[1:])
@@ -145,27 +150,33 @@ class PyMCOutcome(OutcomeModel):
         self.outcome_dims = dims
         self.outcome_coords = {d: graph.model_coords[d] for d in dims if d in graph.model_coords}
 
-    def _setup(self, output: Any, uniforms: dict[Any, np.ndarray], rows: int, jacobian: bool) -> None:
-        """Hoist the fixed noise out of ``output`` and compile it (through the cache)."""
+    def _setup(self, rows: bool) -> _Fn:
+        """Hoist the fixed noise out of the outcome graph and compile it (through the cache).
+
+        ``rows=True``: the graph with the action batched along the draw rows, compiled
+        with its per-draw Jacobian; ``rows=False``: the plain graph, draws only.
+        """
         import pytensor
 
-        self._output, noise = hoist_noise(output, uniforms, rows)
-        self._noise_vars = [v for v, _ in noise]
-        self._noise = [a for _, a in noise]
-        inputs = self._inputs()
+        g = self._graph
+        output = g.row_output if rows else g.output
+        n_rows = self.n_samples * self._reps
+        out, noise = hoist_noise(output, self._uniforms, n_rows)
+        v = _Fn(rows, out, [nv for nv, _ in noise], [a for _, a in noise], None)
+        inputs = self._inputs(v)
         backend = self.backend
         reduce = self.reduce if isinstance(self.reduce, str) else "callable"
-        key = graph_key(inputs, [self._output])
+        key = graph_key(inputs, [out])
         if key is not None:
-            key = ("jacobian" if jacobian else "value", backend, reduce, key)
+            key = ("jacobian" if rows else "value", backend, reduce, key)
 
         def build() -> Any:
-            outs: list[Any] = [self._output]
-            if jacobian:
+            outs: list[Any] = [out]
+            if rows:
                 try:
-                    red = _reduced(self._output, self.reduce)
                     grads = pytensor.grad(
-                        red.sum(), list(self._graph.row_actions), disconnected_inputs="ignore"
+                        _reduced(out, self.reduce).sum(), list(g.row_actions),
+                        disconnected_inputs="ignore",
                     )
                 except Exception as exc:
                     raise _NoGradient(str(exc)) from None
@@ -180,7 +191,14 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        self._value_fn = cached_compile(key, build)
+        v.fn = cached_compile(key, build)
+        return v
+
+    def _plain_fn(self) -> _Fn:
+        """The draws-only function on the unbatched action (compiled on first need)."""
+        if self._plain is None:
+            self._plain = self._setup(rows=False)
+        return self._plain
 
     # -- posterior draws ----------------------------------------------------
     def _set_posterior(self, posterior: xr.Dataset) -> None:
@@ -220,21 +238,22 @@ class PyMCOutcome(OutcomeModel):
         return self.posterior
 
     # -- inputs -----------------------------------------------------------
-    def _inputs(self) -> list[Any]:
+    def _inputs(self, v: _Fn) -> list[Any]:
         g = self._graph
         return [
-            *(g.row_actions if self._rows else g.action_inputs),
+            *(g.row_actions if v.rows else g.action_inputs),
             *[b for _, b, _, _ in g.params],
-            *self._noise_vars,
+            *v.noise_vars,
             *g.rngs,
-            *[v for v, _ in g.shared],
+            *[s for s, _ in g.shared],
         ]
 
-    def _args(self, x: np.ndarray, replicate: bool = True) -> list[Any]:
+    def _args(self, x: np.ndarray, v: _Fn | None = None, replicate: bool = True) -> list[Any]:
         g = self._graph
         parts = self.action_space.unflatten(x)
         reps = self._reps if replicate else 1
-        if self._rows and replicate:
+        rows = v is not None and v.rows
+        if rows and replicate:
             n = self.n_samples * reps
             args: list[Any] = [
                 np.ascontiguousarray(np.broadcast_to(parts[k], (n, *parts[k].shape)))
@@ -245,30 +264,41 @@ class PyMCOutcome(OutcomeModel):
         for name, *_ in g.params:
             arr = self._draws[name]
             args.append(np.repeat(arr, reps, axis=0) if reps > 1 else arr)
-        if not replicate:
-            return [*args, *[v for _, v in g.shared]]
-        args.extend(self._noise)
+        if not replicate or v is None:
+            return [*args, *[a for _, a in g.shared]]
+        args.extend(v.noise)
         if self.mode == "sample":
             seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
         else:
             seeds = self._crn_seeds
         args.extend(np.random.default_rng(int(s)) for s in seeds)
-        args.extend(v for _, v in g.shared)
+        args.extend(a for _, a in g.shared)
         return args
 
     def _call(self, x: np.ndarray) -> list[np.ndarray]:
-        """The compiled function's outputs at ``x`` (the last point remembered)."""
-        if not self._rows:
-            return [np.asarray(o, dtype=np.float64) for o in self._value_fn(*self._args(x))]
+        """The main compiled function's outputs at ``x`` (the last point remembered)."""
+        v = self._main
+        if not v.rows:
+            return [np.asarray(o, dtype=np.float64) for o in v.fn(*self._args(x, v))]
         tag = x.tobytes()
         if self._memo is not None and self._memo[0] == tag:
             return self._memo[1]
-        outs = [np.asarray(o, dtype=np.float64) for o in self._value_fn(*self._args(x))]
+        outs = [np.asarray(o, dtype=np.float64) for o in v.fn(*self._args(x, v))]
         self._memo = (tag, outs)
         return outs
 
     def _value_flat(self, x: np.ndarray) -> np.ndarray:
-        return self._call(np.asarray(x, dtype=np.float64))[0].copy()
+        x = np.asarray(x, dtype=np.float64)
+        if not self._rows or (self._memo is not None and self._memo[0] == x.tobytes()):
+            return self._call(x)[0].copy()
+        # draws only, at a new point: the first few calls use the main function (an
+        # optimizer needs the Jacobian there next); a caller asking for many draws
+        # (evpi, compare, a sweep of values) gets the draws-only function
+        self._value_calls += 1
+        if self._value_calls <= _VALUE_CALLS_BEFORE_PLAIN:
+            return self._call(x)[0].copy()
+        v = self._plain_fn()
+        return np.asarray(v.fn(*self._args(x, v))[0], dtype=np.float64)
 
     def _lead_shape(self) -> tuple[int, ...]:
         if self.n_replicates is None:
@@ -341,13 +371,11 @@ class PyMCOutcome(OutcomeModel):
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         import pytensor
 
-        acts = self._graph.row_actions if self._rows else self._graph.action_inputs
-        red, cot, grads = vjp_graph(self._output, acts, self.reduce)
-        if self._rows:  # per-row gradients summed over the rows: the unbatched action's
-            grads = [g.sum(axis=0) for g in grads]
+        v = self._plain_fn()
+        red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
         fn = pytensor.function(
-            [*self._inputs(), cot], outs, mode=self.backend, on_unused_input="ignore"
+            [*self._inputs(v), cot], outs, mode=self.backend, on_unused_input="ignore"
         )
         fn.trust_input = True
         return fn
@@ -383,9 +411,10 @@ class PyMCOutcome(OutcomeModel):
             return red, cot.reshape(-1) @ jac.reshape(cot.size, -1)
         if self._vjp_fn is None:
             self._vjp_fn = self._compile_vjp()
-        args = self._args(x)
+        v = self._plain_fn()
+        args = self._args(x, v)
         if self.vjp_strategy == "split":
-            out = self._value_flat(x)
+            out = np.asarray(v.fn(*args)[0], dtype=np.float64)
             red = self.reduce_draws(out.reshape(*lead, *self._outcome_shape))
             grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         else:
@@ -412,7 +441,7 @@ class PyMCOutcome(OutcomeModel):
                 on_unused_input="ignore",
             )
             self._mean_fn.trust_input = True
-        return np.asarray(self._mean_fn(*self._args(x, replicate=False)), dtype=np.float64)
+        return np.asarray(self._mean_fn(*self._args(x, None, replicate=False)), dtype=np.float64)
 
     def conditional_mean(self, action: Any) -> np.ndarray:
         """E[outcome | theta, do(action)] for every posterior sample theta.
@@ -460,12 +489,20 @@ class PyMCOutcome(OutcomeModel):
             )
         new = copy.copy(self)
         new._set_posterior(self._posterior.isel({SAMPLE_DIM: idx}))
-        new._noise = [
-            np.ascontiguousarray(
+
+        def rows_of(v: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(
                 v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
             )
-            for v in self._noise
-        ]
+
+        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
+        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
+        if self._plain is self._main:
+            new._plain = new._main
+        elif self._plain is not None:
+            new._plain = dataclasses.replace(
+                self._plain, noise=[rows_of(a) for a in self._plain.noise]
+            )
         new.n_samples = int(idx.size)
         new._memo = None
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
@@ -478,6 +515,20 @@ def _reduced(output: Any, reduce: Reduce) -> Any:
     if not axes:
         return output
     return output.mean(axis=axes) if reduce == "mean" else output.sum(axis=axes)
+
+
+_VALUE_CALLS_BEFORE_PLAIN = 3
+
+
+@dataclasses.dataclass
+class _Fn:
+    """One compiled function of the outcome with the inputs it was built on."""
+
+    rows: bool  # the action batched along the draw rows (returns the per-draw Jacobian too)
+    output: Any  # the outcome graph, fixed noise hoisted
+    noise_vars: list[Any]
+    noise: list[np.ndarray]
+    fn: Any
 
 
 class _NoGradient(Exception):
