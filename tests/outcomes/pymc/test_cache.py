@@ -41,7 +41,7 @@ def _fresh_cache():
 
 
 def test_draws_and_jacobian_closed_form() -> None:
-    om = from_pymc(_model(), _post(), action="spend", outcome="sales")
+    om = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
     a = np.array([0.5, 1.0, 3.0])
     draws, jac = om.draws_and_jacobian(a)
     np.testing.assert_allclose(draws, _expect(a), rtol=1e-12)
@@ -54,12 +54,13 @@ def test_draws_and_jacobian_closed_form() -> None:
 def test_hit_is_bit_identical_to_a_fresh_build(monkeypatch: pytest.MonkeyPatch) -> None:
     a = np.array([0.2, 0.7, 2.0])
     monkeypatch.setattr(_config, "PYMC_COMPILE_CACHE_SIZE", 0)  # no cache: fresh builds
-    fresh = from_pymc(_model(), _post(), action="spend", outcome="sales")
+    fresh = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
     d0, j0 = fresh.draws_and_jacobian(a)
     monkeypatch.setattr(_config, "PYMC_COMPILE_CACHE_SIZE", 4)
-    first = from_pymc(_model(), _post(), action="spend", outcome="sales")
+    kw = {"backend": "FAST_COMPILE"}
+    first = from_pymc(_model(), _post(), action="spend", outcome="sales", **kw)
     before = cache_info()
-    second = from_pymc(_model(), _post(), action="spend", outcome="sales")
+    second = from_pymc(_model(), _post(), action="spend", outcome="sales", **kw)
     assert cache_info()["hits"] == before["hits"] + 1
     assert second._value_fn is first._value_fn
     for om in (first, second):
