@@ -74,8 +74,17 @@ from decide.optimization import (
     WassersteinCVaR,
     WorstModel,
     optimize,
+    plan_space,
 )
-from decide.outcomes import OutcomeModel, from_draws, from_function, from_pymc, linear, mixture
+from decide.outcomes import (
+    OutcomeModel,
+    from_draws,
+    from_function,
+    from_pymc,
+    linear,
+    mixture,
+    plan,
+)
 from decide.policies import acceptability, compare, frontier, robustness, sweep
 from decide.uncertainty import decompose, evpi, evppi, expected_regret, prob_best
 
@@ -144,6 +153,8 @@ __all__ = [
     "optimize",
     "optimize_many",
     "outcomes",
+    "plan",
+    "plan_space",
     "policies",
     "prob_best",
     "robustness",

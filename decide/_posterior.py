@@ -1,6 +1,7 @@
-"""Read posterior (or prior) draws from ArviZ 0.x ``InferenceData``, ArviZ 1.x
-``xarray.DataTree``, an ``xarray.Dataset`` or a dict of arrays, as one Dataset
-whose first dim is ``"sample"`` (chain x draw, chain-major).
+"""Read posterior (or prior) draws as one Dataset whose first dim is ``"sample"``.
+
+Inputs: ArviZ 0.x ``InferenceData``, ArviZ 1.x ``xarray.DataTree``, an
+``xarray.Dataset`` or a dict of arrays; ``"sample"`` is chain x draw, chain-major.
 
 The input object is never modified: every result is a new Dataset.
 """

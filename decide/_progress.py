@@ -1,5 +1,6 @@
-"""Progress display for long work, on ``rich`` (installed with pymc): one class for the
-command line and for library calls such as ``optimize_many``.
+"""Progress display for long work, on ``rich`` (installed with pymc).
+
+One class serves the command line and library calls such as ``optimize_many``.
 
 Library work stays quiet unless it is long: the bar appears only once ``delay``
 seconds have passed (as tqdm's ``delay`` does), so sub-second calls print nothing.

@@ -122,6 +122,7 @@ def build_space(spec: Spec, outcome: Any) -> Any:
     if spec.kind == "draws":
         raise spec_error(spec, "space", "kind", 'with [outcome] kind = "draws" (one option per '
                          'column) the space must be kind = "discrete".')
+    space: Budget | Box
     if s["kind"] == "budget":
         space = Budget(s["total"], lower=s["lower"], upper=s["upper"], equality=s["equality"])
     else:

@@ -53,7 +53,7 @@ class NewsvendorOutcome(OutcomeModel):
         salvage: Any = 0.0,
         *,
         unit_dim: str | None = None,
-        units: Sequence[Any] | None = None,
+        units: Sequence[Any] | np.ndarray | None = None,
     ) -> None:
         d = np.array(demand, dtype=np.float64)
         if d.ndim not in (1, 2) or d.shape[0] < 2 or (d.ndim == 2 and d.shape[1] == 0):

@@ -35,11 +35,12 @@ def _flat_weights(weights: Any, n_samples: int, n_replicates: int) -> np.ndarray
 def _scorer(obj: Objective) -> Scorer | None:
     """A batched version of ``obj`` over the last axis, or None when there is none."""
     kind = type(obj)
-    if kind is WeightedObjective:
+    if isinstance(obj, WeightedObjective) and kind is WeightedObjective:
         parts = [(wt, _scorer(m)) for wt, m in obj.terms]
-        if any(f is None for _, f in parts):
+        scorers = [(wt, f) for wt, f in parts if f is not None]
+        if len(scorers) < len(parts):
             return None
-        return lambda x, w: sum(wt * f(x, w) for wt, f in parts)  # type: ignore[misc]
+        return lambda x, w: np.sum([wt * f(x, w) for wt, f in scorers], axis=0)
     table: dict[type, Scorer] = {
         M.Mean: lambda x, w: M.mean(x, axis=-1, weights=w),
         M.Variance: lambda x, w: -M.variance(x, axis=-1, weights=w),

@@ -13,7 +13,7 @@ __all__ = ["UnitOutcome"]
 
 
 class UnitOutcome(OutcomeModel):
-    """The outcome of unit ``index`` along the dim ``over`` of a parent outcome model.
+    r"""The outcome of unit ``index`` along the dim ``over`` of a parent outcome model.
 
     The parent's unreduced outcome (:meth:`~decide.outcomes.OutcomeModel.sample`)
     must have the dim ``over`` in its ``outcome_dims``, e.g. the ``store`` dim of a
@@ -39,7 +39,7 @@ class UnitOutcome(OutcomeModel):
     The parent is evaluated with every unit taking the same unit action ``a``
     (the unit's value tiled along ``over``), and the unit's slice is read:
 
-    .. math:: y_u(a) = \\mathrm{reduce}\\big(Y(a \\otimes \\mathbf 1_U)_{\\cdot, u}\\big).
+    .. math:: y_u(a) = \mathrm{reduce}\big(Y(a \otimes \mathbf 1_U)_{\cdot, u}\big).
 
     This is unit ``u``'s outcome under ``do(a)`` when the units are decoupled (unit
     ``u``'s outcome depends on its own slice of the action only), which is what a

@@ -138,7 +138,7 @@ def enumerate_all(
     tied = np.flatnonzero(finite & (near.sum(axis=1) > 1))
     if tied.size:
         exact = np.full((tied.size, len(labels)), -np.inf)
-        for k in np.flatnonzero(near[tied].any(axis=0)):
+        for k in np.flatnonzero(near[tied].any(axis=0)).tolist():
             rows_k = tied[near[tied, k]]
             exact[np.searchsorted(tied, rows_k), k] = exact_scores(objective, draws_at(X[k])[rows_k], weights)
         choice[tied] = np.argmax(exact, axis=1)  # first maximum, as solve_enumerate

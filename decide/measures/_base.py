@@ -19,7 +19,7 @@ import abc
 import enum
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class Objective(abc.ABC):
     """
 
     #: Laws the measure satisfies; ``COHERENT`` is added when its parts are present.
-    _properties: ClassVar[frozenset[Property]] = frozenset()
+    _properties: frozenset[Property] = frozenset()  # instances may narrow or widen it
 
     # -- public interface -------------------------------------------------
     @property
@@ -258,7 +258,7 @@ class Objective(abc.ABC):
         """Score of flat draws ``x`` (m,) with probability weights ``w`` (m,) or None."""
 
     def _grad(self, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        """d score / d x, shape (m,)."""
+        """D score / d x, shape (m,)."""
         raise NotImplementedError
 
     def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
@@ -292,7 +292,7 @@ class Objective(abc.ABC):
         return {}
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._params() == other._params()  # type: ignore[attr-defined]
+        return type(self) is type(other) and self._params() == other._params()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted((k, repr(v)) for k, v in self._params().items()))))
@@ -371,7 +371,7 @@ class WeightedObjective(Objective):
         return sum(wt * np.asarray(m._grad(x, w)) for wt, m in self.terms)  # type: ignore[return-value]
 
     def _to_cvxpy(self, expr: cp.Expression, w: np.ndarray | None) -> cp.Expression:
-        return sum(wt * m._to_cvxpy(expr, w) for wt, m in self.terms)  # type: ignore[return-value]
+        return sum(wt * m._to_cvxpy(expr, w) for wt, m in self.terms)
 
     def _params(self) -> dict[str, Any]:
         return {"terms": self.terms}

@@ -1,4 +1,4 @@
-"""Quantile measures on the reward scale: VaR, CVaR and the worst case, as functions and objectives.
+r"""Quantile measures on the reward scale: VaR, CVaR and the worst case, as functions and objectives.
 
 Conventions: outcomes are rewards (higher is better); risk lives in the lower
 tail and ``alpha`` is the tail probability, so ``CVaR(0.05)`` is the mean of
@@ -9,8 +9,8 @@ scale, so a loss-scale risk is their negative. Draws put the sample axis
 first; ``weights`` are probability weights.
 
 Quantile definition (one for the whole package): with the weighted empirical
-CDF :math:`F(x) = \\sum_{i: x_i \\le x} w_i`, the alpha-quantile is the lower
-quantile :math:`q_\\alpha = \\min\\{x_i : F(x_i) \\ge \\alpha\\}`. With ``n``
+CDF :math:`F(x) = \sum_{i: x_i \le x} w_i`, the alpha-quantile is the lower
+quantile :math:`q_\alpha = \min\{x_i : F(x_i) \ge \alpha\}`. With ``n``
 equal weights this is the ``ceil(alpha * n)``-th smallest draw. CVaR is the
 Rockafellar-Uryasev tail mean consistent with it (interpolating the boundary
 draw), so it equals the optimum of the Rockafellar-Uryasev linear program.

@@ -179,7 +179,7 @@ class Spectral(Objective):
                 continue
             term = cp_mean(expr, w) if j == k else CVaR(j / k)._to_cvxpy(expr, w)
             out = out + c * term
-        return out  # type: ignore[return-value]
+        return out
 
     def _params(self) -> dict[str, Any]:
         if self.weights is not None:

@@ -12,6 +12,7 @@ the exact CVaR LP for many linear scenarios is :mod:`decide.optimization.cvar_lp
 from decide.optimization._api import METHODS, available_methods, choose_method, optimize
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._discrete import Discrete, action_set, as_action
+from decide.optimization._plan_space import plan_space
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._robust import RobustCriterion, WassersteinCVaR, WorstModel
 from decide.optimization._spaces import (
@@ -50,5 +51,6 @@ __all__ = [
     "available_methods",
     "choose_method",
     "optimize",
+    "plan_space",
     "solve_cvar_lp",
 ]

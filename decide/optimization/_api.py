@@ -120,13 +120,13 @@ def choose_method(
 
 def optimize(
     outcome: OutcomeModel,
-    objective: Objective,
+    objective: Objective | RobustCriterion,
     space: Any = None,
     method: str = "auto",
     random_seed: int | np.random.Generator | None = None,
     **options: Any,
 ) -> Decision:
-    """Choose the action that maximizes ``objective(outcome draws under the action)``.
+    r"""Choose the action that maximizes ``objective(outcome draws under the action)``.
 
     Outcomes are rewards (higher is better); risk lives in the lower tail and
     ``alpha`` is the tail probability of tail measures. Draws put the sample axis
@@ -204,10 +204,10 @@ def optimize(
 
     Notes
     -----
-    The problem is :math:`\\max_{a \\in \\mathcal{A}} \\rho(Y(a))` where
-    :math:`Y(a) = (y_1(a), \\dots, y_S(a))` are the outcome draws under
-    :math:`\\mathrm{do}(a)` and :math:`\\rho` the objective. The scipy backend uses
-    :math:`\\nabla_a \\rho = J_Y(a)^\\top \\nabla_Y \\rho` (``objective.grad`` chained
+    The problem is :math:`\max_{a \in \mathcal{A}} \rho(Y(a))` where
+    :math:`Y(a) = (y_1(a), \dots, y_S(a))` are the outcome draws under
+    :math:`\mathrm{do}(a)` and :math:`\rho` the objective. The scipy backend uses
+    :math:`\nabla_a \rho = J_Y(a)^\top \nabla_Y \rho` (``objective.grad`` chained
     with ``outcome.vjp``); finite differences only when either is missing (noted in
     the diagnostics). BLAS is pinned to one thread during the solve.
 

@@ -222,6 +222,6 @@ def action_set(outcome: OutcomeModel, actions: Any) -> tuple[list[str], np.ndarr
             "actions must be a list of actions, a dict label -> action, a Discrete space or None "
             f"(the options of a from_draws outcome); got {type(actions).__name__}."
         )
-    labels, X = space.resolve(outcome)
-    return [str(lab) for lab in labels], np.asarray(X, dtype=np.float64)
+    resolved, X = space.resolve(outcome)
+    return [str(lab) for lab in resolved], np.asarray(X, dtype=np.float64)
 

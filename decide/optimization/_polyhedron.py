@@ -1,5 +1,7 @@
-"""The polyhedron form of a linear action space: feasibility checks, violations, and its
-forms for scipy's ``linprog`` and for cvxpy. Every backend and the CVaR LP use this one class.
+"""The polyhedron form of a linear action space.
+
+Feasibility checks, violations, and its forms for scipy's ``linprog`` and for cvxpy.
+Every backend and the CVaR LP use this one class.
 """
 
 from __future__ import annotations
@@ -116,8 +118,11 @@ class LinearSystem:
         return cons
 
     def violated(self, x: np.ndarray, rtol: float) -> tuple[float, str] | None:
-        """The violation and the constraint when ``x`` is outside by more than
-        ``rtol * (1 + max|x|)``, else None (see :data:`decide._config.SOLUTION_RTOL`)."""
+        """The violation and the constraint when ``x`` is outside, else None.
+
+        Outside means by more than ``rtol * (1 + max|x|)`` (see
+        :data:`decide._config.SOLUTION_RTOL`).
+        """
         viol, where = self.violation(x)
         scale = 1.0 + float(np.max(np.abs(x))) if np.size(x) else 1.0
         return (viol, where) if viol > rtol * scale else None
@@ -151,7 +156,7 @@ class LinearSystem:
         lo = (self.lb > outer.lb) & (x <= self.lb + tol)
         return bool(np.any(hi | lo))
 
-    def as_kwargs(self) -> dict[str, np.ndarray | None]:
+    def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments ``lb, ub, A_ub, b_ub, A_eq, b_eq`` (``None`` for no rows)."""
         has_ub, has_eq = self.A_ub.shape[0] > 0, self.A_eq.shape[0] > 0
         return {

@@ -130,6 +130,9 @@ class WorstModel(RobustCriterion):
     [0.0, 1.0]
     """
 
+    objective: Objective
+    worst: float
+
     def __init__(self, objective: Objective, worst: float = 1.0):
         if not isinstance(objective, Objective):
             raise DecideTypeError(

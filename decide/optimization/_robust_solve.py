@@ -215,7 +215,7 @@ def _cvxpy(prob: Problem, criterion: RobustCriterion, solvers: Sequence[str] | N
         parts = [tuple(np.asarray(v, float) for v in m.affine_form()) for m in outcome.models.values()]  # type: ignore[union-attr]
         pooled = outcome.affine_form() if criterion.worst < 1.0 else None
         homogeneous = Property.POSITIVELY_HOMOGENEOUS in rho.properties
-        scale = _unit_scale(parts + ([pooled] if pooled is not None else []), homogeneous)  # type: ignore[list-item]
+        scale = _unit_scale(parts + ([pooled] if pooled is not None else []), homogeneous)  # type: ignore[arg-type]
         t = cp.Variable(name="worst_model_value")
         for A, b in parts:
             model_cons.append(rho.to_cvxpy(affine_expression(x, A * scale, b * scale)) >= t)
@@ -292,6 +292,7 @@ class _Epigraph:
         self.grad = self.rho.has_grad and all(m.has_vjp for m in self.models) and (
             self.worst == 1.0 or outcome.has_vjp)
         self._key: bytes | None = None
+        self._val: tuple[np.ndarray, np.ndarray | None, float, np.ndarray | None]
         self.evaluations = 0
 
     def at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float, np.ndarray | None]:

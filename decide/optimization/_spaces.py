@@ -263,6 +263,8 @@ class Constraints(Space):
         :class:`Box`, :class:`Budget`, :class:`LinearConstraints` or other intersections.
     """
 
+    parts: tuple[Space, ...]
+
     def __init__(self, *parts: Space):
         flat: list[Space] = []
         for p in parts:

@@ -5,6 +5,7 @@ from decide.outcomes._draws import DrawsOutcome, from_draws
 from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
 from decide.outcomes._mixture import MixtureOutcome, mixture
+from decide.outcomes._plan import MappedOutcome, discount_factors, linear_map, plan
 from decide.outcomes.pymc import PyMCOutcome, from_pymc
 
 __all__ = [
@@ -12,14 +13,18 @@ __all__ = [
     "DrawsOutcome",
     "FunctionOutcome",
     "LinearOutcome",
+    "MappedOutcome",
     "MixtureOutcome",
     "OutcomeModel",
     "PyMCOutcome",
     "Reduce",
+    "discount_factors",
     "from_draws",
     "from_function",
     "from_pymc",
     "linear",
+    "linear_map",
     "mixture",
+    "plan",
     "resolve_reduce",
 ]

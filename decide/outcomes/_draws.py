@@ -141,6 +141,8 @@ class DrawsOutcome(OutcomeModel):
         The option labels, in table order.
     """
 
+    options: tuple[Hashable, ...]
+
     def __init__(
         self, table: np.ndarray, options: Sequence[Hashable], *, conditional_mean: bool = False
     ) -> None:
@@ -254,7 +256,7 @@ class DrawsOutcome(OutcomeModel):
 
 
 def from_draws(table: Any, *, dim: str = "action", conditional_mean: bool = False) -> DrawsOutcome:
-    """Outcome model from precomputed draws of a finite set of options.
+    r"""Outcome model from precomputed draws of a finite set of options.
 
     Use it for A/B test arms, CausalPy impact draws per option, or any
     simulation run outside decide. Outcomes are rewards (higher is better);
@@ -303,7 +305,7 @@ def from_draws(table: Any, *, dim: str = "action", conditional_mean: bool = Fals
     The action is one variable ``"action"`` of shape ``(n_options,)`` with dim
     ``"option"``. The draws are linear in it,
 
-    .. math:: y_s(p) = \\sum_k p_k \\, T_{k s},
+    .. math:: y_s(p) = \sum_k p_k \, T_{k s},
 
     so a one-hot vector returns that option's draws exactly, and a
     probability vector ``p`` returns, draw by draw, the outcome of the

@@ -236,7 +236,7 @@ class FunctionOutcome(OutcomeModel):
         return np.finfo(np.float64).eps ** (1.0 / 3.0) * np.maximum(1.0, np.abs(x))
 
     def jacobian(self, action: Any) -> np.ndarray:
-        """d draws / d action for every posterior draw.
+        """D draws / d action for every posterior draw.
 
         Parameters
         ----------
@@ -356,7 +356,7 @@ def from_function(
     group: str = "posterior",
     conditional_mean: bool = False,
 ) -> FunctionOutcome:
-    """Outcome model from a numpy function of the action and the posterior draws.
+    r"""Outcome model from a numpy function of the action and the posterior draws.
 
     Outcomes are rewards (higher is better); ``fn`` returns one row per
     posterior draw, sample axis first.
@@ -433,10 +433,10 @@ def from_function(
     Without ``jac`` the gradient of draw ``s`` along flat coordinate ``i`` is the
     central difference
 
-    .. math:: \\partial_i y_s(x) \\approx \\frac{y_s(x + h_i e_i) - y_s(x - h_i e_i)}{2 h_i},
+    .. math:: \partial_i y_s(x) \approx \frac{y_s(x + h_i e_i) - y_s(x - h_i e_i)}{2 h_i},
 
     with error :math:`O(h_i^2)` for smooth ``fn`` (plus rounding of order
-    :math:`\\epsilon / h_i`), costing ``2 * size`` vectorized calls of ``fn`` per
+    :math:`\epsilon / h_i`), costing ``2 * size`` vectorized calls of ``fn`` per
     gradient. At a kink (e.g. ``min(q, D)``) it averages the one-sided slopes.
 
     References

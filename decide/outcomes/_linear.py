@@ -74,7 +74,7 @@ def _scenario_matrix(
                 f"('chain', 'draw') or 'sample'; got the extra dims {rest}. Stack them into one "
                 "dim first (DataArray.stack)."
             )
-        action_dim = str(rest[0])
+        action_dim: str | None = str(rest[0])
         labels = (
             np.asarray(stacked[action_dim].values) if action_dim in stacked.coords else None
         )
@@ -262,7 +262,7 @@ def linear(
     dim: str | None = None,
     coords: Mapping[str, Any] | Sequence[Any] | None = None,
 ) -> LinearOutcome:
-    """Outcomes affine in the action, one scenario per posterior sample.
+    r"""Outcomes affine in the action, one scenario per posterior sample.
 
     ``outcome_s = sum_j scenarios[s, j] * action[j] + intercept[s]``, e.g.
     portfolio returns: ``scenarios`` holds posterior predictive asset returns
@@ -308,10 +308,10 @@ def linear(
 
     Notes
     -----
-    The draws are affine, :math:`y_s(x) = R_{s\\cdot} x + b_s`, so the
-    vector-Jacobian product of a cotangent :math:`c` is :math:`R^\\top c`.
+    The draws are affine, :math:`y_s(x) = R_{s\cdot} x + b_s`, so the
+    vector-Jacobian product of a cotangent :math:`c` is :math:`R^\top c`.
     The scenarios carry no outcome noise beyond what is in each row, so each
-    draw is also its own conditional mean, :math:`E[y \\mid \\theta_s, x] = y_s(x)`
+    draw is also its own conditional mean, :math:`E[y \mid \theta_s, x] = y_s(x)`
     (the whole spread is epistemic in :func:`decide.uncertainty.decompose`
     unless the rows are posterior predictive draws).
 

@@ -140,9 +140,12 @@ def apportion(weights: np.ndarray, n: int) -> np.ndarray:
 
 
 def pool_size(weights: np.ndarray, sizes: Sequence[int], factor: int = 4) -> int:
-    """The default pool size: the smallest ``N`` in ``[base, factor * base]`` for which every
-    ``weights[m] * N`` is a whole multiple of ``sizes[m]`` (an exact pool), else ``base``; the
-    base is the sum of the sizes of the models with positive weight."""
+    """The default pool size.
+
+    The smallest ``N`` in ``[base, factor * base]`` for which every ``weights[m] * N``
+    is a whole multiple of ``sizes[m]`` (an exact pool), else ``base``; the base is the
+    sum of the sizes of the models with positive weight.
+    """
     w = np.asarray(weights, dtype=np.float64)
     s = np.asarray(sizes, dtype=np.float64)
     base = int(s[w > 0].sum())

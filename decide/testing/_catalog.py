@@ -103,7 +103,7 @@ def measure_cases() -> list[Case]:
         if name in UTILITY_OBJECTIVES:
             for uname, u in utilities:
                 lo = 0.1 if uname in POSITIVE else -100.0
-                cases.append(Case(cls(u), min_value=lo))
+                cases.append(Case(cls(u), min_value=lo))  # type: ignore[call-arg]
             continue
         for kw in ARGS.get(name, [{}]):
             cases.append(Case(_build(cls, kw)))

@@ -52,6 +52,7 @@ def _problems(draw: Any, n_actions: st.SearchStrategy[int], n_samples: st.Search
     scen = draw(draws(n_samples=n, n_replicates=k, min_value=-10.0, max_value=10.0))
     icpt = draw(draws(n_samples=n, min_value=-10.0, max_value=10.0))
     kind = draw(st.sampled_from(["budget", "box"])) if space == "any" else space
+    sp: Budget | Box
     if kind == "budget":
         total = draw(st.floats(0.5, 10.0))
         upper = None

@@ -88,9 +88,9 @@ def cell(name: str, prop: str) -> tuple[str, PropertyViolation | None]:
         return "holds", None
     if prop == "coherent":  # a counterexample to one of its four axioms is one to coherence
         for part in ("monotone", "translation_invariant", "positively_homogeneous", "concave"):
-            status, exc = cell(name, part)
+            status, found = cell(name, part)
             if status == "violated":
-                return status, exc
+                return status, found
     for inputs in COUNTEREXAMPLES[prop]:
         try:
             check(c.objective, **inputs, **kw)

@@ -59,7 +59,7 @@ class _PerSampleAverage(Objective):
 
 
 def _linear_max(c: np.ndarray, system: LinearSystem) -> np.ndarray:
-    """argmax of ``c @ x`` over the polyhedron, one row of ``c`` (n_draws, n) at a time."""
+    """Argmax of ``c @ x`` over the polyhedron, one row of ``c`` (n_draws, n) at a time."""
     no_rows = system.A_ub.shape[0] == 0 and system.A_eq.shape[0] == 0
     if no_rows:
         pick_ub = c > 0

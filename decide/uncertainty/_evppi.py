@@ -1,9 +1,9 @@
-"""Expected value of partial perfect information by regression over posterior draws.
+r"""Expected value of partial perfect information by regression over posterior draws.
 
 Outcomes are rewards (higher is better). The estimator of Strong, Oakley and
 Brennan (2014): regress each action's per-draw utility (relative to the action
 that is best in expectation) on the draws of the parameters of interest; the
-fitted values estimate :math:`E[U(a,\\theta) \\mid \\phi]`.
+fitted values estimate :math:`E[U(a,\theta) \mid \phi]`.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ __all__ = ["ValueOfInformation", "evpi", "expected_regret", "prob_best"]
 
 @dataclass(frozen=True)
 class ValueOfInformation:
-    """The value of (perfect or partial) information about the parameters.
+    r"""The value of (perfect or partial) information about the parameters.
 
     Outcomes are rewards (higher is better); the value is in outcome (or
     objective) units and is never negative. ``float(result)`` gives ``value``.
@@ -37,7 +37,7 @@ class ValueOfInformation:
     standard_error : float
         Monte Carlo standard error of ``value`` (see the function's Notes).
     expected_utility : pandas.Series
-        :math:`E_\\theta[U(a, \\theta)]` per action label (for a continuous space,
+        :math:`E_\theta[U(a, \theta)]` per action label (for a continuous space,
         only the action chosen without information).
     best_action : str
         The action chosen without further information.

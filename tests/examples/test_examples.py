@@ -86,3 +86,21 @@ def test_causalpy_example_skips_without_causalpy(example, tmp_path, capsys):
     r = m.main(out_dir=tmp_path)
     assert r == {"skipped": True, "message": m.SKIP_MESSAGE}
     assert "CausalPy is not installed" in capsys.readouterr().out
+
+
+def test_media_plan_next_quarter(example):
+    m = example("media_plan_next_quarter")
+    r = m.main(posterior=m.known_draws(200))
+    d = r["decisions"]
+    neutral, careful = d["risk-neutral"].flat_action, d["CVaR(0.05)"].flat_action
+    # the uncertain new channel loses budget to the well-known one under CVaR
+    assert careful[1] < neutral[1] - 0.1
+    assert _cvar(d["CVaR(0.05)"].draws, 0.05) >= _cvar(d["risk-neutral"].draws, 0.05) - 1e-9
+    np.testing.assert_allclose(neutral.sum(), m.WEEKLY_BUDGET, rtol=1e-6)
+    flights = d["CVaR(0.05), tv in two flights"].flat_action
+    np.testing.assert_allclose(5 * flights[0] + 5 * flights[1] + 13 * flights[2],
+                               m.WINDOW * m.WEEKLY_BUDGET, rtol=1e-6)
+    full = r["flights"].full_action_flat(flights).reshape(-1, 2)
+    np.testing.assert_array_equal(full[: m.CARRY_IN], r["new_data"][: m.CARRY_IN])  # history kept
+    np.testing.assert_array_equal(full[m.CARRY_IN + m.WINDOW :], 0.0)  # nothing after the window
+    np.testing.assert_array_equal(full[m.CARRY_IN + 5 : m.CARRY_IN + 8, 0], 0.0)  # tv's dark weeks

@@ -1,5 +1,7 @@
-"""The scipy backend: SLSQP / trust-constr with the chained analytic gradient, several
-starts, and differential evolution for derivative-free global search.
+"""The scipy backend: SLSQP / trust-constr from several starts, and a global search.
+
+SLSQP / trust-constr use the chained analytic gradient; differential evolution gives
+the derivative-free global search.
 
 The problem is solved in scaled units: the action is divided by a characteristic
 magnitude of the space and the score by the size of its gradient at the first
@@ -302,6 +304,7 @@ def solve_scipy(
             f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
             "local_method, x0, or method='scipy-global'."
         )
+    assert best_res is not None  # set together with best_key
     diag.status = str(best_res.message)
     diag.converged = bool(best_key[1])
     diag.iterations = iters
@@ -319,8 +322,10 @@ _DE_OPTIONS = frozenset({"popsize", "de_maxiter", "de_tol", "penalty"})
 
 @register
 class ScipyBackend(Backend):
-    """``method="scipy"``: local solves from several starts; integer spaces by relaxation,
-    rounding and local search (:func:`~decide.optimization.backends._integer.solve_integer_search`).
+    """``method="scipy"``: local solves from several starts.
+
+    Integer spaces by relaxation, rounding and local search
+    (:func:`~decide.optimization.backends._integer.solve_integer_search`).
     """
 
     name = "scipy"

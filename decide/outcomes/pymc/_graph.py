@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
+from decide.outcomes.pymc._data import resize_observed
 from decide.outcomes.pymc._ops import (
     _affine_in,
     _check_grad,
@@ -391,6 +392,7 @@ def build_graph(
     outcome: str | Callable[..., Any],
     mode: str,
     posterior_vars: Mapping[str, tuple[int, ...]],
+    resize: frozenset[str] = frozenset(),
 ) -> GraphSpec:
     """Build the vectorized graph of ``outcome`` under ``do(action)``.
 
@@ -411,6 +413,9 @@ def build_graph(
         How simulated variables enter the outcome.
     posterior_vars : mapping of str to tuple of int
         Core shape (one draw) of each posterior variable.
+    resize : frozenset of str
+        Observed variables to rebuild at the size their parameters give (new data
+        set by ``from_pymc(data=...)``; see :func:`resize_observed`).
 
     Returns
     -------
@@ -440,6 +445,8 @@ def build_graph(
     if is_x:
         out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
         free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
+    if resize:
+        out, observed_rvs, free_rvs = resize_observed(out, observed_rvs, free_rvs, resize)
 
     if not any(x in set(ancestors([out])) for x in acts.inputs):
         raise DecideValueError(

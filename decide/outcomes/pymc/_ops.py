@@ -207,7 +207,8 @@ def _rng_inputs(out: Any) -> tuple[Any, list[Any]]:
     from pytensor.tensor.random.type import random_generator_type
 
     _, io_toposort = _graph_tools()
-    repl, rngs = {}, []
+    repl: dict[Any, Any] = {}
+    rngs: list[Any] = []
     for node in io_toposort([], [out]):
         if isinstance(node.op, RandomVariable):
             old = node.inputs[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
 from decide.outcomes.pymc._cache import cached_compile
+from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key
@@ -232,6 +233,10 @@ class PyMCOutcome(OutcomeModel):
         """
         return self._posterior.copy(deep=False)
 
+    def default_action_flat(self) -> np.ndarray:
+        """The data the action variables hold in the model (or in ``data=``), flat."""
+        return self.action_space.flatten(graph_defaults(self._graph))
+
     @property
     def parameters(self) -> xr.Dataset:
         """The same as :attr:`posterior` (the declared :class:`OutcomeModel` capability)."""
@@ -268,7 +273,7 @@ class PyMCOutcome(OutcomeModel):
             return [*args, *[a for _, a in g.shared]]
         args.extend(v.noise)
         if self.mode == "sample":
-            seeds = self._rng.integers(2**63 - 1, size=len(g.rngs))
+            seeds = self._rng.integers(2**63 - 1, size=len(g.rngs)).tolist()
         else:
             seeds = self._crn_seeds
         args.extend(np.random.default_rng(int(s)) for s in seeds)
@@ -573,6 +578,8 @@ def from_pymc(
     max_draws: int | None = None,
     random_seed: int | np.random.Generator | None = None,
     backend: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    coords: Mapping[str, Any] | None = None,
 ) -> PyMCOutcome:
     r"""Outcome draws of a PyMC model under ``do(action)``, compiled once for every action.
 
@@ -615,6 +622,16 @@ def from_pymc(
     backend : str or None
         pytensor mode; default :func:`default_backend` (``"NUMBA"``; ``"FAST_RUN"`` is
         the C backend).
+    data : mapping of str to array_like or None
+        The new period's data: new values of the model's data containers
+        (``pm.Data``), e.g. the covariates of next week and the action's default
+        values, set with ``pm.set_data`` on a copy of the model (the user's model is
+        never changed). Observed variables written without ``shape=`` tied to the
+        data are rebuilt at the new size where their parameters allow. With
+        ``data=None`` and an action as long as the observed data, a warning says that
+        the fitted history is being decided; ``data={}`` says that this is intended.
+    coords : mapping of str to sequence or None
+        New labels of dims that change length with ``data``.
 
     Returns
     -------
@@ -629,6 +646,8 @@ def from_pymc(
         Unknown action or outcome (the message lists the model's variables), a
         posterior missing a free variable, an empty posterior, a bad mode,
         ``n_replicates`` or ``reduce``, or a likelihood without a mean in ``"mean"`` mode.
+        Also ``data`` / ``coords`` naming no data container or dim of the model, or
+        with the wrong number of dims.
     DecideTypeError
         If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
 
@@ -707,8 +726,21 @@ def from_pymc(
             f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
+    if data is None and coords is None:
+        unknown = [n for n in names if n not in model.named_vars]
+        history = None if unknown else history_warning(model, names)
+        if history is not None:
+            warnings.warn(history, UserWarning, stacklevel=2)
+    else:
+        tied = frozenset(tied_observed(model)) if data or coords else frozenset()
+        model = model_with_data(model, data, coords)
     graph = build_graph(
-        model, names, outcome, mode, {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()}
+        model,
+        names,
+        outcome,
+        mode,
+        {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
+        resize=frozenset() if data is None and coords is None else tied,
     )
     used: dict[str, Any] = {}
     for name, _, _, dtype in graph.params:

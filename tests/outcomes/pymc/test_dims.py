@@ -7,6 +7,12 @@ import numpy as np
 import pytest
 
 pm = pytest.importorskip("pymc")
+
+# These tests exercise the compiled graph on the design the model was fitted on (the
+# action is the fitted history on purpose); the history warning is tested in test_data.py.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:the action .* as many as the observed data:UserWarning"
+)
 pmd = pytest.importorskip(
     "pymc.dims", reason="pymc.dims (named dims on pytensor.xtensor) is not in this pymc"
 )

@@ -7,6 +7,12 @@ import pytest
 
 pm = pytest.importorskip("pymc")
 
+# These tests exercise the compiled graph on the design the model was fitted on (the
+# action is the fitted history on purpose); the history warning is tested in test_data.py.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:the action .* as many as the observed data:UserWarning"
+)
+
 from decide.errors import DecideTypeError, DecideValueError  # noqa: E402
 from decide.outcomes import from_pymc  # noqa: E402
 

@@ -9,6 +9,12 @@ import xarray as xr
 
 pm = pytest.importorskip("pymc")
 
+# These tests exercise the compiled graph on the design the model was fitted on (the
+# action is the fitted history on purpose); the history warning is tested in test_data.py.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:the action .* as many as the observed data:UserWarning"
+)
+
 from decide.outcomes import from_pymc  # noqa: E402
 
 from .conftest import CHANNELS, Case, T, fingerprint, make_idata, marketing_mean  # noqa: E402
