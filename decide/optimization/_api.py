@@ -261,10 +261,8 @@ def optimize(
             f"unknown options {unknown} for method={method!r}; valid options: "
             f"{[*sorted(allowed), 'weights']}."
         )
-    from threadpoolctl import threadpool_limits
-
     failed: list[str] = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         while True:
             mine = {k: v for k, v in options.items() if k in backend.options}
             try:
@@ -283,3 +281,20 @@ def optimize(
             f"options {unused} do not apply to method {decision.method!r} and were ignored"
         )
     return decision
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """One ``threadpoolctl.ThreadpoolController`` per process.
+
+    ``threadpool_limits(...)`` scans the loaded libraries (``/proc/self/maps``) on
+    every call, a fixed cost of several milliseconds per ``optimize`` (issue 17);
+    the controller scans once and only sets and restores the limits afterwards.
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]

@@ -92,6 +92,13 @@ class ActionSpec:
     @property
     def labels(self) -> list[str]:
         """One readable label per flat element, e.g. ``"spend[tv]"``."""
+        cached = self.__dict__.get("_labels")
+        if cached is None:  # built once per (frozen) spec: optimize() asks on every call
+            cached = self._make_labels()
+            object.__setattr__(self, "_labels", cached)
+        return list(cached)
+
+    def _make_labels(self) -> list[str]:
         out: list[str] = []
         for n, sh, ds in zip(self.names, self.shapes, self.dims):
             if not sh:
