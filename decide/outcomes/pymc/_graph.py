@@ -515,11 +515,14 @@ def _row_graph(
 
     With one action row per draw row, ``d sum_s y_s / d a_s`` is row ``s`` of the
     per-draw Jacobian: one reverse pass gives all of it. None (no such graph) when
-    the outcome has no gradient, keeps random variables, or does not vectorize.
+    the outcome has no gradient, keeps random variables, does not vectorize, or the
+    stack compiles the value and the ``vjp`` instead (:func:`~decide.outcomes.pymc._grad.default_jacobian`).
     """
     import pytensor.tensor as pt
 
-    if no_grad_reason is not None or rngs:
+    from decide.outcomes.pymc import _grad
+
+    if no_grad_reason is not None or rngs or not _grad.default_jacobian():
         return None, []
     rows = [
         pt.tensor(x.name + "_rows", shape=(None, *x.type.shape), dtype="float64")

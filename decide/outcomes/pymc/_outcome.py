@@ -22,6 +22,7 @@ from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
@@ -122,7 +123,8 @@ class PyMCOutcome(OutcomeModel):
         size = sum(int(np.prod(sh)) for sh in graph.action_shapes)
         # the per-draw Jacobian path: the action batched along the draw rows
         self._rows = (
-            graph.row_output is not None
+            _grad.default_jacobian()
+            and graph.row_output is not None
             and self._vjp_reason is None
             and rows * size <= _config.PYMC_JACOBIAN_MAX_ELEMENTS
         )

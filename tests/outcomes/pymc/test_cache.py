@@ -8,6 +8,7 @@ import pytest
 
 from decide import _config
 from decide.outcomes import from_pymc
+from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cache_clear, cache_info
 
 BETA = np.array([0.5, 1.0, 1.5, 2.0])
@@ -34,7 +35,9 @@ def _expect(a: np.ndarray, scale: float = 2.0, base: float = 1.0) -> np.ndarray:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch):
+    # the Jacobian path is the default on pytensor 3 only; test it on both stacks
+    monkeypatch.setattr(_grad, "default_jacobian", lambda: True)
     cache_clear()
     yield
     cache_clear()
