@@ -293,6 +293,7 @@ def plan(
     flights: str | Mapping[Hashable, Sequence[Sequence[int]]] | None = None,
     shares: Mapping[Hashable, Any] | None = None,
     base: Any = None,
+    carry_out: int = 0,
 ) -> MappedOutcome:
     r"""A planning window: decide only the window's cells, the rest fixed.
 
@@ -328,6 +329,11 @@ def plan(
     base : action or None
         The full action that fixes the cells outside the window (and inside it,
         cells of other action variables); default the outcome's default action.
+    carry_out : int
+        Periods after the window that the outcome must cover (the length of the
+        model's carry-over, e.g. an adstock's ``l_max``): an error when the action
+        has fewer periods after the window, so that the effect after the window
+        is not silently cut off.
 
     Returns
     -------
@@ -391,6 +397,16 @@ def plan(
     n_periods = shape[axis]
     period_labels = spec.coords.get(pdim)
     pos = _positions(window, None if period_labels is None else np.asarray(period_labels), n_periods, "window")
+    if isinstance(carry_out, bool) or not isinstance(carry_out, int | np.integer) or carry_out < 0:
+        raise DecideValueError(f"carry_out must be an integer >= 0; got {carry_out!r}.")
+    after = n_periods - 1 - int(pos.max())
+    if after < carry_out:
+        raise DecideValueError(
+            f"carry_out={carry_out} periods after the window are needed but {action!r} has "
+            f"{after} after it (the window ends at period {int(pos.max())} of {n_periods}): "
+            f"extend the data by {carry_out - after} periods after the window (spend 0), e.g. "
+            "with from_pymc(data=..., coords=...)."
+        )
     rest = cells.shape[1:]
     rest_dims = tuple(d for d in dims if d != pdim)
     groups = cells[pos].reshape(pos.size, -1)  # (window periods, units)

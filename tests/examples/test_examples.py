@@ -104,3 +104,20 @@ def test_media_plan_next_quarter(example):
     np.testing.assert_array_equal(full[: m.CARRY_IN], r["new_data"][: m.CARRY_IN])  # history kept
     np.testing.assert_array_equal(full[m.CARRY_IN + m.WINDOW :], 0.0)  # nothing after the window
     np.testing.assert_array_equal(full[m.CARRY_IN + 5 : m.CARRY_IN + 8, 0], 0.0)  # tv's dark weeks
+
+
+def test_price_next_week(example):
+    m = example("price_next_week")
+    post = m.known_draws(300)
+    r = m.main(posterior=post, n_replicates=30)
+    # risk-neutral: argmax of E[(p - c) exp(a) (p / 10)^e] over the draws, by a numpy grid
+    grid = np.linspace(6.0, 16.0, 20001)
+    mean_profit = [
+        np.mean((p - m.UNIT_COST) * np.exp(post["a"] + post["elasticity"] * np.log(p / 10.0)))
+        for p in grid
+    ]
+    assert r["neutral"].flat_action[0] == pytest.approx(grid[int(np.argmax(mean_profit))], abs=0.01)
+    # CVaR of profit prefers a lower price than the risk-neutral one
+    assert r["careful"].flat_action[0] < r["neutral"].flat_action[0] - 0.25
+    assert r["careful"].flat_action[0] in set(m.PRICES.tolist())
+    assert 0.0 < r["split"].epistemic < r["split"].total

@@ -181,6 +181,9 @@ def test_bad_input_names_the_argument() -> None:
         plan(om, window=slice(0, 4), shares={}, flights="window", base=base)
     with pytest.raises(DecideValueError, match="period_dim must be one of"):
         plan(om, window=slice(0, 4), period_dim="day", base=base)
+    with pytest.raises(DecideValueError, match=r"carry_out=3 periods after the window are needed but 'spend' has 2"):
+        plan(om, window=slice(0, 4), base=base, carry_out=3)
+    assert plan(om, window=slice(0, 4), base=base, carry_out=2).action_space.size == 8
     with pytest.raises(DecideValueError, match="has no default action: pass base="):
         plan(om, window=slice(0, 4))
     with pytest.raises(DecideTypeError, match="planning window"):

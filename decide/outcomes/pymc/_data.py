@@ -101,6 +101,7 @@ def model_with_data(
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             raise DecideValueError(f"data[{name!r}] must be finite; found NaN or inf.")
         values[name] = arr
+    _check_covariates(model, names, values)
     known = set(model.coords or {})
     for dim in coords:
         if dim not in known:
@@ -162,6 +163,32 @@ def tied_observed(model: Any) -> set[str]:
         if len(size) and params_shape == size:
             tied.add(name)
     return tied
+
+
+def _check_covariates(model: Any, names: list[str], values: Mapping[str, np.ndarray]) -> None:
+    """A data container left at the fitted period's length beside one that changed length."""
+    dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
+    for name, arr in values.items():
+        old = np.asarray(model[name].get_value())
+        if not old.ndim or arr.shape[0] == old.shape[0] or old.shape[0] < 2:
+            continue
+        first = (dims_map.get(name) or (None,))[0]
+        for other in names:
+            if other in values:
+                continue
+            val = np.asarray(model[other].get_value())
+            if not val.ndim:
+                continue
+            other_first = (dims_map.get(other) or (None,))[0]
+            same_dim = first is not None and other_first == first
+            unlabelled = (first is None or other_first is None) and val.shape[0] == old.shape[0]
+            if same_dim or unlabelled:
+                raise DecideValueError(
+                    f"data[{name!r}] has {arr.shape[0]} periods but the data container "
+                    f"{other!r} still holds the {val.shape[0]} values of the fitted period: "
+                    f"give data[{other!r}] for the new period too (its values in the new "
+                    "periods: a covariate, or placeholder values for an observed target)."
+                )
 
 
 def resize_observed(

@@ -77,16 +77,17 @@ def test_crn_draws_on_new_data_have_the_poisson_law(tied_shape: bool) -> None:
     np.testing.assert_allclose(y[..., 0].var(axis=1), lam, rtol=0.15)
 
 
-def test_data_equals_the_naive_set_data_do_and_posterior_predictive_path() -> None:
+@pytest.mark.parametrize("tied_shape", [True, False])
+def test_data_equals_the_naive_set_data_do_and_posterior_predictive_path(tied_shape: bool) -> None:
+    """The naive path runs on the model with shape= (without it, pymc itself fails)."""
     from pymc.model.fgraph import clone_model
 
-    m = demand_model(tied_shape=True)
-    n_chains = 2
-    idata = make_idata(posterior(), n_chains, {}, {})
+    idata = make_idata(posterior(), 2, {}, {})
     new = np.array([9.0, 12.0])
-    om = from_pymc(m, idata, action="price", outcome="demand", data={"price": new})
-    ours = om.sample(new)
-    clone = clone_model(m)
+    om = from_pymc(demand_model(tied_shape), idata, action="price", outcome="demand",
+                   mode="crn", n_replicates=40, data={"price": new}, random_seed=3)
+    ours = om.sample(new).mean(axis=1)
+    clone = clone_model(demand_model(tied_shape=True))
     with clone:
         pm.set_data({"price": new})
     reps = []
@@ -97,7 +98,7 @@ def test_data_equals_the_naive_set_data_do_and_posterior_predictive_path() -> No
         arr = np.asarray(res.posterior_predictive["demand"].values)
         reps.append(arr.reshape(-1, new.size))
     naive_mean = np.mean(reps, axis=0)
-    se = np.sqrt(ours / 40)
+    se = np.sqrt(closed_form(new) * 2 / 40)  # both are means of 40 Poisson draws
     assert naive_mean.shape == ours.shape
     assert np.all(np.abs(naive_mean - ours) < 5 * se)
 
@@ -138,3 +139,19 @@ def test_bad_data_names_the_argument() -> None:
         from_pymc(m, post, action="price", outcome="demand", data=[11.0])
     with pytest.raises(DecideValueError, match=r"coords\['store'\].*no dim 'store'"):
         from_pymc(m, post, action="price", outcome="demand", coords={"store": [1]})
+
+
+def test_a_covariate_left_at_the_fitted_period_is_an_error() -> None:
+    with pm.Model() as m:
+        price = pm.Data("price", HIST)
+        promo = pm.Data("promo", np.zeros(HIST.size))
+        a = pm.Normal("a", 4.0, 0.1)
+        b = pm.Normal("b", -1.0, 0.2)
+        lam = pm.math.exp(a + b * pm.math.log(price / 10.0) + 0.3 * promo)
+        pm.Poisson("demand", lam, observed=np.full(HIST.size, 50))
+    with pytest.raises(DecideValueError, match=r"'promo' still holds the 30 values.*data\['promo'\]"):
+        from_pymc(m, posterior(), action="price", outcome="demand", data={"price": [11.0]})
+    om = from_pymc(m, posterior(), action="price", outcome="demand",
+                   data={"price": [11.0], "promo": [1.0]})
+    expected = np.exp(A + B * np.log(1.1) + 0.3)[:, None]
+    np.testing.assert_allclose(om.sample(np.array([11.0])), expected, rtol=1e-10)
