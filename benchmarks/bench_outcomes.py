@@ -8,8 +8,9 @@ Saturating marketing model, S = 1000 posterior draws, 150 rows, 3 channels:
 Two action sets: the 3 channel levels, and a per-row plan (the 450 pattern values).
 Prints per-action times of the naive path, of ``draws`` (value) and of
 ``value_and_vjp`` in "mean" and "crn" modes, for each backend and vjp strategy
-(``"joint"``: one function returns value and gradient; ``"split"``: a gradient-only
-function next to the value function), and the ratios, with versions and thread
+(``"jacobian"``: one function returns the draws and their per-draw Jacobian, the
+default since issue 17; ``"joint"``: one function returns value and gradient;
+``"split"``: a gradient-only function next to the value function), and the ratios, with versions and thread
 settings. Each figure is the median of 7 interleaved repeats (the machine is shared);
 the ratio is the median of the per-repeat ratios.
 Targets: value >= 100x faster than naive; value+vjp <= 2x value.
@@ -130,7 +131,7 @@ def main() -> None:
             print(f"naive pm.do + sample_posterior_predictive: {t_naive * 1e3:9.2f} ms/action")
             for mode, kw in (("mean", {}), ("crn", {"n_replicates": 1})):
                 for backend in backends:
-                    for strategy in ("joint", "split"):
+                    for strategy in ("jacobian", "joint", "split"):
                         t0 = time.perf_counter()
                         om = from_pymc(
                             model,
@@ -143,6 +144,8 @@ def main() -> None:
                             **kw,
                         )
                         t_build = time.perf_counter() - t0
+                        if strategy == "jacobian" and not om.has_jacobian:
+                            continue
                         om.vjp_strategy = strategy
                         cot = np.ones(om.draws(actions[0]).shape)
                         t0 = time.perf_counter()
@@ -156,11 +159,8 @@ def main() -> None:
                             5,
                         )
                         t_val, t_vg = t_val / 3, t_vg / 3
-                        star = (
-                            "*"
-                            if backend == default_backend() and strategy == default_vjp_strategy()
-                            else " "
-                        )
+                        default = "jacobian" if om.has_jacobian else default_vjp_strategy()
+                        star = "*" if backend == default_backend() and strategy == default else " "
                         print(
                             f"{star}[{mode:4s} {backend:8s} {strategy:5s}] build {t_build:5.2f} s, "
                             f"vjp compile {t_vjp_compile:5.2f} s | value {t_val * 1e3:6.3f} ms, "

@@ -61,3 +61,9 @@ CHANCE_GAP_MAX_SAMPLES: Final[int] = 5_000
 #: entropic risk) whose weights have a Kish effective sample size below this many draws warns
 #: ``UnreliableEstimateWarning`` (``compare``, ``evpi``, ``decompose``).
 MIN_EXPONENTIAL_ESS: Final[float] = 2.0
+#: Compiled functions of ``from_pymc`` outcomes kept in memory, keyed on the outcome's graph
+#: (least recently used dropped first; 0 disables the cache).
+PYMC_COMPILE_CACHE_SIZE: Final[int] = 16
+#: ``from_pymc`` returns the per-draw Jacobian with the draws (one compiled function, one
+#: forward and one reverse pass) while rows x action size stays at most this many numbers.
+PYMC_JACOBIAN_MAX_ELEMENTS: Final[int] = 20_000_000

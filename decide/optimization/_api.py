@@ -219,7 +219,7 @@ def optimize(
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
-    method : {"auto", "cvxpy", "cvar-lp", "scipy", "scipy-global", "derivative-free", "enumerate"}
+    method : {"auto", "cvxpy", "cvar-lp", "cvar-slp", "scipy", "scipy-global", "derivative-free", "highs", "enumerate"}
         ``"auto"`` picks the exact convex program when the outcome is affine and the
         objective has a DCP form (continuous or integer space), enumeration for a
         Discrete space, ``"derivative-free"`` when the objective is not smooth (the
@@ -229,6 +229,12 @@ def optimize(
         mean-CVaR objectives on an affine outcome with at least 20000 samples and a
         continuous space it picks ``"cvar-lp"``, an exact specialized CVaR solver.
         ``"scipy-global"`` runs differential evolution, then a local polish.
+        ``"cvar-slp"`` (opt-in) maximizes a mean-CVaR objective of a smooth non-linear
+        outcome by trust-region sequential linear programming on the per-draw
+        Jacobian (:meth:`~decide.outcomes.OutcomeModel.draws_and_jacobian`).
+        ``"scipy"`` and ``"cvar-slp"`` first presolve the space: elements fixed by
+        their bounds and equality rows are eliminated, so the solver works on the
+        free dimensions only.
     random_seed : int or numpy.random.Generator, optional
         Seeds the extra start points and differential evolution; the same seed gives
         the same decision bit for bit.
@@ -260,7 +266,9 @@ def optimize(
         conservative convex approximation ``CVaR(alpha) >= t``; ``"auto"`` is exact
         where the method can be and the approximation elsewhere); highs:
         ``time_limit`` (seconds, default ``decide._config.CHANCE_MILP_TIME_LIMIT``),
-        ``mip_rel_gap``.
+        ``mip_rel_gap``; cvar-slp: ``x0``, ``rtol`` (stop when the
+        linearized problem predicts a relative gain below it), ``maxiter``, ``radius``
+        (first trust-region radius).
 
     Returns
     -------
@@ -359,10 +367,8 @@ def optimize(
             f"unknown options {unknown} for method={method!r}; valid options: "
             f"{[*sorted(allowed), 'weights', 'chance']}."
         )
-    from threadpoolctl import threadpool_limits
-
     failed: list[str] = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         while True:
             mine = {k: v for k, v in options.items() if k in backend.options}
             try:
@@ -388,3 +394,20 @@ def optimize(
             f"options {unused} do not apply to method {decision.method!r} and were ignored"
         )
     return decision
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _blas_controller() -> Any:
+    """One ``threadpoolctl.ThreadpoolController`` per process.
+
+    ``threadpool_limits(...)`` scans the loaded libraries (``/proc/self/maps``) on
+    every call, a fixed cost of several milliseconds per ``optimize`` (issue 17);
+    the controller scans once and only sets and restores the limits afterwards.
+    """
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]

@@ -105,6 +105,11 @@ class Problem:
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Score and its gradient with respect to ``x`` (objective.grad chained with the vjp)."""
         self.evaluations += 1
+        if self.outcome.has_jacobian:  # one evaluation: draws and their Jacobian together
+            draws, jac = self.outcome.draws_and_jacobian_flat(x)
+            v, cot = self.objective.value_and_grad(draws, self.weights)
+            cot = np.asarray(cot, dtype=np.float64).reshape(-1)
+            return v, cot @ jac.reshape(cot.size, -1)
         v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
         g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
         if self.objective.uses_action:

@@ -95,6 +95,13 @@ class ActionSpec:
     @property
     def labels(self) -> list[str]:
         """One readable label per flat element, e.g. ``"spend[tv]"``."""
+        cached = self.__dict__.get("_labels")
+        if cached is None:  # built once per (frozen) spec: optimize() asks on every call
+            cached = self._make_labels()
+            object.__setattr__(self, "_labels", cached)
+        return list(cached)
+
+    def _make_labels(self) -> list[str]:
         out: list[str] = []
         for n, sh, ds in zip(self.names, self.shapes, self.dims):
             if not sh:
@@ -266,6 +273,9 @@ class OutcomeModel(abc.ABC):
     overrides the optional capabilities it has; each has a default here:
 
     * gradient: :meth:`vjp_flat` (default none; see :attr:`has_vjp`);
+    * draws with their per-draw Jacobian in one evaluation:
+      :meth:`draws_and_jacobian_flat` (default: from :meth:`affine_form` when the
+      model is affine, else none; see :attr:`has_jacobian`);
     * exact conditional mean: :meth:`conditional_mean_flat` (default none);
     * affine in the action: :meth:`affine_form` (default ``None``);
     * held-out subsets: :meth:`subset` (default raises);
@@ -390,6 +400,38 @@ class OutcomeModel(abc.ABC):
     def has_conditional_mean(self) -> bool:
         """Whether :meth:`conditional_mean` is available."""
         return type(self).conditional_mean_flat is not OutcomeModel.conditional_mean_flat
+
+    @property
+    def has_jacobian(self) -> bool:
+        """Whether :meth:`draws_and_jacobian` is available (cheaply, in one evaluation)."""
+        if type(self).draws_and_jacobian_flat is not OutcomeModel.draws_and_jacobian_flat:
+            return True
+        return self.n_replicates is None and self.affine_form() is not None
+
+    def draws_and_jacobian(self, action: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The draws and the Jacobian of every draw in the action, in one evaluation.
+
+        Optimizers chain it with the objective's gradient (``g = cot @ J``) without a
+        second forward pass, and linearize the draws around ``action``
+        (``draws(action + d) ~ draws + J @ d``).
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples,) or (n_samples, n_replicates)
+        jacobian : ndarray of shape (*draws.shape, action_space.size)
+            ``jacobian[s, j] = d draws[s] / d action_flat[j]``.
+
+        Raises
+        ------
+        NotImplementedError
+            If the model has no Jacobian (see :attr:`has_jacobian`).
+        """
+        if not self.has_jacobian:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no per-draw Jacobian; use vjp() or a "
+                "derivative-free method."
+            )
+        return self.draws_and_jacobian_flat(self.action_space.flatten(action))
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(A, b)`` with ``draws(x) = A @ x + b`` if the draws are affine in the action.
@@ -523,3 +565,10 @@ class OutcomeModel(abc.ABC):
     def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         """:meth:`conditional_mean` at the flat action ``x``."""
         raise NotImplementedError
+
+    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`draws_and_jacobian` at the flat action ``x`` (default: the affine form)."""
+        form = self.affine_form() if self.n_replicates is None else None
+        if form is None:
+            raise NotImplementedError(f"{type(self).__name__} has no per-draw Jacobian.")
+        return np.asarray(self.draws_flat(x), dtype=np.float64), np.asarray(form[0], dtype=float)

@@ -119,6 +119,16 @@ class MappedOutcome(OutcomeModel):
         """``matrix.T @ base.vjp_flat(offset + matrix @ x, cotangent)``."""
         return self.matrix.T @ self.base.vjp_flat(self.full_action_flat(x), cotangent)
 
+    @property
+    def has_jacobian(self) -> bool:
+        """Whether the base model gives its per-draw Jacobian."""
+        return self.base.has_jacobian
+
+    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The base model's draws and per-draw Jacobian at the mapped action, times ``matrix``."""
+        draws, jac = self.base.draws_and_jacobian_flat(self.full_action_flat(x))
+        return draws, jac @ self.matrix
+
     def conditional_mean_flat(self, x: np.ndarray) -> np.ndarray:
         """The base model's conditional mean at the mapped action."""
         return self.base.conditional_mean_flat(self.full_action_flat(x))

@@ -147,6 +147,10 @@ def test_linear_map_passes_gradients_and_affine_form() -> None:
     np.testing.assert_allclose(mapped.draws(z), R @ (x0 + M @ z))
     cot = rng.normal(size=50)
     np.testing.assert_allclose(mapped.vjp(z, cot), M.T @ (R.T @ cot))
+    draws, jac = mapped.draws_and_jacobian(z)
+    assert mapped.has_jacobian
+    np.testing.assert_allclose(draws, R @ (x0 + M @ z))
+    np.testing.assert_allclose(jac, R @ M)
     A, b = mapped.affine_form()
     np.testing.assert_allclose(A @ z + b, R @ (x0 + M @ z))
     sub = mapped.subset([0, 1, 2])

@@ -12,6 +12,7 @@ subclass and import it below.
 """
 
 from decide.optimization.backends import _cvar_lp as _cvar_lp
+from decide.optimization.backends import _cvar_slp as _cvar_slp
 from decide.optimization.backends import _cvxpy as _cvxpy
 from decide.optimization.backends import _enumerate as _enumerate
 from decide.optimization.backends import _highs as _highs

@@ -20,6 +20,7 @@ from decide._config import SOLUTION_RTOL
 from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
+from decide.optimization._presolve import Reduction, presolve
 from decide.optimization._problem import (
     Problem,
     center_point,
@@ -40,10 +41,24 @@ __all__ = ["ScipyBackend", "ScipyGlobalBackend", "solve_scipy"]
 _LOCAL = ("SLSQP", "trust-constr")
 
 
+class _Lifted:
+    """The score on the reduced coordinates ``y`` of a presolved space (``x = T y + t``)."""
+
+    def __init__(self, prob: Problem, red: Reduction):
+        self.prob, self.red = prob, red
+
+    def value(self, y: np.ndarray) -> float:
+        return self.prob.value(self.red.lift(y))
+
+    def value_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
+        v, g = self.prob.value_grad(self.red.lift(y))
+        return v, self.red.T.T @ g
+
+
 class _Scaled:
     """f(z) = -score(xs * z) / fs and its gradient, in scaled units."""
 
-    def __init__(self, prob: Problem, xs: float, fd: bool):
+    def __init__(self, prob: Problem | _Lifted, xs: float, fd: bool):
         self.prob, self.xs, self.fs, self.fd = prob, xs, 1.0, fd
 
     def fun(self, z: np.ndarray) -> float:
@@ -283,10 +298,32 @@ def solve_scipy(
         missing = "the outcome has no vjp" if not prob.outcome.has_vjp else "the objective has no grad"
         diag.notes.append(f"gradient by finite differences ({missing})")
 
-    first = check_start(x0, prob.spec, system) if x0 is not None else center_point(system)
-    xs = x_scale(system, first)
-    f = _Scaled(prob, xs, fd)
-    sysz = _scaled_system(system, xs)
+    user_first = check_start(x0, prob.spec, system) if x0 is not None else None
+    # presolve: fixed elements and equality rows eliminated, the solver works on y (x = T y + t)
+    red = presolve(system)
+    if red is not None and red.system.n == 0:  # the space is one point
+        diag.status, diag.converged = "the constraints fix every element of the action", True
+        diag.notes.append(f"presolve: {red.n_fixed} fixed, {red.n_eliminated} eliminated")
+        x = red.t.copy()
+        return prob.finish(x, method_name, diag) if finish else (x, diag)
+    if red is not None:
+        system_w: LinearSystem = red.system
+        target: Problem | _Lifted = _Lifted(prob, red)
+        diag.notes.append(
+            f"presolve: {prob.n} -> {red.system.n} free dimensions ({red.n_fixed} fixed by "
+            f"their bounds, {red.n_eliminated} eliminated by equality rows)"
+        )
+        first = red.project(user_first) if user_first is not None else center_point(system_w)
+    else:
+        system_w, target = system, prob
+        first = user_first if user_first is not None else center_point(system)
+
+    def lift(w: np.ndarray) -> np.ndarray:
+        return red.lift(w) if red is not None else w
+
+    xs = x_scale(system_w, first)
+    f = _Scaled(target, xs, fd)
+    sysz = _scaled_system(system_w, xs)
     starts = [first / xs]
     if global_search:
         f.calibrate(starts[0])
@@ -294,7 +331,7 @@ def solve_scipy(
         diag.notes.append(f"differential evolution ({nit} generations) then {local_method} polish")
         starts = [zg]
     for _ in range(n_starts - 1):
-        starts.append(random_feasible(system, first, rng) / xs)
+        starts.append(random_feasible(system_w, first, rng) / xs)
     if not global_search:
         f.calibrate(starts[0])
     diag.notes.append(f"scaled: action by {xs:.3g}, score by {f.fs * 1.0:.3g}")
@@ -306,7 +343,7 @@ def solve_scipy(
                               "(conservative); the originals are checked on the draws")
 
     best_key: tuple[bool, bool, float] | None = None
-    best_x, best_res, best_k = starts[0] * xs, None, 0
+    best_x, best_res, best_k = lift(starts[0] * xs), None, 0
     iters = 0
     for k, z0 in enumerate(starts):
         try:
@@ -315,26 +352,26 @@ def solve_scipy(
             raise
         except Exception as exc:  # the solver broke: record it, try the other starts
             diag.fallbacks.append(f"{local_method} start {k}: raised {type(exc).__name__}: {str(exc)[:200]}")
-            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+            diag.starts.append({"start": k, "x0": lift(z0 * xs), "x": None, "value": np.nan,
                                 "converged": False, "status": f"raised {type(exc).__name__}",
                                 "feasible": False})
             continue
         z = np.clip(np.asarray(res.x, float), sysz.lb, sysz.ub)
         if z.shape != z0.shape or not np.all(np.isfinite(z)):
             diag.fallbacks.append(f"{local_method} start {k}: returned a non-finite action ({res.message})")
-            diag.starts.append({"start": k, "x0": z0 * xs, "x": None, "value": np.nan,
+            diag.starts.append({"start": k, "x0": lift(z0 * xs), "x": None, "value": np.nan,
                                 "converged": False, "status": str(res.message), "feasible": False})
             continue
-        x = z * xs
+        x = lift(z * xs)
         ok = _success(res, local_method)
         feasible = system.violated(x, SOLUTION_RTOL) is None and (rows is None or rows.feasible(x))
         val = prob.value(x)
         iters += int(getattr(res, "nit", 0) or 0)
         diag.starts.append(
-            {"start": k, "x0": z0 * xs, "x": x, "value": val, "converged": ok,
+            {"start": k, "x0": lift(z0 * xs), "x": x, "value": val, "converged": ok,
              "status": str(res.message), "feasible": feasible}
         )
-        if not system.bounded and float(np.max(np.abs(z))) > 1e6:
+        if not system_w.bounded and float(np.max(np.abs(z))) > 1e6:
             raise UnboundedError(
                 "the objective looks unbounded over the action space: the solver ran to action "
                 f"{_fmt(x)} (score {val:.6g}) and kept improving. Bound the action with a Box or "

@@ -24,7 +24,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["default_vjp_strategy", "hoist_noise", "vjp_graph"]
+__all__ = ["default_jacobian", "default_vjp_strategy", "hoist_noise", "vjp_graph"]
+
+
+def default_jacobian() -> bool:
+    """Whether ``from_pymc`` compiles the draws with their per-draw Jacobian by default.
+
+    True on pytensor 3.x (numba fuses the forward pass and the batched-action
+    gradient well: one call for draws and gradient on ``benchmarks/bench_mmm.py``);
+    False on pytensor 2.x, where ``benchmarks/bench_outcomes.py`` measured the
+    Jacobian function at 4.4x the value against 2.3x for ``"split"``, so the value
+    and ``vjp`` functions of before are kept there.
+    """
+    import pytensor
+
+    return int(str(pytensor.__version__).split(".")[0]) >= 3
 
 
 def default_vjp_strategy() -> str:

@@ -41,6 +41,7 @@ from decide.outcomes.pymc._ops import (
     _is_xtensor,
     _lower_xtensor,
     _rng_inputs,
+    _shared_inputs,
     _vectorize,
     rebuild,
 )
@@ -81,6 +82,15 @@ class GraphSpec:
         Why the conditional mean is unavailable, or None.
     mean_exact : bool
         Whether the plug-in mean is exact (outcome affine in the simulated variables).
+    row_output : TensorVariable or None
+        The outcome with the action batched too (one action row per draw row), shape
+        ``(batch, *outcome_shape)``: its gradient in the batched action is the
+        per-draw Jacobian in one reverse pass. None when there is no gradient.
+    row_actions : list of TensorVariable
+        The batched action inputs of ``row_output``, shape ``(batch, *action_shape)``.
+    shared : list of tuple (input, ndarray)
+        The model's shared data (``pm.Data`` other than the action) as explicit
+        inputs of every output, with the values copied at build time.
     """
 
     action_inputs: list[Any]
@@ -100,6 +110,9 @@ class GraphSpec:
     mean_exact: bool
     model_coords: dict[str, Any] = field(default_factory=dict)
     xtensor: bool = False
+    row_output: Any = None
+    row_actions: list[Any] = field(default_factory=list)
+    shared: list[tuple[Any, np.ndarray]] = field(default_factory=list)
 
 
 def _var_list(model: Any) -> str:
@@ -565,6 +578,8 @@ def build_graph(
     if no_grad_reason is None:
         no_grad_reason = _check_grad(output, acts.inputs)
     no_grad_reason = _gradient_advice(no_grad_reason, mode, mean_exact, simulated)
+    row_output, row_actions = _row_graph(core_out, batch_map, acts, no_grad_reason, rngs)
+    (output, mean_output, row_output), shared = _shared_inputs([output, mean_output, row_output])
     return GraphSpec(
         action_inputs=acts.inputs,
         action_shapes=acts.shapes,
@@ -583,4 +598,35 @@ def build_graph(
         mean_exact=mean_exact,
         model_coords={k: np.asarray(v) for k, v in (model.coords or {}).items() if v is not None},
         xtensor=is_x,
+        row_output=row_output,
+        row_actions=row_actions,
+        shared=shared,
     )
+
+
+def _row_graph(
+    core_out: Any, batch_map: dict[Any, Any], acts: _Actions, no_grad_reason: str | None,
+    rngs: list[Any],
+) -> tuple[Any, list[Any]]:
+    """Step 5 for the gradient: the outcome vectorized over the action as well.
+
+    With one action row per draw row, ``d sum_s y_s / d a_s`` is row ``s`` of the
+    per-draw Jacobian: one reverse pass gives all of it. None (no such graph) when
+    the outcome has no gradient, keeps random variables, does not vectorize, or the
+    stack compiles the value and the ``vjp`` instead (:func:`~decide.outcomes.pymc._grad.default_jacobian`).
+    """
+    import pytensor.tensor as pt
+
+    from decide.outcomes.pymc import _grad
+
+    if no_grad_reason is not None or rngs or not _grad.default_jacobian():
+        return None, []
+    rows = [
+        pt.tensor(x.name + "_rows", shape=(None, *x.type.shape), dtype="float64")
+        for x in acts.inputs
+    ]
+    try:
+        out = _vectorize(core_out, {**batch_map, **dict(zip(acts.inputs, rows))})
+    except Exception:  # a op without a batched form: the unbatched-action path is used
+        return None, []
+    return out, rows

@@ -242,8 +242,12 @@ def _rng_inputs(out: Any) -> tuple[Any, list[Any]]:
 
 
 def _check_grad(out: Any, action_inputs: Sequence[Any]) -> str | None:
-    import pytensor
+    """Why the outcome has no gradient (a random variable on the action's path), or None.
 
+    Only the graph is inspected; whether pytensor can differentiate every op is
+    learnt when the gradient is built for the compiled function
+    (:class:`~decide.outcomes.pymc.PyMCOutcome`), once.
+    """
     ancestors, _ = _graph_tools()
     from pytensor.tensor.random.op import RandomVariable
 
@@ -255,8 +259,85 @@ def _check_grad(out: Any, action_inputs: Sequence[Any]) -> str | None:
                     f"the outcome goes through the random variable {v.owner.op}, which has no "
                     'gradient; use mode="mean" (or "crn" for continuous likelihoods).'
                 )
+    return None  # the gradient itself is built once, with the compiled function
+
+
+def _shared_inputs(outputs: Sequence[Any]) -> tuple[list[Any], list[tuple[Any, np.ndarray]]]:
+    """Replace the shared variables (``pm.Data``) of ``outputs`` by explicit inputs.
+
+    The values are copied now, so a later ``pm.set_data`` on the user's model changes
+    neither this outcome nor a compiled function another outcome shares through the
+    compile cache. Random generators (shared ``Generator`` variables) are left alone.
+
+    Returns
+    -------
+    outputs : list of TensorVariable or None
+        The same graphs on the new inputs (None entries kept).
+    shared : list of (TensorVariable, ndarray)
+        Each new input and the value copied from its shared variable.
+    """
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.replace import graph_replace
+
+    ancestors, _ = _graph_tools()
+    live = [o for o in outputs if o is not None]
+    repl: dict[Any, Any] = {}
+    shared: list[tuple[Any, np.ndarray]] = []
+    for v in ancestors(live):
+        if not isinstance(v, SharedVariable) or v in repl:
+            continue
+        value = v.get_value(borrow=False)
+        if not isinstance(value, np.ndarray | np.generic | int | float | bool):
+            continue  # random generators and other non-array states
+        new = v.type(f"{v.name or 'shared'}__data")
+        repl[v] = new
+        shared.append((new, np.array(value, copy=True)))
+    if not repl:
+        return list(outputs), []
+    new_live = graph_replace(live, replace=repl, strict=False)
+    it = iter(new_live)
+    return [None if o is None else next(it) for o in outputs], shared
+
+
+def graph_key(inputs: Sequence[Any], outputs: Sequence[Any]) -> tuple[Any, ...] | None:
+    """A hashable structural key of the function ``inputs -> outputs``.
+
+    Two graphs get the same key when they apply equal ops (pytensor's ``__props__``
+    equality) to the same inputs in the same positions (compared by type) and to
+    equal constants (compared by dtype, shape and bytes). Variable names are
+    ignored. ``None`` when a root is neither an input nor a constant (e.g. a shared
+    variable), or an op is not hashable: such graphs are not cached.
+    """
+    from pytensor.graph.basic import Constant
+
+    _, io_toposort = _graph_tools()
+    index: dict[Any, int] = {}
+    parts: list[Any] = []
+    for i, v in enumerate(inputs):
+        index[v] = len(index)
+        parts.append(("in", i, v.type))
+
+    def ref(v: Any) -> int:
+        if v in index:
+            return index[v]
+        if isinstance(v, Constant):
+            data = np.asarray(v.data)
+            if data.dtype == object:
+                raise TypeError("object constant")
+            digest = (str(data.dtype), data.shape, data.tobytes())
+            parts.append(("const", v.type, digest))
+            index[v] = len(index)
+            return index[v]
+        raise TypeError("free root")
+
     try:
-        pytensor.grad(out.sum(), list(action_inputs), disconnected_inputs="ignore")
-    except Exception as exc:
-        return f"pytensor cannot differentiate the outcome in the action: {exc}"
-    return None
+        for node in io_toposort(list(inputs), list(outputs)):
+            args = tuple(ref(i) for i in node.inputs)
+            hash(node.op)
+            parts.append(("op", node.op, args, tuple(o.type for o in node.outputs)))
+            for o in node.outputs:
+                index[o] = len(index)
+        parts.append(("out", tuple(ref(o) for o in outputs)))
+    except TypeError:
+        return None
+    return tuple(parts)

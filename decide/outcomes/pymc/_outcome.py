@@ -8,6 +8,7 @@ Outcomes are rewards (higher is better). Draw arrays put the sample axis first:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -15,15 +16,19 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decide import _config
 from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes.pymc import _grad
+from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
+from decide.outcomes.pymc._ops import graph_key
 from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
@@ -44,9 +49,14 @@ class PyMCOutcome(OutcomeModel):
     """Outcome model compiled from a PyMC model (built by :func:`from_pymc`).
 
     Outcomes are rewards (higher is better). Draw arrays put the sample axis first.
-    One value function (and, on first use, one value-and-gradient function)
-    is compiled at construction and reused for every action; the posterior draws
-    are function inputs, so :meth:`subset` costs no recompilation.
+    One function is compiled at construction and reused for every action: for a
+    differentiable outcome it returns the draws and their per-draw Jacobian together
+    (the action batched along the draws, so one reverse pass gives every row; see
+    :meth:`draws_and_jacobian`), otherwise the draws only. The posterior draws,
+    fixed uniforms and the model's shared data (copied at construction) are
+    function inputs, so :meth:`subset` costs no recompilation and compiled
+    functions are shared between outcome models with the same graph through a
+    bounded in-memory cache (:data:`decide._config.PYMC_COMPILE_CACHE_SIZE`).
 
     Attributes
     ----------
@@ -56,11 +66,13 @@ class PyMCOutcome(OutcomeModel):
         Variables simulated under ``do`` rather than read from the posterior.
     backend : str
         pytensor mode used to compile.
-    vjp_strategy : {"joint", "split"}
-        ``"joint"``: one function returns the reduced value and the gradient (the
-        forward pass shared); ``"split"``: a gradient-only function next to the value
-        function. Default: the faster on this stack (:func:`default_vjp_strategy`);
-        set it before the first :meth:`vjp` call to change it.
+    vjp_strategy : {"jacobian", "joint", "split"}
+        ``"jacobian"``: :meth:`vjp` is ``cotangent @ J`` from the compiled function's
+        per-draw Jacobian (the default when it is available); ``"joint"``: a second
+        function returns the reduced value and the gradient (the forward pass shared);
+        ``"split"``: a gradient-only function next to the value function
+        (:func:`default_vjp_strategy` picks between these two on this stack); set it
+        before the first :meth:`vjp` call to change it.
     posterior : xarray.Dataset
         The parameter draws the outcome is computed from, read-only (see :attr:`posterior`).
     options : tuple of str or None
@@ -83,7 +95,6 @@ class PyMCOutcome(OutcomeModel):
         rng: np.random.Generator,
         n_samples: int,
     ) -> None:
-        import pytensor
 
         self._graph = graph
         self.mode = mode
@@ -111,25 +122,37 @@ class PyMCOutcome(OutcomeModel):
         )
         rows = self.n_samples * self._reps
         uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
-        # the parts depending on the fixed uniforms only (e.g. Phi^{-1}(u)) are evaluated once
-        self._output, noise = hoist_noise(graph.output, uniforms, rows)
-        self._noise_vars = [v for v, _ in noise]
-        self._noise = [a for _, a in noise]
-        self.vjp_strategy = default_vjp_strategy()
-        self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
-        inputs = self._inputs()
-        try:
-            self._value_fn = pytensor.function(
-                inputs, self._output, mode=backend, on_unused_input="ignore"
+        self._vjp_reason = graph.no_grad_reason
+        if callable(reduce) and graph.output.ndim > 1 and self._vjp_reason is None:
+            self._vjp_reason = (
+                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
+                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
             )
-        except Exception as exc:
-            raise DecideValueError(
-                f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
-                f"backend=None for the default ({default_backend()!r}) or 'FAST_COMPILE'."
-            ) from None
-        self._value_fn.trust_input = True
+        size = sum(int(np.prod(sh)) for sh in graph.action_shapes)
+        # the per-draw Jacobian path: the action batched along the draw rows
+        self._rows = (
+            _grad.default_jacobian()
+            and graph.row_output is not None
+            and self._vjp_reason is None
+            and rows * size <= _config.PYMC_JACOBIAN_MAX_ELEMENTS
+        )
+        self._memo: tuple[bytes, Any] | None = None
+        self._value_calls = 0
+        self._uniforms = uniforms
+        self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
         self._vjp_fn: Any = None
         self._mean_fn: Any = None
+        self._plain: _Fn | None = None
+        if self._rows:
+            try:
+                self._main = self._setup(rows=True)
+            except _NoGradient as exc:
+                self._vjp_reason = f"pytensor cannot differentiate the outcome in the action: {exc}"
+                self._rows = False
+        if not self._rows:
+            self._main = self._plain = self._setup(rows=False)
+        self._value_fn = self._main.fn
+        self.vjp_strategy = "jacobian" if self._rows else default_vjp_strategy()
         first = self._value_flat(self.action_space.flatten(graph_defaults(graph)))
         self._outcome_shape = tuple(first.shape[1:])
         dims = graph.outcome_dims
@@ -137,12 +160,56 @@ class PyMCOutcome(OutcomeModel):
             dims = tuple(f"{graph.outcome_name}_dim_{i}" for i in range(len(self._outcome_shape)))
         self.outcome_dims = dims
         self.outcome_coords = {d: graph.model_coords[d] for d in dims if d in graph.model_coords}
-        self._vjp_reason = graph.no_grad_reason
-        if callable(reduce) and self._outcome_shape and self._vjp_reason is None:
-            self._vjp_reason = (
-                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
-                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
-            )
+
+    def _setup(self, rows: bool) -> _Fn:
+        """Hoist the fixed noise out of the outcome graph and compile it (through the cache).
+
+        ``rows=True``: the graph with the action batched along the draw rows, compiled
+        with its per-draw Jacobian; ``rows=False``: the plain graph, draws only.
+        """
+        import pytensor
+
+        g = self._graph
+        output = g.row_output if rows else g.output
+        n_rows = self.n_samples * self._reps
+        out, noise = hoist_noise(output, self._uniforms, n_rows)
+        v = _Fn(rows, out, [nv for nv, _ in noise], [a for _, a in noise], None)
+        inputs = self._inputs(v)
+        backend = self.backend
+        reduce = self.reduce if isinstance(self.reduce, str) else "callable"
+        key = graph_key(inputs, [out])
+        if key is not None:
+            key = ("jacobian" if rows else "value", backend, reduce, key)
+
+        def build() -> Any:
+            outs: list[Any] = [out]
+            if rows:
+                try:
+                    grads = pytensor.grad(
+                        _reduced(out, self.reduce).sum(), list(g.row_actions),
+                        disconnected_inputs="ignore",
+                    )
+                except Exception as exc:
+                    raise _NoGradient(str(exc)) from None
+                outs += list(grads)
+            try:
+                fn = pytensor.function(inputs, outs, mode=backend, on_unused_input="ignore")
+            except Exception as exc:
+                raise DecideValueError(
+                    f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
+                    f"backend=None for the default ({default_backend()!r}) or 'FAST_COMPILE'."
+                ) from None
+            fn.trust_input = True
+            return fn
+
+        v.fn = cached_compile(key, build)
+        return v
+
+    def _plain_fn(self) -> _Fn:
+        """The draws-only function on the unbatched action (compiled on first need)."""
+        if self._plain is None:
+            self._plain = self._setup(rows=False)
+        return self._plain
 
     def one_hot(self, option: Any) -> np.ndarray:
         """The flat action giving every row the category ``option`` (a categorical action).
@@ -207,35 +274,67 @@ class PyMCOutcome(OutcomeModel):
         return self.posterior
 
     # -- inputs -----------------------------------------------------------
-    def _inputs(self) -> list[Any]:
+    def _inputs(self, v: _Fn) -> list[Any]:
         g = self._graph
         return [
-            *g.action_inputs,
+            *(g.row_actions if v.rows else g.action_inputs),
             *[b for _, b, _, _ in g.params],
-            *self._noise_vars,
+            *v.noise_vars,
             *g.rngs,
+            *[s for s, _ in g.shared],
         ]
 
-    def _args(self, x: np.ndarray, replicate: bool = True) -> list[Any]:
+    def _args(self, x: np.ndarray, v: _Fn | None = None, replicate: bool = True) -> list[Any]:
         g = self._graph
         parts = self.action_space.unflatten(x)
-        args: list[Any] = [np.array(parts[n], order="C") for n in self.action_space.names]
         reps = self._reps if replicate else 1
+        rows = v is not None and v.rows
+        if rows and replicate:
+            n = self.n_samples * reps
+            args: list[Any] = [
+                np.ascontiguousarray(np.broadcast_to(parts[k], (n, *parts[k].shape)))
+                for k in self.action_space.names
+            ]
+        else:
+            args = [np.array(parts[k], order="C") for k in self.action_space.names]
         for name, *_ in g.params:
             arr = self._draws[name]
             args.append(np.repeat(arr, reps, axis=0) if reps > 1 else arr)
-        if not replicate:
-            return args
-        args.extend(self._noise)
+        if not replicate or v is None:
+            return [*args, *[a for _, a in g.shared]]
+        args.extend(v.noise)
         if self.mode == "sample":
             seeds = self._rng.integers(2**63 - 1, size=len(g.rngs)).tolist()
         else:
             seeds = self._crn_seeds
         args.extend(np.random.default_rng(int(s)) for s in seeds)
+        args.extend(a for _, a in g.shared)
         return args
 
+    def _call(self, x: np.ndarray) -> list[np.ndarray]:
+        """The main compiled function's outputs at ``x`` (the last point remembered)."""
+        v = self._main
+        if not v.rows:
+            return [np.asarray(o, dtype=np.float64) for o in v.fn(*self._args(x, v))]
+        tag = x.tobytes()
+        if self._memo is not None and self._memo[0] == tag:
+            return self._memo[1]
+        outs = [np.asarray(o, dtype=np.float64) for o in v.fn(*self._args(x, v))]
+        self._memo = (tag, outs)
+        return outs
+
     def _value_flat(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._value_fn(*self._args(x)), dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64)
+        if not self._rows or (self._memo is not None and self._memo[0] == x.tobytes()):
+            return self._call(x)[0].copy()
+        # draws only, at a new point: the first few calls use the main function (an
+        # optimizer needs the Jacobian there next); a caller asking for many draws
+        # (evpi, compare, a sweep of values) gets the draws-only function
+        self._value_calls += 1
+        if self._value_calls <= _VALUE_CALLS_BEFORE_PLAIN:
+            return self._call(x)[0].copy()
+        v = self._plain_fn()
+        return np.asarray(v.fn(*self._args(x, v))[0], dtype=np.float64)
 
     def _lead_shape(self) -> tuple[int, ...]:
         if self.n_replicates is None:
@@ -288,14 +387,43 @@ class PyMCOutcome(OutcomeModel):
             raise NotImplementedError(self._vjp_reason)
         return super().vjp(action, cotangent)
 
+    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draws and per-draw Jacobian at the flat action ``x`` (one compiled call).
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples,) or (n_samples, n_replicates)
+        jacobian : ndarray of shape (*draws.shape, action_space.size)
+        """
+        if not self._rows:
+            if self._vjp_reason is not None:
+                raise NotImplementedError(self._vjp_reason)
+            raise NotImplementedError(
+                "the per-draw Jacobian of this outcome is not available (its graph did not "
+                "vectorize over the action, or n_samples x action size exceeds "
+                "decide._config.PYMC_JACOBIAN_MAX_ELEMENTS); use vjp()."
+            )
+        out, *jacs = self._call(np.asarray(x, dtype=np.float64))
+        lead = self._lead_shape()
+        red = np.asarray(self.reduce_draws(out.reshape(*lead, *self._outcome_shape)), float)
+        n = out.shape[0]
+        jac = np.concatenate([j.reshape(n, -1) for j in jacs], axis=1)
+        return red.reshape(lead), jac.reshape(*lead, -1)
+
+    @property
+    def has_jacobian(self) -> bool:
+        """Whether :meth:`draws_and_jacobian` is available."""
+        return bool(self._rows)
+
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         import pytensor
 
-        red, cot, grads = vjp_graph(self._output, self._graph.action_inputs, self.reduce)
+        v = self._plain_fn()
+        red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
         fn = pytensor.function(
-            [*self._inputs(), cot], outs, mode=self.backend, on_unused_input="ignore"
+            [*self._inputs(v), cot], outs, mode=self.backend, on_unused_input="ignore"
         )
         fn.trust_input = True
         return fn
@@ -326,11 +454,15 @@ class PyMCOutcome(OutcomeModel):
             raise DecideValueError(
                 f"cotangent must have the shape of draws(action), {lead}; got {cot.shape}."
             )
+        if self.vjp_strategy == "jacobian" and self._rows:
+            red, jac = self.draws_and_jacobian_flat(x)
+            return red, cot.reshape(-1) @ jac.reshape(cot.size, -1)
         if self._vjp_fn is None:
             self._vjp_fn = self._compile_vjp()
-        args = self._args(x)
+        v = self._plain_fn()
+        args = self._args(x, v)
         if self.vjp_strategy == "split":
-            out = np.asarray(self._value_fn(*args), dtype=np.float64)
+            out = np.asarray(v.fn(*args)[0], dtype=np.float64)
             red = self.reduce_draws(out.reshape(*lead, *self._outcome_shape))
             grads = self._vjp_fn(*args, np.ascontiguousarray(cot.reshape(-1)))
         else:
@@ -351,13 +483,13 @@ class PyMCOutcome(OutcomeModel):
 
             g = self._graph
             self._mean_fn = pytensor.function(
-                [*g.action_inputs, *[b for _, b, _, _ in g.params]],
+                [*g.action_inputs, *[b for _, b, _, _ in g.params], *[v for v, _ in g.shared]],
                 g.mean_output,
                 mode=self.backend,
                 on_unused_input="ignore",
             )
             self._mean_fn.trust_input = True
-        return np.asarray(self._mean_fn(*self._args(x, replicate=False)), dtype=np.float64)
+        return np.asarray(self._mean_fn(*self._args(x, None, replicate=False)), dtype=np.float64)
 
     def conditional_mean(self, action: Any) -> np.ndarray:
         """E[outcome | theta, do(action)] for every posterior sample theta.
@@ -405,13 +537,22 @@ class PyMCOutcome(OutcomeModel):
             )
         new = copy.copy(self)
         new._set_posterior(self._posterior.isel({SAMPLE_DIM: idx}))
-        new._noise = [
-            np.ascontiguousarray(
+
+        def rows_of(v: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(
                 v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
             )
-            for v in self._noise
-        ]
+
+        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
+        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
+        if self._plain is self._main:
+            new._plain = new._main
+        elif self._plain is not None:
+            new._plain = dataclasses.replace(
+                self._plain, noise=[rows_of(a) for a in self._plain.noise]
+            )
         new.n_samples = int(idx.size)
+        new._memo = None
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
 
@@ -458,6 +599,32 @@ class PyMCOutcome(OutcomeModel):
         new.n_samples = m
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
+
+
+def _reduced(output: Any, reduce: Reduce) -> Any:
+    """The outcome reduced to one value per row, symbolically (``"mean"`` or else the sum)."""
+    axes = tuple(range(1, output.ndim))
+    if not axes:
+        return output
+    return output.mean(axis=axes) if reduce == "mean" else output.sum(axis=axes)
+
+
+_VALUE_CALLS_BEFORE_PLAIN = 3
+
+
+@dataclasses.dataclass
+class _Fn:
+    """One compiled function of the outcome with the inputs it was built on."""
+
+    rows: bool  # the action batched along the draw rows (returns the per-draw Jacobian too)
+    output: Any  # the outcome graph, fixed noise hoisted
+    noise_vars: list[Any]
+    noise: list[np.ndarray]
+    fn: Any
+
+
+class _NoGradient(Exception):
+    """pytensor could not build the gradient of the outcome graph."""
 
 
 def _plugin_message(graph: GraphSpec) -> str:
