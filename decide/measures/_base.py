@@ -410,7 +410,7 @@ class Objective(abc.ABC):
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return False
-        return _frozen(self._params()) == _frozen(other._params())  # type: ignore[attr-defined]
+        return _frozen(self._params()) == _frozen(other._params())
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, repr(_frozen(self._params()))))

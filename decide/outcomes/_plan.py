@@ -165,6 +165,13 @@ class MappedOutcome(OutcomeModel):
         """The base model's parameter draws."""
         return self.base.parameters
 
+    def with_parameters(self, parameters: xr.Dataset) -> MappedOutcome:
+        """The same map over the base model at other parameter draws."""
+        return MappedOutcome(
+            self.base.with_parameters(parameters), self.matrix, self.offset,
+            self.action_space, self.window_cells,
+        )
+
 
 def _base_values(outcome: OutcomeModel, base: Any) -> np.ndarray:
     if base is not None:

@@ -76,7 +76,7 @@ def check_subadditive(
     def search(base: Strategy) -> None:
 
         __tracebackhide__ = True
-        run_given(lambda xyw: _laws.subadditive(objective, *xyw[0], rtol, atol, xyw[1]),
+        run_given(lambda xyw: _laws.subadditive(objective, xyw[0][0], xyw[0][1], rtol, atol, xyw[1]),
                   {"xyw": with_weights(objective, _pairs(base))}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:
@@ -137,7 +137,7 @@ def check_concave(
     def search(base: Strategy) -> None:
 
         __tracebackhide__ = True
-        run_given(lambda xyw, lam: _laws.concave(objective, *xyw[0], lam, rtol, atol, xyw[1]),
+        run_given(lambda xyw, lam: _laws.concave(objective, xyw[0][0], xyw[0][1], lam, rtol, atol, xyw[1]),
                   {"xyw": with_weights(objective, _pairs(base)), "lam": st.floats(0.0, 1.0)},
                   max_examples, settings)
 

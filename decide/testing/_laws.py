@@ -150,7 +150,7 @@ def pooled(obj: Objective, x: np.ndarray, rtol: float, atol: float, w: Any = Non
     sx, sf = score(obj, x, w), score(obj, flat, wf)
     tol = tolerance(rtol, atol, x, sx, sf)
     if not abs(sx - sf) <= tol:
-        inputs = {"x": x, "x_pooled": flat}
+        inputs: dict[str, Any] = {"x": x, "x_pooled": flat}
         if w is not None:
             inputs |= {"weights": w, "weights_pooled": wf}
         _fail("check_pooled", "pooled", obj, inputs,

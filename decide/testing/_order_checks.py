@@ -201,7 +201,7 @@ def check_ssd_consistent(
     def search(base: Strategy) -> None:
 
         __tracebackhide__ = True
-        run_given(lambda xyw: _laws.ssd(objective, *xyw[0], rtol, atol, xyw[1], verify=True),
+        run_given(lambda xyw: _laws.ssd(objective, xyw[0][0], xyw[0][1], rtol, atol, xyw[1], verify=True),
                   {"xyw": _ssd_pairs(base, objective)}, max_examples, settings)
 
     def plain(xa: np.ndarray) -> None:

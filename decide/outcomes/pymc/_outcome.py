@@ -590,12 +590,21 @@ class PyMCOutcome(OutcomeModel):
         idx = np.arange(m) % self.n_samples
         new = copy.copy(self)
         new._set_posterior(ds)
-        new._noise = [
-            np.ascontiguousarray(
+
+        def rows_of(v: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(
                 v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
             )
-            for v in self._noise
-        ]
+
+        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
+        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
+        if self._plain is self._main:
+            new._plain = new._main
+        elif self._plain is not None:
+            new._plain = dataclasses.replace(
+                self._plain, noise=[rows_of(a) for a in self._plain.noise]
+            )
+        new._memo = None
         new.n_samples = m
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
         return new
