@@ -489,7 +489,7 @@ def solve_highs(
     if any(c.chance_form() is not None for c in prob.constraints):
         _chance_notes(prob, built, res, diag, tl)
     diag.evaluations = 1
-    return prob.finish(x, "highs", diag, shadow_prices=shadow)
+    return prob.finish(x, "highs", diag, exact="certificate", shadow_prices=shadow)
 
 
 def _keep_better(prob: Problem, res: _Result, tl: float, diag: Diagnostics) -> _Result:

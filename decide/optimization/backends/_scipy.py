@@ -108,10 +108,10 @@ class _OutcomeRows:
     constraints are checked on the draws after the solve.
     """
 
-    def __init__(self, prob: Problem, xs: float):
+    def __init__(self, prob: Problem, xs: float, red: Reduction | None = None):
         from decide.optimization.backends._highs import _surrogate
 
-        self.prob, self.xs = prob, xs
+        self.prob, self.xs, self.red = prob, xs, red
         self.cons = [_surrogate(c) if c.kind == "chance" else c for c in prob.constraints]
         self.scale = np.ones(len(self.cons))
         self._key: bytes | None = None
@@ -132,22 +132,29 @@ class _OutcomeRows:
         score = c.objective(self._at(x), self.prob.weights, action=x)
         return float(c.direction * (score - c.score_bound))
 
+    def _full(self, z: np.ndarray) -> np.ndarray:
+        """The full action at scaled (and, after presolve, reduced) coordinates ``z``."""
+        y = self.xs * z
+        return self.red.lift(y) if self.red is not None else y
+
     def calibrate(self, z0: np.ndarray) -> None:
-        x = self.xs * z0
+        x = self._full(z0)
         for k, c in enumerate(self.cons):
             size = max(abs(c.score_bound), abs(self.raw(k, x) + c.direction * c.score_bound))
             self.scale[k] = size if np.isfinite(size) and size > 0 else 1.0
 
     def fun(self, k: int, z: np.ndarray) -> float:
-        return self.raw(k, self.xs * z) / self.scale[k]
+        return self.raw(k, self._full(z)) / self.scale[k]
 
     def jac(self, k: int, z: np.ndarray) -> np.ndarray:
-        x = self.xs * z
+        x = self._full(z)
         c = self.cons[k]
         cot = c.objective.grad(self._at(x), self.prob.weights)
         g = np.asarray(self.prob.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
         if c.objective.uses_action:
             g = g + c.objective.action_grad(x)
+        if self.red is not None:
+            g = self.red.T.T @ g
         return c.direction * g * self.xs / self.scale[k]
 
     def feasible(self, x: np.ndarray) -> bool:
@@ -335,7 +342,7 @@ def solve_scipy(
     if not global_search:
         f.calibrate(starts[0])
     diag.notes.append(f"scaled: action by {xs:.3g}, score by {f.fs * 1.0:.3g}")
-    rows = _OutcomeRows(prob, xs) if prob.constraints else None
+    rows = _OutcomeRows(prob, xs, red) if prob.constraints else None
     if rows is not None:
         rows.calibrate(starts[0])
         if any(c.kind == "chance" for c in prob.constraints):

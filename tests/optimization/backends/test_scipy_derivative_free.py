@@ -114,8 +114,8 @@ def test_scipy_global_keeps_the_global_point_when_the_polish_is_worse(monkeypatc
 
     real = sp._local
 
-    def bad_polish(f, z0, sysz, method, maxiter, tol):  # a polish that walks away downhill
-        res = real(f, z0, sysz, method, maxiter, tol)
+    def bad_polish(f, z0, sysz, method, maxiter, tol, *rest):  # a polish that walks away downhill
+        res = real(f, z0, sysz, method, maxiter, tol, *rest)
         res.x = np.clip(np.asarray(z0) + 0.3, sysz.lb, sysz.ub)
         return res
 
