@@ -389,8 +389,10 @@ def solve_scipy(
             best_key, best_x, best_res, best_k = key, x, res, k
     if global_search and best_key is not None:
         # differential evolution's own point competes: a polish that made it worse is dropped
-        x_de = starts[0] * xs
-        feasible_de = system.violated(x_de, SOLUTION_RTOL) is None
+        x_de = lift(starts[0] * xs)
+        feasible_de = system.violated(x_de, SOLUTION_RTOL) is None and (
+            rows is None or rows.feasible(x_de)
+        )
         v_de = prob.value(x_de)
         if feasible_de and (not best_key[0] or v_de > best_key[2]):
             diag.notes.append(
