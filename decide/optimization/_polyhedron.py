@@ -139,6 +139,33 @@ class LinearSystem:
                 parts.append(float(np.max(np.abs(arr))))
         return max(parts)
 
+    def project_l1(self, y: np.ndarray) -> np.ndarray | None:
+        """The point of the polyhedron nearest to ``y`` in L1 distance (one LP), or None.
+
+        ``min sum t  s.t.  t >= x - y, t >= y - x`` and the constraints on ``x``;
+        None when HiGHS finds no such point (an empty polyhedron).
+        """
+        from scipy.optimize import linprog
+
+        n = self.n
+        y = np.asarray(y, dtype=np.float64)
+        eye = np.eye(n)
+        A_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
+        b_ub = [y, -y]
+        if self.A_ub.shape[0]:
+            A_ub.append(np.hstack([self.A_ub, np.zeros_like(self.A_ub)]))
+            b_ub.append(self.b_ub)
+        A_eq = np.hstack([self.A_eq, np.zeros_like(self.A_eq)])
+        res = linprog(
+            np.concatenate([np.zeros(n), np.ones(n)]),
+            A_ub=np.vstack(A_ub), b_ub=np.concatenate(b_ub),
+            A_eq=A_eq if A_eq.shape[0] else None, b_eq=self.b_eq if A_eq.shape[0] else None,
+            bounds=[*self.bounds, *([(0.0, None)] * n)], method="highs",
+        )
+        if res.status != 0:
+            return None
+        return np.asarray(res.x[:n], dtype=np.float64)
+
     def feasible(self, x: np.ndarray, rtol: float = FEASIBILITY_RTOL) -> bool:
         """Whether ``x`` satisfies every constraint within ``rtol`` times :meth:`scale`."""
         return self.max_violation(x) <= rtol * self.scale(x)

@@ -269,35 +269,14 @@ def center_point(system: LinearSystem) -> np.ndarray:
 
 def random_feasible(system: LinearSystem, center: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random feasible point: a uniform draw in the (capped) box, projected in L1 distance."""
-    from scipy.optimize import linprog
-
-    n = system.n
     s = x_scale(system, center)
     lo = np.where(np.isfinite(system.lb), system.lb, center - s)
     hi = np.where(np.isfinite(system.ub), system.ub, center + s)
     p = rng.uniform(lo, hi)
     if system.A_ub.shape[0] == 0 and system.A_eq.shape[0] == 0:
         return p
-    # min sum t  s.t.  t >= x - p, t >= p - x, and the constraints on x
-    eye = np.eye(n)
-    A_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
-    b_ub = [p, -p]
-    if system.A_ub.shape[0]:
-        A_ub.append(np.hstack([system.A_ub, np.zeros_like(system.A_ub)]))
-        b_ub.append(system.b_ub)
-    A_eq = np.hstack([system.A_eq, np.zeros_like(system.A_eq)])
-    res = linprog(
-        np.concatenate([np.zeros(n), np.ones(n)]),
-        A_ub=np.vstack(A_ub),
-        b_ub=np.concatenate(b_ub),
-        A_eq=A_eq if A_eq.shape[0] else None,
-        b_eq=system.b_eq if A_eq.shape[0] else None,
-        bounds=[*system.bounds, *([(0.0, None)] * n)],
-        method="highs",
-    )
-    if res.status != 0:
-        return center.copy()
-    return np.asarray(res.x[:n], dtype=np.float64)
+    x = system.project_l1(p)
+    return center.copy() if x is None else x
 
 
 def check_start(x0: Any, spec: ActionSpec, system: LinearSystem) -> np.ndarray:

@@ -116,25 +116,7 @@ def _project(system: LinearSystem, y: np.ndarray) -> np.ndarray | None:
         return z
     if system.A_ub.shape[0] == 0 and system.A_eq.shape[0] == 0:
         return None
-    from scipy.optimize import linprog
-
-    n = system.n
-    eye = np.eye(n)
-    A_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
-    b_ub = [y, -y]
-    if system.A_ub.shape[0]:
-        A_ub.append(np.hstack([system.A_ub, np.zeros_like(system.A_ub)]))
-        b_ub.append(system.b_ub)
-    A_eq = np.hstack([system.A_eq, np.zeros_like(system.A_eq)])
-    res = linprog(
-        np.concatenate([np.zeros(n), np.ones(n)]),
-        A_ub=np.vstack(A_ub), b_ub=np.concatenate(b_ub),
-        A_eq=A_eq if A_eq.shape[0] else None, b_eq=system.b_eq if A_eq.shape[0] else None,
-        bounds=[*system.bounds, *([(0.0, None)] * n)], method="highs",
-    )
-    if res.status != 0:
-        return None
-    return np.asarray(res.x[:n], dtype=np.float64)
+    return system.project_l1(y)
 
 
 def probe_points(system: LinearSystem, x: np.ndarray, steps: tuple[float, ...] = PROBE_STEPS) -> list[np.ndarray]:

@@ -516,6 +516,23 @@ class PyMCOutcome(OutcomeModel):
             warnings.warn(_plugin_message(self._graph), UserWarning, stacklevel=2)
         return super().conditional_mean(action)
 
+    def _reindex_noise(self, new: PyMCOutcome, idx: np.ndarray) -> None:
+        """Give ``new`` the fixed noise (uniforms, hoisted noise) of the samples ``idx``."""
+
+        def rows_of(v: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(
+                v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
+            )
+
+        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
+        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
+        if self._plain is self._main:
+            new._plain = new._main
+        elif self._plain is not None:
+            new._plain = dataclasses.replace(
+                self._plain, noise=[rows_of(a) for a in self._plain.noise]
+            )
+
     def subset(self, indices: Sequence[int] | np.ndarray) -> PyMCOutcome:
         """The same outcome model on the posterior samples ``indices`` (no recompilation).
 
@@ -537,20 +554,7 @@ class PyMCOutcome(OutcomeModel):
             )
         new = copy.copy(self)
         new._set_posterior(self._posterior.isel({SAMPLE_DIM: idx}))
-
-        def rows_of(v: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(
-                v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
-            )
-
-        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
-        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
-        if self._plain is self._main:
-            new._plain = new._main
-        elif self._plain is not None:
-            new._plain = dataclasses.replace(
-                self._plain, noise=[rows_of(a) for a in self._plain.noise]
-            )
+        self._reindex_noise(new, idx)
         new.n_samples = int(idx.size)
         new._memo = None
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
@@ -590,20 +594,7 @@ class PyMCOutcome(OutcomeModel):
         idx = np.arange(m) % self.n_samples
         new = copy.copy(self)
         new._set_posterior(ds)
-
-        def rows_of(v: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(
-                v.reshape(self.n_samples, self._reps, *v.shape[1:])[idx].reshape(-1, *v.shape[1:])
-            )
-
-        new._uniforms = {u: rows_of(a) for u, a in self._uniforms.items()}
-        new._main = dataclasses.replace(self._main, noise=[rows_of(a) for a in self._main.noise])
-        if self._plain is self._main:
-            new._plain = new._main
-        elif self._plain is not None:
-            new._plain = dataclasses.replace(
-                self._plain, noise=[rows_of(a) for a in self._plain.noise]
-            )
+        self._reindex_noise(new, idx)
         new._memo = None
         new.n_samples = m
         new._rng = np.random.default_rng(self._rng.integers(2**63 - 1))
