@@ -155,6 +155,19 @@ class OutcomeConstraint:
             return ChanceForm(m.threshold, self.bound, strict=False)
         return None
 
+    def conservative(self) -> OutcomeConstraint:
+        """The constraint as convex solvers take it.
+
+        Itself, or for a chance constraint its conservative convex inner approximation
+        ``CVaR(prob) >= threshold``, which implies ``VaR(prob) >= threshold``.
+        """
+        form = self.chance_form()
+        if form is None:
+            return self
+        from decide.measures._quantile import CVaR
+
+        return CVaR(form.prob) >= form.threshold
+
     @property
     def kind(self) -> str:
         """The constraint's kind: ``"linear"``, ``"convex"``, ``"chance"`` or ``"general"``.

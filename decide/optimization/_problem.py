@@ -94,16 +94,16 @@ class Problem:
         if not self.constraints:
             return True
         from decide import _config
-        from decide.optimization.backends._highs import _surrogate
 
         draws = self.outcome.draws_flat(x)
         self.evaluations += 1
         # a solver that is probed solved a chance constraint through its conservative
         # CVaR approximation (exact MILPs are verified by their certificate): probe that
-        cons = [_surrogate(c) if c.kind == "chance" else c for c in self.constraints]
         return all(
-            c.satisfied(draws, self.weights, action=x, tol=_config.OUTCOME_CONSTRAINT_RTOL)
-            for c in cons
+            c.conservative().satisfied(
+                draws, self.weights, action=x, tol=_config.OUTCOME_CONSTRAINT_RTOL
+            )
+            for c in self.constraints
         )
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:

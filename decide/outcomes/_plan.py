@@ -25,6 +25,7 @@ import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
+from decide.outcomes._draws import _label_array
 
 __all__ = ["MappedOutcome", "discount_factors", "linear_map", "plan"]
 
@@ -251,13 +252,6 @@ def linear_map(
     d = dim or f"{name}_dim_0"
     spec = ActionSpec((name,), ((k,),), ((d,),), {d: _label_array(labs)})
     return MappedOutcome(outcome, M, x0, spec)
-
-
-def _label_array(labels: Sequence[Hashable]) -> np.ndarray:
-    out = np.empty(len(labels), dtype=object)
-    out[:] = list(labels)
-    typed = np.asarray([str(v) for v in labels])
-    return typed if typed.shape == (len(labels),) else out
 
 
 def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.ndarray:

@@ -406,7 +406,7 @@ class ConvexProblem:
 
     def _best(self, c: OutcomeConstraint, solvers: Sequence[str]) -> float | None:
         """The best value of one constraint's measure over the space alone (None if not DCP)."""
-        use = _chance_surrogate(c) if c.kind == "chance" else c
+        use = c.conservative()
         try:
             sub = ConvexProblem(self.outcome, WeightedObjective([(use.direction, use.objective)]),
                                 self.space, weights=self.weights, solvers=solvers)
@@ -436,17 +436,9 @@ class ConvexProblem:
         return prob.finish(x, method, diag, exact="certificate", shadow_prices=shadow)
 
 
-def _chance_surrogate(c: OutcomeConstraint) -> OutcomeConstraint:
-    from decide.measures import CVaR
-
-    form = c.chance_form()
-    assert form is not None
-    return CVaR(form.prob) >= form.threshold
-
-
 def _cvxpy_constraint(c: OutcomeConstraint, expr: Any, x: Any, weights: Any) -> Any:
     """The cvxpy form of a constraint on the affine outcome ``expr``."""
-    use = _chance_surrogate(c) if c.kind == "chance" else c
+    use = c.conservative()
     terms = use.objective.terms if isinstance(use.objective, WeightedObjective) else ((1.0, use.objective),)
     e: Any = 0.0
     for wt, m in terms:

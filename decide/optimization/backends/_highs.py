@@ -219,13 +219,6 @@ def _chance_rows(prog: _Program, prob: Problem, c: OutcomeConstraint, ymin: np.n
     return prog.add_rows(row, np.array([cap]))
 
 
-def _surrogate(c: OutcomeConstraint) -> OutcomeConstraint:
-    """The convex inner approximation of a chance constraint: ``CVaR(prob) >= threshold``."""
-    form = c.chance_form()
-    assert form is not None
-    return CVaR(form.prob) >= form.threshold
-
-
 @dataclass
 class _Built:
     prog: _Program
@@ -273,7 +266,7 @@ def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstr
             rows.append(_chance_rows(prog, prob, con, ymin))
             exact = True
             continue
-        use = _surrogate(con) if con.chance_form() is not None else con
+        use = con.conservative()
         cterms = lp_form(use.objective)
         assert cterms is not None
         vec, k = _score(prog, cterms)
@@ -355,7 +348,7 @@ def _best_value(prob: Problem, con: OutcomeConstraint, chance: str, time_limit: 
     try:
         if form is not None and chance != "cvar":
             return _best_chance(prob, con, time_limit)
-        use = _surrogate(con) if form is not None else con
+        use = con.conservative()
         terms = lp_form(use.objective)
         if terms is None:
             return None

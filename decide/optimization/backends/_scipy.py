@@ -109,10 +109,8 @@ class _OutcomeRows:
     """
 
     def __init__(self, prob: Problem, xs: float, red: Reduction | None = None):
-        from decide.optimization.backends._highs import _surrogate
-
         self.prob, self.xs, self.red = prob, xs, red
-        self.cons = [_surrogate(c) if c.kind == "chance" else c for c in prob.constraints]
+        self.cons = [c.conservative() for c in prob.constraints]
         self.scale = np.ones(len(self.cons))
         self._key: bytes | None = None
         self._draws: np.ndarray | None = None
@@ -430,11 +428,10 @@ def _check_reachable(prob: Problem, rng: np.random.Generator, maxiter: int, tol:
     """
     from decide.measures import WeightedObjective
     from decide.optimization._outcome_constraints import raise_infeasible
-    from decide.optimization.backends._highs import _surrogate
 
     best: dict[int, float] = {}
     for k, c in enumerate(prob.constraints):
-        use = _surrogate(c) if c.kind == "chance" else c
+        use = c.conservative()
         sub = Problem(prob.outcome, WeightedObjective([(use.direction, use.objective)]), prob.space,
                       prob.system, prob.weights)
         out = solve_scipy(sub, rng=rng, maxiter=maxiter, tol=tol, finish=False)
