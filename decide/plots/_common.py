@@ -92,8 +92,10 @@ def named_actions(
 def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     """Size a figure made here so that ``n`` category tick labels show whole.
 
-    The figure grows to the width of the longest label plus room for the axes
-    (for ``which="y"``, horizontal bars) and to about 0.32 inch per category,
+    Call it after the legend is made. The figure grows to the width of the
+    longest label plus room for the axes, at least as wide as a legend centred
+    under them (for ``which="y"``, horizontal bars), and to about 0.32 inch per
+    category,
     then uses matplotlib's constrained layout, which keeps every tick label,
     axis label and the outside legend inside the figure. Labels keep their full
     text (no truncation, no ellipsis).
@@ -101,8 +103,11 @@ def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     labels = ax.get_yticklabels() if which == "y" else ax.get_xticklabels()
     widths = [t.get_window_extent().width for t in labels if t.get_text()]
     longest = (max(widths) if widths else 0.0) / fig.dpi
+    legend = ax.get_legend()
+    # a legend centred under the axes needs axes at least as wide as itself
+    room = 5.0 if legend is None else max(5.0, legend.get_window_extent().width / fig.dpi + 0.6)
     w, h = fig.get_size_inches()
-    fig.set_size_inches(max(w, longest + 5.0), max(h, 0.32 * n + 2.4))
+    fig.set_size_inches(max(w, longest + room), max(h, 0.32 * n + 2.4))
     fig.set_layout_engine("constrained")
 
 
