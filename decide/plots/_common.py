@@ -14,7 +14,7 @@ from decide.outcomes import OutcomeModel
 
 __all__ = [
     "action_matrix", "finish", "fit_category_labels", "get_ax", "named_actions",
-    "place_point_labels", "risk_axis_label", "thousands",
+    "place_point_labels", "readable", "risk_axis_label", "thousands",
 ]
 
 
@@ -191,6 +191,12 @@ def risk_axis_label(risk: Any, outcome_label: str) -> str:
         what = repr(risk)
     sign = getattr(risk, "conventional_sign", 1.0)
     return f"{what} of {outcome_label} ({'higher' if sign > 0 else 'lower'} is better)"
+
+
+def readable(value: float) -> str:
+    """A number as a reader expects it: ``286,000`` from 10,000 on, else 3 significant digits."""
+    v = float(value)
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.3g}"
 
 
 def thousands(axis: Any, values: Any) -> None:

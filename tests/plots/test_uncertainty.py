@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,7 @@ def test_long_labels_are_shown_whole_inside_the_figure() -> None:
     boxes = [t.get_window_extent(renderer) for t in ticks]
     for name, b in zip(names, boxes):
         assert b.x0 >= frame.x0 and b.x1 <= frame.x1 and b.y0 >= frame.y0 and b.y1 <= frame.y1, name
-    for a, b in zip(boxes, boxes[1:]):  # one row per label, no two labels on top of each other
+    for a, b in pairwise(boxes):  # one row per label, no two labels on top of each other
         assert a.y0 >= b.y1 or b.y0 >= a.y1
     legend = ax.get_legend().get_window_extent(renderer)
     assert legend.x0 >= frame.x0 and legend.y0 >= frame.y0 and legend.x1 <= frame.x1
