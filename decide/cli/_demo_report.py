@@ -65,7 +65,8 @@ def _report(result: dict[str, Any], files: dict[str, Path], random_seed: int) ->
         markdown_table(table[SHOWN]),
         "",
         "`cvar_10` is the mean of the worst 10% of outcomes; `regret` the expected loss against",
-        "perfect information; `optimism` the in-sample minus held-out objective (optimizer's curse).",
+        "perfect information; `optimism` the in-sample minus held-out objective (optimizer's curse),",
+        "empty for a fixed action: compare did not choose it, so it may have seen the held-out draws.",
         "",
         "Share of the budget on A: "
         + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()) + ".",
