@@ -96,8 +96,9 @@ def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     longest label plus room for the axes, at least as wide as a legend centred
     under them (for ``which="y"``, horizontal bars), and to about 0.32 inch per
     category,
-    then uses matplotlib's constrained layout, which keeps every tick label,
-    axis label and the outside legend inside the figure. Labels keep their full
+    then is laid out once with ``tight_layout``, which keeps every tick label,
+    axis label and the outside legend inside the figure (no layout engine is
+    left on it, so a later ``tight_layout`` or ``savefig`` does not warn). Labels keep their full
     text (no truncation, no ellipsis).
     """
     labels = ax.get_yticklabels() if which == "y" else ax.get_xticklabels()
@@ -108,7 +109,7 @@ def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     room = 5.0 if legend is None else max(5.0, legend.get_window_extent().width / fig.dpi + 0.6)
     w, h = fig.get_size_inches()
     fig.set_size_inches(max(w, longest + room), max(h, 0.32 * n + 2.4))
-    fig.set_layout_engine("constrained")
+    fig.tight_layout()  # once: no layout engine is left on the figure
 
 
 def _overlaps(box: Any, boxes: list[Any], pad: float) -> bool:

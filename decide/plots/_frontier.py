@@ -123,8 +123,6 @@ def plot_frontier(
     ys = frontier["mean"].to_numpy(dtype=np.float64)
     created = ax is None
     fig, ax = get_ax(ax)
-    if created:  # room for long tick labels ("350,000") and the axis labels
-        fig.set_layout_engine("constrained")
     ax.plot(xs, ys, marker="o", markersize=3, label="efficient frontier")
     points, names = [], []
     if policies is not None:
@@ -155,6 +153,8 @@ def plot_frontier(
         "title": "Mean-risk efficient frontier",
     }
     ax.set(**labels)  # before placing the annotations: the layout depends on them
+    if created:  # room for long tick labels ("350,000") and the axis labels, laid out once
+        fig.tight_layout()
     if points:
         place_point_labels(ax, points, names)
     return finish(fig, ax, show, **labels)

@@ -83,7 +83,7 @@ def plot_uncertainty(
         labelled on the y axis with the full row names (never cut: a figure made
         here widens to the longest name, e.g.
         ``channel_data[2024-11-17T00:00:00.000000000, tv]``, grows about 0.32
-        inch per row and uses constrained layout; with ``ax=`` the caller's
+        inch per row and is laid out once with ``tight_layout``; with ``ax=`` the caller's
         figure is left as it is).
 
     Raises
