@@ -203,8 +203,8 @@ def readable(value: float) -> str:
 def thousands(axis: Any, values: Any) -> None:
     """Thousands separators on an axis whose values reach 10,000 (``286,000`` for ``286000``).
 
-    The decimals follow the tick step (none for a step of 1 or more), so ticks
-    never round to the same text.
+    The decimals follow the tick step (none for a whole step, one for a step of
+    2.5), so a tick never reads as a value it is not.
     """
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -219,7 +219,9 @@ def thousands(axis: Any, values: Any) -> None:
         def format_ticks(self, values: Any) -> list[str]:
             ticks = np.asarray(values, dtype=np.float64)
             step = float(np.min(np.diff(ticks))) if ticks.size > 1 else 1.0
-            d = 0 if step >= 1 or step <= 0 else int(np.ceil(-np.log10(step) - 1e-9))
+            d = 0  # the fewest decimals that write the step exactly (2.5 -> 1, 0.25 -> 2)
+            while d < 6 and step > 0 and abs(step * 10**d - round(step * 10**d)) > 1e-6 * step * 10**d:
+                d += 1
             return [f"{t:,.{d}f}" for t in ticks]
 
     axis.set_major_formatter(_Thousands())

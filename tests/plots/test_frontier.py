@@ -109,3 +109,20 @@ def test_frontier_alone_and_bad_input(R: np.ndarray) -> None:
         plot_frontier(table, policies={"equal": [1 / 3] * 3})
     with pytest.raises(DecideValueError, match=r"columns 'risk' and 'mean'"):
         plot_frontier(table.drop(columns="risk"))
+
+
+def test_close_values_keep_the_decimals_of_their_tick_step() -> None:
+    """Means a few units apart on a 558,000 scale: ticks like 558,307.5 are not rounded to 558,308."""
+    import matplotlib.pyplot as plt
+
+    from decide.plots._common import thousands
+
+    fig, ax = plt.subplots()
+    ax.plot([558_300.0, 558_318.0], [0.0, 1.0])  # ticks every 2.5
+    thousands(ax.xaxis, [558_300.0, 558_318.0])
+    fig.canvas.draw()
+    locs = ax.get_xticks()
+    texts = [t.get_text() for t in ax.get_xticklabels()]
+    parsed = [float(t.replace(",", "")) for t in texts]
+    np.testing.assert_allclose(parsed, locs, rtol=0, atol=1e-9)
+    assert all("," in t for t in texts) and any(t.endswith(".5") for t in texts)

@@ -207,8 +207,9 @@ def test_frontier_over_floors_matches_direct_lps_and_prices_the_floor() -> None:
     for f, row in zip(floors[:-1], table.itertuples()):
         assert row.mean == pytest.approx(_direct_max_mean(R, 0.05, f), abs=1e-8)
         assert -row.risk >= f - 1e-8  # risk is on the loss scale: minus the CVaR
+        assert row.risk_value == -row.risk  # risk_value is the CVaR itself, the floor's scale
     last = table.iloc[-1]
-    assert np.isnan(last["mean"]) and not last["converged"]
+    assert np.isnan(last["mean"]) and np.isnan(last["risk_value"]) and not last["converged"]
     # shadow prices: non-negative and growing as the floor tightens (the LP value is concave)
     prices = table["risk_aversion"].to_numpy()[:-1]
     assert np.all(prices >= -1e-12) and np.all(np.diff(prices) >= -1e-9)
