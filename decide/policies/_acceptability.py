@@ -248,10 +248,10 @@ def acceptability(
     P = np.array(rows)
     table = NotedFrame(P, index=pd.Index(levels, name="risk_aversion"), columns=list(draws))
     table.columns.name = "action"
-    flat = len(levels) > 1 and bool(np.allclose(P, P[0], rtol=0.0, atol=1e-12))
-    cause = _flat_cause(draws, pooled_sd(list(draws.values()))) if flat else None
+    is_flat = len(levels) > 1 and bool(np.allclose(P, P[0], rtol=0.0, atol=1e-12))
+    cause = _flat_cause(draws, pooled_sd(list(draws.values()))) if is_flat else None
     table.attrs.update(
-        scale=scale, relative=bool(relative), flat=flat, flat_cause=cause,
+        scale=scale, relative=bool(relative), flat=is_flat, flat_cause=cause,
         flat_reason=None if cause is None else _FLAT_REASONS[cause],
         notes=[_flat_note(cause, levels, relative)] if cause is not None else [],
     )
