@@ -125,3 +125,38 @@ def test_flat_on_a_narrow_grid_points_at_the_grid() -> None:
     np.testing.assert_allclose(table["risky"].to_numpy(), 1.0)
     assert table.attrs["flat_cause"] == "grid"
     assert "larger risk aversions" in table.attrs["notes"][0]
+
+
+def test_a_pymc_sales_model_with_normal_noise_gives_the_flat_note() -> None:
+    """The issue's case: sales ~ Normal(mu(spend), sigma) with common random numbers is flat."""
+    pm = pytest.importorskip("pymc")
+    import xarray as xr
+
+    from decide.outcomes import from_pymc
+
+    with pm.Model(coords={"channel": ["tv", "search"]}) as model:
+        spend = pm.Data("spend", np.array([1.0, 1.0]), dims="channel")
+        beta = pm.HalfNormal("beta", 1.0, dims="channel")
+        sigma = pm.HalfNormal("sigma", 1.0)
+        pm.Normal("sales", (beta * pm.math.log(1.0 + spend)).sum(), sigma, observed=np.array(2.0))
+    rng = np.random.default_rng(0)
+    S = 200
+    beta_d = np.abs(rng.normal([1.0, 0.9], 0.3, size=(S, 2)))
+    sigma_d = np.abs(rng.normal(1.0, 0.1, size=S))
+    ds = xr.Dataset({"beta": (("chain", "draw", "channel"), beta_d.reshape(2, S // 2, 2)),
+                     "sigma": (("chain", "draw"), sigma_d.reshape(2, S // 2))},
+                    coords={"channel": ["tv", "search"]})
+    import arviz as az
+
+    idata = az.InferenceData(posterior=ds) if int(az.__version__.split(".")[0]) < 1 else \
+        xr.DataTree.from_dict({"posterior": ds})
+    om = from_pymc(model, idata, action="spend", outcome="sales", mode="crn", n_replicates=30,
+                   random_seed=1)
+    plans = {"all tv": [2.0, 0.0], "all search": [0.0, 2.0], "split": [1.0, 1.0]}
+    table = acceptability(om, plans, risk_aversions=[0.0, 2.0, 4.0])
+    # closed form: the noise is the same at every plan, so the best plan in a draw has the largest mu
+    mu = np.column_stack([(beta_d * np.log1p(np.array(x))).sum(axis=1) for x in plans.values()])
+    expected = np.bincount(mu.argmax(axis=1), minlength=3) / S
+    for k in table.index:
+        np.testing.assert_allclose(table.loc[k].to_numpy(), expected, atol=1e-12)
+    assert table.attrs["flat_cause"] == "additive common noise"
