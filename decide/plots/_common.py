@@ -95,11 +95,10 @@ def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     Call it after the legend is made. The figure grows to the width of the
     longest label plus room for the axes, at least as wide as a legend centred
     under them (for ``which="y"``, horizontal bars), and to about 0.32 inch per
-    category,
-    then is laid out once with ``tight_layout``, which keeps every tick label,
-    axis label and the outside legend inside the figure (no layout engine is
-    left on it, so a later ``tight_layout`` or ``savefig`` does not warn). Labels keep their full
-    text (no truncation, no ellipsis).
+    category, then is laid out once with ``tight_layout``, which keeps every
+    tick label, axis label and the outside legend inside the figure (no layout
+    engine is left on it, so a later ``tight_layout`` does not warn). Labels
+    keep their full text (no truncation, no ellipsis).
     """
     labels = ax.get_yticklabels() if which == "y" else ax.get_xticklabels()
     widths = [t.get_window_extent().width for t in labels if t.get_text()]
@@ -128,8 +127,9 @@ def place_point_labels(
     radius (6, 18, 30, ... points; beyond the first ring a thin line joins the
     label to its point) and takes the first whose box (measured by the
     renderer) overlaps no label already placed and no other point, and stays
-    inside the axes (failing that, inside the figure). A label with no free position is left out (the legend
-    still names the point). Returns the annotations placed.
+    inside the axes (failing that, inside the figure). A label with no free
+    position is left out (the legend still names the point). Returns the
+    annotations placed.
     """
     fig = ax.figure
     fig.draw_without_rendering()  # settle the limits and the layout before measuring

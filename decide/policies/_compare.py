@@ -149,9 +149,9 @@ def _notes(table: pd.DataFrame, fits: list[_Fit], z: float) -> list[str]:
         shown = ", ".join(repr(n) for n in fixed)
         notes.append(
             f"not held out: {shown} {'is a fixed action' if len(fixed) == 1 else 'are fixed actions'} "
-            "given to compare, not optimized on its training draws; it may have been chosen on "
-            "these very draws (e.g. optimized elsewhere on all of them), so its held-out columns "
-            "may be optimistic and its optimism is unknown (NaN). Column held_out is False."
+            "given to compare, not chosen by it on training draws. A plan chosen elsewhere may "
+            "have seen the held-out draws (optimized on all of them), so its held-out columns can "
+            "be optimistic and its optimism is unknown (NaN, not 0). Column held_out is False."
         )
     close = [
         (str(p), float(table.loc[p, "dominance_gap"]), float(table.loc[p, "dominance_se"]))
