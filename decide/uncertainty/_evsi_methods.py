@@ -46,6 +46,8 @@ class Setting:
     n_bootstrap: int
     client: Any
     rng: np.random.Generator
+    X_phi: np.ndarray | None = None  # draws of the informed parameters, (S, p)
+    n_candidates: int = 40  # preposterior points generating candidate actions (continuous space)
 
     @property
     def S(self) -> int:
@@ -78,6 +80,11 @@ def _value_of(st: Setting, fitted: np.ndarray) -> tuple[float, float]:
 def regression(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
     data = st.experiment.simulate(st.params, n, st.rng)
     T = st.experiment.summarize(data)
+    if st.U is None:  # a continuous space: candidate actions from the kernel smoother
+        from decide.uncertainty._evsi_continuous import candidate_estimate, regression_candidates
+
+        x0, found = regression_candidates(st, T)
+        return candidate_estimate(st, x0, found, lambda sub: (*_value_of(sub, _fit(sub, T, sub.D)), {}))
     raw, se = _value_of(st, _fit(st, T, st.D))
     return raw, se, {}
 
@@ -190,15 +197,38 @@ def _rescaled_value(st: Setting, G_phi: np.ndarray, cov_D: np.ndarray, covs: np.
 
 
 def moment_matching(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
-    assert st.G_phi is not None and st.U is not None
     Q = min(st.n_refits, st.S)
-    D = st.D
+    if st.U is None:  # a continuous space: candidate actions optimal after each update
+        from decide.uncertainty._evsi_continuous import candidate_estimate, update_candidates
+
+        idx = np.sort(st.rng.choice(st.S, size=Q, replace=False))
+        data = st.experiment.simulate({k: v[idx] for k, v in st.params.items()}, n, st.rng)
+        ups = _updates(st, data, n, Q)
+        x0, found = update_candidates(st, ups)
+
+        def on(sub: Setting) -> tuple[float, float, dict[str, float]]:
+            assert sub.X_phi is not None
+            sub.G_phi = _fit(sub, sub.X_phi, sub.D)
+            return _matched(sub, ups)
+
+        return candidate_estimate(st, x0, found, on)
+    assert st.G_phi is not None
     # Q draws at evenly spaced quantiles of the fitted incremental benefit (Heath et al. 2018)
     order = np.argsort(st.G_phi.sum(axis=1), kind="stable")
     idx = order[((np.arange(Q) + 0.5) / Q * st.S).astype(int)]
     data = st.experiment.simulate({k: v[idx] for k, v in st.params.items()}, n, st.rng)
+    return _matched(st, _updates(st, data, n, Q))
+
+
+def _matched(
+    st: Setting, ups: list[tuple[xr.Dataset | None, np.ndarray | None]]
+) -> tuple[float, float, dict[str, float]]:
+    """The moment-matching estimate from the posterior updates ``ups`` (one per dataset)."""
+    assert st.G_phi is not None and st.U is not None
+    D = st.D
+    Q = len(ups)
     covs, ess = [], []
-    for ds, w in _updates(st, data, n, Q):
+    for ds, w in ups:
         if ds is not None:
             Uq = _utilities(st, ds)
             Dq = np.delete(Uq - Uq[:, [st.best]], st.best, axis=1)
