@@ -15,18 +15,20 @@ actions that are optimal after ``K`` simulated datasets, then run the
 finite-action estimator on :math:`C`. The weights :math:`w_{ki}` are those of
 a linear smoother of the utilities on the data:
 
-* regression: the Nadaraya-Watson (Gaussian kernel) regression on the
-  summaries :math:`T(X_i)` of the datasets simulated at every draw,
-  :math:`w_{ki} \propto \exp(-\lVert z_i - z_k\rVert^2 / 2h^2)` with :math:`z`
-  the whitened summaries and Scott's bandwidth :math:`h = S^{-1/(d+4)}`; its
+* regression: the nearest-neighbour (uniform kernel Nadaraya-Watson)
+  regression on the summaries :math:`T(X_i)` of the datasets simulated at
+  every draw, :math:`w_{ki} = 1/k` for the :math:`k = \lceil\sqrt S\,\rceil`
+  draws whose whitened summaries are nearest to :math:`T(X_k)`; its
   fitted value :math:`\sum_i w_{ki} U_i(a)` estimates :math:`E[U(a,\theta)\mid
   T(X_k)]` with weights that do not depend on :math:`a`, so maximising it is
   one weighted optimisation (``optimize(..., weights=w_k)``);
 * moment matching: the posterior updated on each of its ``n_refits`` datasets
-  (refitted draws, or importance weights :math:`w_{ki}\propto p(X_k\mid\theta_i)`),
-  plus the same kernel smoother on the draws of the informed parameters
-  :math:`\phi` at ``n_candidates`` points (any feasible action may join
-  :math:`C`; these span the range of the optimal actions more evenly).
+  (refitted draws, or importance weights :math:`w_{ki}\propto p(X_k\mid\theta_i)`).
+
+Both add the optimal actions under the same smoother on the draws of the
+informed parameters :math:`\phi` at ``n_candidates`` points (nearly perfect
+information: any feasible action may join :math:`C`, and these span the
+actions that are ever optimal, the rare ones included).
 
 Since :math:`C \subset \mathcal A` and :math:`a_0 \in C`,
 :math:`\mathrm{EVSI}_C \le \mathrm{EVSI}` (up to the estimator's own error): the
@@ -85,18 +87,20 @@ def optimum(st: Setting, obj: Any, seed: int, ds: xr.Dataset | None = None,
                       dtype=np.float64)
 
 
-def preposterior_points(T: np.ndarray, K: int) -> np.ndarray:
-    """``K`` dataset indices at evenly spaced quantiles of the first principal component of ``T``.
+def preposterior_points(T: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarray:
+    """``K`` dataset indices: at evenly spaced quantiles of a one-dimensional summary, else at random.
 
-    Ordered so that the even positions (the first half) are themselves spread
-    over the range: the candidate check drops the odd ones.
+    A one-dimensional summary is ordered so that the even positions (the first
+    half) are themselves spread over its range; random points of a
+    multivariate summary follow the preposterior distribution (the actions
+    that are often optimal are found first). The candidate check drops the
+    second half.
     """
     Z = _whiten(T)
-    if Z.shape[1] == 0:
-        return np.arange(K)
-    _, _, vt = np.linalg.svd(Z - Z.mean(axis=0), full_matrices=False)
-    order = np.argsort(Z @ vt[0], kind="stable")
     S = T.shape[0]
+    if Z.shape[1] != 1:
+        return rng.choice(S, size=K, replace=False)
+    order = np.argsort(Z[:, 0], kind="stable")
     picks = order[((np.arange(K) + 0.5) / K * S).astype(int)]
     return np.concatenate([picks[0::2], picks[1::2]])
 
@@ -125,18 +129,22 @@ def kernel_weights(T: np.ndarray, points: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of shape (K, S)
-        Rows sum to 1: a Gaussian kernel in the whitened summaries with Scott's
-        bandwidth :math:`h = S^{-1/(d+4)}`.
+        Rows sum to 1: the uniform kernel on the :math:`k = \lceil\sqrt S\,\rceil`
+        nearest neighbours of :math:`z_k` in the whitened summaries,
+        :math:`w_{ki} = 1/k` for those draws (a narrow window, so the
+        actions are not shrunk towards the prior optimum; a noisier action only
+        adds a candidate).
     """
     Z = _whiten(T)
     S, d = Z.shape
     if d == 0:
         return np.full((points.size, S), 1.0 / S)
-    h = S ** (-1.0 / (d + 4))
     d2 = ((Z[points][:, None, :] - Z[None, :, :]) ** 2).sum(axis=2)
-    logw = -0.5 * d2 / h**2
-    w = np.exp(logw - logw.max(axis=1, keepdims=True))
-    return w / w.sum(axis=1, keepdims=True)
+    k = min(S, math.ceil(math.sqrt(S)))
+    near = np.argpartition(d2, k - 1, axis=1)[:, :k]
+    w = np.zeros_like(d2)
+    np.put_along_axis(w, near, 1.0 / k, axis=1)
+    return w
 
 
 def _dedupe(C: list[np.ndarray]) -> list[np.ndarray]:
@@ -176,33 +184,39 @@ def candidate_estimate(
     return raw, se, extra
 
 
+def _interleave(first: list[np.ndarray], more: list[np.ndarray]) -> list[np.ndarray]:
+    h1, h2 = (len(first) + 1) // 2, (len(more) + 1) // 2
+    return first[:h1] + more[:h2] + first[h1:] + more[h2:]
+
+
+def _phi_candidates(st: Setting, obj: Any, seed: int) -> list[np.ndarray]:
+    """Optimal actions at ``n_candidates`` nearest-neighbour points of the informed parameters."""
+    assert st.X_phi is not None
+    K = min(st.n_candidates, st.S)
+    points = preposterior_points(st.X_phi, K, st.rng)
+    return [optimum(st, obj, seed, w=w) for w in kernel_weights(st.X_phi, points)]
+
+
 def regression_candidates(st: Setting, T: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The prior optimum and the optimal actions at ``n_candidates`` kernel-smoothed datasets."""
+    """The prior optimum and the optimal actions at smoothed datasets and parameter points.
+
+    ``n_candidates`` of each kind, interleaved.
+    """
     obj, seed = _solver(st)
     x0 = optimum(st, obj, seed)
     K = min(st.n_candidates, T.shape[0])
-    points = preposterior_points(T, K)
-    W = kernel_weights(T, points)
-    return x0, [optimum(st, obj, seed, w=w) for w in W]
+    W = kernel_weights(T, preposterior_points(T, K, st.rng))
+    return x0, _interleave([optimum(st, obj, seed, w=w) for w in W], _phi_candidates(st, obj, seed))
 
 
 def update_candidates(
     st: Setting, ups: list[tuple[xr.Dataset | None, np.ndarray | None]]
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The prior optimum and the optimal actions after the updates and at kernel points.
+    """The prior optimum and the optimal actions after each update and at parameter points.
 
-    The optimal actions after each posterior update, then after
-    ``n_candidates`` kernel-smoothed points of the informed parameters (interleaved).
-
-    Any feasible action may join the candidate set (it only enlarges :math:`C`);
-    the second kind spans the range of the actions more evenly than a few updates.
+    ``n_candidates`` smoothed points of the informed parameters, interleaved.
     """
     obj, seed = _solver(st)
     x0 = optimum(st, obj, seed)
     first = [optimum(st, obj, seed, ds=ds, w=w) for ds, w in ups]
-    assert st.X_phi is not None
-    K = min(st.n_candidates, st.S)
-    points = preposterior_points(st.X_phi, K)
-    more = [optimum(st, obj, seed, w=w) for w in kernel_weights(st.X_phi, points)]
-    h1, h2 = (len(first) + 1) // 2, (len(more) + 1) // 2
-    return x0, first[:h1] + more[:h2] + first[h1:] + more[h2:]
+    return x0, _interleave(first, _phi_candidates(st, obj, seed))

@@ -187,12 +187,15 @@ def _sqrtm(C: np.ndarray, inverse: bool = False) -> np.ndarray:
     return (vecs * vals) @ vecs.T
 
 
-def _rescaled_value(st: Setting, G_phi: np.ndarray, cov_D: np.ndarray, covs: np.ndarray) -> float:
+def _rescaled_value(
+    st: Setting, G_phi: np.ndarray, cov_D: np.ndarray, covs: np.ndarray,
+    inv_sqrt_phi: np.ndarray | None = None,
+) -> float:
     sigma_x = cov_D - covs.mean(axis=0)
     mean = G_phi.mean(axis=0)
-    cov_phi = np.atleast_2d(np.cov(G_phi, rowvar=False))
-    scale = _sqrtm(cov_phi, inverse=True) @ _sqrtm(sigma_x)
-    rescaled = mean + (G_phi - mean) @ scale
+    if inv_sqrt_phi is None:
+        inv_sqrt_phi = _sqrtm(np.atleast_2d(np.cov(G_phi, rowvar=False)), inverse=True)
+    rescaled = mean + (G_phi - mean) @ (inv_sqrt_phi @ _sqrtm(sigma_x))
     return _evppi_value(np.insert(rescaled, st.best, 0.0, axis=1))
 
 
@@ -240,11 +243,12 @@ def _matched(
             ess.append(_ess(w))
     C = np.array(covs)
     cov_D = np.atleast_2d(np.cov(D, rowvar=False))
-    raw = _rescaled_value(st, st.G_phi, cov_D, C)
+    inv_sqrt_phi = _sqrtm(np.atleast_2d(np.cov(st.G_phi, rowvar=False)), inverse=True)
+    raw = _rescaled_value(st, st.G_phi, cov_D, C, inv_sqrt_phi)
     se = math.nan
     if st.n_bootstrap > 0 and Q > 1:
         boot = [
-            _rescaled_value(st, st.G_phi, cov_D, C[st.rng.integers(0, Q, size=Q)])
+            _rescaled_value(st, st.G_phi, cov_D, C[st.rng.integers(0, Q, size=Q)], inv_sqrt_phi)
             for _ in range(st.n_bootstrap)
         ]
         se = float(np.std(boot, ddof=1))
