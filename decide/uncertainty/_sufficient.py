@@ -55,7 +55,10 @@ MAX_GROUPS = 8
 
 
 def _depends_on(var: Any, roots: set[Any]) -> bool:
-    from pytensor.graph.basic import ancestors
+    try:  # pytensor >= 2.31
+        from pytensor.graph.traversal import ancestors
+    except ImportError:  # pragma: no cover - older pytensor
+        from pytensor.graph.basic import ancestors
 
     return any(a in roots for a in ancestors([var]))
 
