@@ -105,6 +105,16 @@ class Experiment:
     name : str, optional
         A label for tables and plots.
 
+    Attributes
+    ----------
+    summary_description : str
+        What the summary computes and whether it is sufficient (reported as
+        :attr:`EVSI.summary <decide.uncertainty.EVSI>`).
+    summary_sufficient : bool or None
+        Whether the summary is known sufficient for the likelihood (``True``),
+        known not to be (``False``), or unknown (``None``: a user summary, or
+        :func:`default_summary` of a simulator).
+
     Notes
     -----
     The preposterior analysis draws :math:`\theta_s` from the posterior,
