@@ -109,7 +109,7 @@ class Experiment:
     ----------
     summary_description : str
         What the summary computes and whether it is sufficient (reported as
-        :attr:`EVSI.summary <decide.uncertainty.EVSI>`).
+        ``EVSI.summary``).
     summary_sufficient : bool or None
         Whether the summary is known sufficient for the likelihood (``True``),
         known not to be (``False``), or unknown (``None``: a user summary, or
@@ -148,12 +148,12 @@ class Experiment:
             raise DecideTypeError("simulate must be callable simulate(params, n, rng) -> data.")
         self._simulate = simulate
         self._summary = summary or default_summary
-        #: a one-line statement of the summary (reported on :class:`EVSI`)
+        # a one-line statement of the summary (reported on EVSI.summary)
         self.summary_description = (
             "per-variable means over the units (default_summary)" if summary is None
             else str(getattr(summary, "describe", lambda: "user summary")())
         )
-        #: whether the summary is known sufficient (True), known not (False) or unknown (None)
+        # whether the summary is known sufficient (True), known not (False) or unknown (None)
         self.summary_sufficient: bool | None = getattr(summary, "sufficient", None)
         self.loglik = loglik
         self.refit = refit
