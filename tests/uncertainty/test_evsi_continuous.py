@@ -61,6 +61,23 @@ def test_quadratic_utility_on_a_box_matches_the_closed_form(method, seed):
     assert np.isnan(res.evpi)
 
 
+def conjugate_refit(x, n, rng):
+    """Posterior of the effect given the prior N(MU, TAU^2) and the data x (1000 draws)."""
+    prec = 1 / TAU**2 + n / SIGMA**2
+    mean = (MU / TAU**2 + np.sum(x) / SIGMA**2) / prec
+    return {"effect": rng.normal(mean, 1 / np.sqrt(prec), 1000)}
+
+
+def test_moment_matching_with_refits_on_a_box():
+    """The refitted posteriors re-evaluate the candidates through with_parameters."""
+    effect = stratified(4)
+    exp = Experiment(simulate, refit=conjugate_refit, params=["effect"])
+    res = evsi(quadratic_outcome(effect), experiment=exp, n=[4], space=Box(-6.0, 6.0),
+               method="moment_matching", n_candidates=8, n_refits=8, n_bootstrap=50, random_seed=4)
+    se = res.standard_error[4]
+    assert exact_quadratic(4) - 0.03 - 3 * se <= res.value[4] <= exact_quadratic(4) + 3 * se + 0.01, res.table
+
+
 def test_more_candidates_do_not_move_the_estimate_beyond_its_error():
     effect = stratified(7)
     exp = Experiment(simulate, loglik=loglik, params=["effect"])
