@@ -281,6 +281,19 @@ def evsi(
     >>> res = evsi(draws, experiment=trial, n=[4, 40], posterior={"effect": effect}, random_seed=1)
     >>> bool(res.value.iloc[0] < res.value.iloc[1] <= res.evpi)
     True
+
+    A continuous action: with :math:`U(x) = x\,\theta - x^2/2` the best ``x`` after
+    the data is :math:`E[\theta\mid X]`, so EVSI is half the variance of the
+    preposterior mean, :math:`\tfrac12 \cdot 8/(8 + 4) = 1/3` at ``n = 8``:
+
+    >>> from decide.optimization import Box
+    >>> from decide.outcomes import from_function
+    >>> quad = from_function(lambda x, p: x * p["effect"] - x**2 / 2, {"effect": effect},
+    ...                      action_shape=(), conditional_mean=True)
+    >>> cont = evsi(quad, experiment=trial, n=[8], space=Box(-5.0, 5.0), n_candidates=10,
+    ...             random_seed=1)
+    >>> round(float(cont.value.iloc[0]), 1)
+    0.3
     """
     if not isinstance(experiment, Experiment):
         raise DecideTypeError(
