@@ -82,9 +82,9 @@ def test_more_candidates_do_not_move_the_estimate_beyond_its_error():
     effect = stratified(7)
     exp = Experiment(simulate, loglik=loglik, params=["effect"])
     out = quadratic_outcome(effect)
-    few = evsi(out, experiment=exp, n=[8], space=Box(-6.0, 6.0), n_candidates=30,
+    few = evsi(out, experiment=exp, n=[8], space=Box(-6.0, 6.0), n_candidates=20,
                n_bootstrap=50, random_seed=7)
-    many = evsi(out, experiment=exp, n=[8], space=Box(-6.0, 6.0), n_candidates=90,
+    many = evsi(out, experiment=exp, n=[8], space=Box(-6.0, 6.0), n_candidates=60,
                 n_bootstrap=50, random_seed=7)
     assert abs(many.value[8] - few.value[8]) <= 2 * few.standard_error[8]
     assert abs(few.table.loc[8, "candidate_gap"]) <= 2 * few.standard_error[8] + 0.005
@@ -130,7 +130,7 @@ def test_linear_outcome_on_a_budget_matches_nested_monte_carlo(method, seed):
     exp = Experiment(simulate_channels, loglik=loglik_channels, params=["theta"])
     sizes = [3, 12]
     res = evsi(linear(theta), experiment=exp, n=sizes, space=Budget(10.0, upper=6.0),
-               posterior={"theta": theta}, method=method, n_candidates=16, n_refits=8,
+               posterior={"theta": theta}, method=method, n_candidates=10, n_refits=8,
                n_bootstrap=50, random_seed=seed)
     for n in sizes:
         ref = nested_budget(n)
@@ -147,7 +147,7 @@ def test_the_nested_estimator_agrees_on_the_budget():
     res = evsi(linear(theta), experiment=exp, n=[6], space=Budget(10.0, upper=6.0),
                posterior={"theta": theta}, method="nested", n_outer=150, random_seed=5)
     reg = evsi(linear(theta), experiment=exp, n=[6], space=Budget(10.0, upper=6.0),
-               posterior={"theta": theta}, n_candidates=16, n_bootstrap=50, random_seed=5)
+               posterior={"theta": theta}, n_candidates=10, n_bootstrap=50, random_seed=5)
     ref = nested_budget(6)
     assert abs(res.value[6] - ref) <= 3 * res.standard_error[6] + 0.01
     assert abs(reg.value[6] - res.value[6]) <= 3 * (reg.standard_error[6] + res.standard_error[6]) + 0.02
