@@ -65,10 +65,11 @@ if TYPE_CHECKING:
 
     from decide.uncertainty._evsi_methods import Setting
 
-__all__ = ["candidate_estimate", "kernel_weights", "preposterior_points"]
+__all__ = ["candidate_estimate", "kernel_weights", "optimum", "preposterior_points", "solver"]
 
 
-def _solver(st: Setting) -> tuple[Any, int]:
+def solver(st: Setting) -> tuple[Any, int]:
+    """The objective to optimize over the space (per-draw utilities averaged) and a seed."""
     from decide.measures import Mean
     from decide.uncertainty._continuous import _PerSampleAverage
 
@@ -202,7 +203,7 @@ def regression_candidates(st: Setting, T: np.ndarray) -> tuple[np.ndarray, list[
 
     ``n_candidates`` of each kind, interleaved.
     """
-    obj, seed = _solver(st)
+    obj, seed = solver(st)
     x0 = optimum(st, obj, seed)
     K = min(st.n_candidates, T.shape[0])
     W = kernel_weights(T, preposterior_points(T, K, st.rng))
@@ -216,7 +217,7 @@ def update_candidates(
 
     ``n_candidates`` smoothed points of the informed parameters, interleaved.
     """
-    obj, seed = _solver(st)
+    obj, seed = solver(st)
     x0 = optimum(st, obj, seed)
     first = [optimum(st, obj, seed, ds=ds, w=w) for ds, w in ups]
     return x0, _interleave(first, _phi_candidates(st, obj, seed))

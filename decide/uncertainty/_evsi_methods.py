@@ -153,19 +153,14 @@ def nested(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
 def _nested_continuous(
     st: Setting, ups: list[tuple[xr.Dataset | None, np.ndarray | None]]
 ) -> tuple[np.ndarray, list[float]]:
-    from decide.measures import Mean
-    from decide.optimization import optimize
-    from decide.uncertainty._continuous import _PerSampleAverage
+    from decide.uncertainty._evsi_continuous import optimum, solver
 
-    out = st.outcome
-    obj = Mean() if st.objective is None else _PerSampleAverage(st.objective, out.n_replicates or 1)
-    seed = int(st.rng.integers(2**31 - 1))
-    x0 = np.asarray(optimize(out, obj, space=st.space, random_seed=seed).flat_action)
+    obj, seed = solver(st)
+    x0 = optimum(st, obj, seed)
     gains, ess = np.empty(len(ups)), []
     for j, (ds, w) in enumerate(ups):
-        model = out if ds is None else out.with_parameters(ds)
-        dec = optimize(model, obj, space=st.space, weights=w, random_seed=seed)
-        xj = np.asarray(dec.flat_action)
+        model = st.outcome if ds is None else st.outcome.with_parameters(ds)
+        xj = optimum(st, obj, seed, ds=ds, w=w)
         uj, u0 = _model_utility(model, xj, st.objective), _model_utility(model, x0, st.objective)
         if w is None:
             gains[j] = max(float(uj.mean() - u0.mean()), 0.0)
