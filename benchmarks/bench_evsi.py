@@ -115,13 +115,13 @@ def main() -> None:
                    random_seed=3, space=space, **kw)
         t = tables[name] = res.table
         ref = tables[ref_name]
-        base = tables.get("regression", t)["seconds"]
+        base = tables["regression"]["seconds"] if "regression" in tables else None
         for n in SIZES:
             gap = (t.loc[n, "evsi"] - ref.loc[n, "evsi"]) / np.hypot(
                 t.loc[n, "standard_error"], ref.loc[n, "standard_error"])
+            ratio = "-" if base is None else f"{t.loc[n, 'seconds'] / base[n]:.1f}"
             print(f"{n:>3} {name:<20} {t.loc[n, 'evsi']:>8.4f} {t.loc[n, 'standard_error']:>8.4f} "
-                  f"{t.loc[n, 'seconds']:>8.2f} {t.loc[n, 'seconds'] / base[n]:>8.1f} "
-                  f"{gap:>13.2f}", flush=True)
+                  f"{t.loc[n, 'seconds']:>8.2f} {ratio:>8} {gap:>13.2f}", flush=True)
         print(f"    {name}: {time.perf_counter() - t0:.1f} s in all; EVPPI {res.evppi:.4f}, "
               f"EVPI {res.evpi:.4f}" + (f"; notes: {len(res.notes)}" if res.notes else ""),
               flush=True)
