@@ -58,6 +58,8 @@ from decide.optimization.backends._chance_milp import (
 __all__ = ["HighsBackend", "lp_form", "solve_highs"]
 
 _TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
+#: Relative margin by which the final LP keeps a draw above its chance threshold.
+_MARGIN = 1e-9
 
 
 def lp_form(m: Objective) -> list[tuple[float, Objective]] | None:
@@ -364,18 +366,29 @@ def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float,
     lo, hi = np.concatenate(prog.lo), np.concatenate(prog.hi)
     cmin = -np.concatenate([built.c, np.zeros(size - built.c.shape[0])])
     integer = built.integer
+    opts: dict[str, Any] = {"time_limit": time_limit}
     if fix is not None:
         pos = np.concatenate([blk.start + np.arange(blk.rows.size) for blk in built.blocks])
         lo, hi = lo.copy(), hi.copy()
         lo[pos] = hi[pos] = fix
         integer = False
+        # the draws kept above a threshold are kept there by a hair more than HiGHS's
+        # feasibility tolerance: a draw at t - 1e-9 would count as below t on the draws
+        b_ub = b_ub.copy()
+        off = 0
+        for blk in built.blocks:
+            zb = fix[off:off + blk.rows.size]
+            off += blk.rows.size
+            up = blk.big_rows[(zb == 0) & (blk.big_rows >= 0)]
+            b_ub[up] -= _MARGIN * max(1.0, abs(blk.threshold))
+        opts["primal_feasibility_tolerance"] = 0.1 * _MARGIN
     if not integer:
         res = linprog(
             cmin, A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
             A_eq=A_eq, b_eq=system.b_eq if A_eq is not None else None,
             bounds=[(a if np.isfinite(a) else None, b if np.isfinite(b) else None)
                     for a, b in zip(lo.tolist(), hi.tolist())],
-            method="highs", options={"time_limit": time_limit},
+            method="highs", options=opts,
         )
         names = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded"}
         status = names.get(res.status, "failed")
@@ -599,6 +612,8 @@ def solve_highs(
         shadow = np.array([-res.duals[r] if r is not None else np.nan for r in built.rows]) + 0.0
     elif prob.constraints:
         shadow = _fixed_prices(prob, built, res, tl, diag)
+        if built.blocks and res.x is not None:
+            x = res.x[: prob.n]
     if any(c.chance_form() is not None for c in prob.constraints):
         _chance_notes(prob, built, res, diag, tl)
     diag.evaluations = 1
@@ -624,6 +639,8 @@ def _fixed_prices(prob: Problem, built: _Built, res: _Result, tl: float,
         diag.notes.append("no shadow prices: the LP with the binaries fixed at the solution did not "
                           "reproduce its value")
         return None
+    # the action of the fixed LP: the same binaries, the draws kept above t by a margin
+    res.x = fixed.x
     out = []
     bi = 0
     for con, r in zip(prob.constraints, built.rows):
