@@ -44,7 +44,59 @@ import numpy as np
 
 from decide.optimization._polyhedron import LinearSystem
 
-__all__ = ["ChanceBlock", "HighsResult", "draw_bounds", "quantile_bounds", "run_highspy"]
+__all__ = [
+    "ChanceBlock",
+    "HighsResult",
+    "ReversedForm",
+    "draw_bounds",
+    "quantile_bounds",
+    "reversed_form",
+    "run_highspy",
+]
+
+
+@dataclass(frozen=True)
+class ReversedForm:
+    """A reversed chance constraint: at least ``prob`` of the draws at or below a level.
+
+    ``VaR(alpha) <= t`` holds exactly when ``P(y <= t) >= alpha`` (the lower
+    ``alpha``-quantile is ``min {y_i : F(y_i) >= alpha}``); ``ProbabilityOfShortfall(t)
+    >= p`` when ``P(y < t) >= p`` (``strict``: the draws must lie strictly below ``t``,
+    held ``MARGIN * max(1, |t|)`` below it).
+    """
+
+    threshold: float
+    prob: float
+    strict: bool
+
+    def min_count(self, n: int) -> int:
+        """How many of ``n`` equally weighted draws must lie at (or below) the threshold."""
+        return max(int(np.ceil(self.prob * n - 1e-9)), 0)
+
+    @property
+    def level(self) -> float:
+        """The level the held draws must not exceed."""
+        return self.threshold - (MARGIN * max(1.0, abs(self.threshold)) if self.strict else 0.0)
+
+
+#: Relative margin by which a draw is held strictly below a threshold (or above one).
+MARGIN = 1e-9
+
+
+def reversed_form(c: Any) -> ReversedForm | None:
+    """The reversed chance reading of a constraint, or None.
+
+    ``VaR(alpha) <= t`` and ``ProbabilityOfShortfall(t) >= p`` ask for *more* risk: at
+    least a share of the draws at or below a level.
+    """
+    from decide.measures import ProbabilityOfShortfall, VaR
+
+    m = c.objective
+    if type(m) is VaR and c.sense == "<=":
+        return ReversedForm(c.bound, m.alpha, strict=False)
+    if type(m) is ProbabilityOfShortfall and c.sense == ">=":
+        return ReversedForm(m.threshold, c.bound, strict=True)
+    return None
 
 #: Largest number of (draw, draw, breakpoint) triples the quantile strengthening evaluates.
 QUANTILE_WORK = 1.5e8
@@ -76,6 +128,11 @@ class ChanceBlock:
     cap: float
     threshold: float
     big_rows: np.ndarray
+    #: +1: ``z_i = 1`` lets draw ``i`` fall below the threshold (``q . z <= cap``); -1 (a
+    #: reversed constraint): ``z_i = 1`` holds draw ``i`` at or below it (``q . z >= cap``)
+    sense: int = 1
+    #: index of the constraint in ``subject_to``
+    constraint: int = -1
 
 
 def box_range(A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -48,10 +48,12 @@ from decide.optimization._outcome_constraints import raise_infeasible
 from decide.optimization._problem import Problem
 from decide.optimization.backends._base import Backend, discrete_reason, register
 from decide.optimization.backends._chance_milp import (
+    MARGIN,
     ChanceBlock,
     box_range,
     draw_bounds,
     quantile_bounds,
+    reversed_form,
     run_highspy,
 )
 
@@ -59,7 +61,7 @@ __all__ = ["HighsBackend", "lp_form", "solve_highs"]
 
 _TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
 #: Relative margin by which the final LP keeps a draw above its chance threshold.
-_MARGIN = 1e-9
+_MARGIN = MARGIN
 
 
 def lp_form(m: Objective) -> list[tuple[float, Objective]] | None:
@@ -234,6 +236,52 @@ def _chance_rows(prog: _Program, c: OutcomeConstraint, bounds: tuple[np.ndarray,
     return prog.add_rows(row, np.array([cap]))
 
 
+def _reversed_rows(prog: _Program, c: OutcomeConstraint, bounds: tuple[np.ndarray, np.ndarray],
+                   blocks: list[ChanceBlock]) -> int:
+    """``y_i <= level + M_i (1 - w_i)`` and ``q . w >= need``; returns the count row.
+
+    A draw whose upper bound is at most the level is always held (no binary, counted);
+    one whose lower bound lies above it can never be (``w_i`` fixed to 0, no row).
+    """
+    from scipy import sparse
+
+    rev = reversed_form(c)
+    assert rev is not None
+    A, b, p = prog.A, prog.b, prog.p
+    level = rev.level
+    lower, upper = bounds
+    free = np.flatnonzero(upper > level)
+    if free.size and not np.all(np.isfinite(upper[free])):
+        raise DecideValueError(
+            f"the constraint {c!r} needs a bounded action space for its exact mixed-integer form "
+            "(the big-M of each draw comes from the space's bounds); bound every action element "
+            "with a Box or Budget."
+        )
+    equal = bool(np.allclose(p, p[0]))
+    held = np.flatnonzero(upper <= level)
+    if equal:
+        q, need = np.ones(free.size), float(rev.min_count(p.shape[0]) - held.size)
+    else:
+        q, need = p[free], rev.prob - float(p[held].sum())
+    k = free.size
+    w = prog.add_vars(k, 0.0, 1.0, integer=True)
+    never = lower[free] > level
+    prog.hi[-1] = np.where(never, 0.0, 1.0)
+    keep = np.flatnonzero(~never)
+    big_m = upper[free[keep]] - level
+    # A_i x + M_i w_i <= level - b_i + M_i
+    M = sparse.hstack([
+        sparse.csr_matrix(A[free[keep]]), sparse.csr_matrix((keep.size, w - prog.n)),
+        sparse.csr_matrix((big_m, (np.arange(keep.size), keep)), shape=(keep.size, k)),
+    ], format="csr")
+    first = prog.add_rows(M, level - b[free[keep]] + big_m)
+    big_rows = np.full(k, -1, dtype=np.int64)
+    big_rows[keep] = first + np.arange(keep.size)
+    blocks.append(ChanceBlock(w, free, q, need, rev.threshold, big_rows, sense=-1))
+    row = sparse.hstack([sparse.csr_matrix((1, w)), sparse.csr_matrix(-q.reshape(1, -1))], format="csr")
+    return prog.add_rows(row, np.array([-need]))
+
+
 def _chance_bounds(prob: Problem, A: np.ndarray, b: np.ndarray, p: np.ndarray,
                    con: OutcomeConstraint, base: tuple[np.ndarray, np.ndarray],
                    notes: list[str], budget: float) -> tuple[np.ndarray, np.ndarray]:
@@ -300,8 +348,16 @@ def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstr
     exact = False
     blocks: list[ChanceBlock] = []
     notes: list[str] = []
-    for con in constraints:
+    for ci, con in enumerate(constraints):
         form = con.chance_form()
+        rev = reversed_form(con)
+        if rev is not None:  # no convex approximation: always the exact MILP
+            lb, ub = _box(prob)
+            lo_r, hi_r = box_range(A, b, lb, ub)
+            rows.append(_reversed_rows(prog, con, (lo_r, hi_r), blocks))
+            blocks[-1].constraint = ci
+            exact = True
+            continue
         if form is not None and chance != "cvar":
             if base is None:
                 lb, ub = _box(prob)
@@ -315,6 +371,7 @@ def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstr
                 base = (lo0, hi0)
             lower, upper = _chance_bounds(prob, A, b, p, con, base, notes, budget) if not relax else base
             rows.append(_chance_rows(prog, con, (base[0], lower, upper), blocks))
+            blocks[-1].constraint = ci
             exact = True
             continue
         use = con.conservative()
@@ -379,7 +436,8 @@ def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float,
         for blk in built.blocks:
             zb = fix[off:off + blk.rows.size]
             off += blk.rows.size
-            up = blk.big_rows[(zb == 0) & (blk.big_rows >= 0)]
+            on = 0 if blk.sense > 0 else 1  # the rows that bind the draw to its side of t
+            up = blk.big_rows[(zb == on) & (blk.big_rows >= 0)]
             b_ub[up] -= _MARGIN * max(1.0, abs(blk.threshold))
         opts["primal_feasibility_tolerance"] = 0.1 * _MARGIN
     if not integer:
@@ -419,10 +477,12 @@ def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _R
     if prob.space.integer or not built.blocks:
         return None
     t0 = time.perf_counter()
-    try:
-        approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
-    except DecideValueError:
-        approx = None
+    approx = None
+    if all(blk.sense > 0 for blk in built.blocks):
+        try:
+            approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
+        except DecideValueError:
+            approx = None
     if approx is None or approx.x is None or approx.status != "optimal":
         rel = _run(prob, _build(prob, prob.objective, prob.constraints, "exact", relax=True), tl, 1e-9)
         if rel.x is None:
@@ -434,6 +494,7 @@ def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _R
         first = f"the CVaR approximation (value {approx.value:.10g})"
     A, b = built.prog.A, built.prog.b
     lo_all = np.concatenate(built.prog.lo)
+    hi_all = np.concatenate(built.prog.hi)
     best: _Result | None = None
     rounds = 0
     while rounds == 0 or (rounds < 20 and time.perf_counter() - t0 < 0.25 * tl):
@@ -445,11 +506,14 @@ def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _R
             forced = lo_z >= 1.0
             zb[forced] = 1.0
             used = float(blk.q[forced].sum())
+            hi_z = hi_all[blk.start:blk.start + blk.rows.size]
             for i in np.argsort(y - blk.threshold, kind="stable"):
-                if forced[i]:
+                if forced[i] or hi_z[i] <= 0.0:
                     continue
-                if used + blk.q[i] > blk.cap + 1e-12:
-                    break
+                if blk.sense > 0 and used + blk.q[i] > blk.cap + 1e-12:
+                    break  # the cap on the draws allowed below t is used up
+                if blk.sense < 0 and used >= blk.cap - 1e-12:
+                    break  # enough draws held at or below t
                 zb[i] = 1.0
                 used += blk.q[i]
             z.append(zb)
@@ -642,18 +706,17 @@ def _fixed_prices(prob: Problem, built: _Built, res: _Result, tl: float,
     # the action of the fixed LP: the same binaries, the draws kept above t by a margin
     res.x = fixed.x
     out = []
-    bi = 0
-    for con, r in zip(prob.constraints, built.rows):
+    of = {blk.constraint: blk for blk in built.blocks}
+    for ci, (con, r) in enumerate(zip(prob.constraints, built.rows)):
         form = con.chance_form()
-        if form is None:
+        blk = of.get(ci)
+        if blk is None:
             out.append(-fixed.duals[r] if r is not None else np.nan)
             continue
-        blk = built.blocks[bi]
-        bi += 1
-        zb = np.round(res.x[blk.start:blk.start + blk.rows.size])
-        if not form.strict:
-            out.append(np.nan)
+        if blk.sense < 0 or form is None or not form.strict:
+            out.append(np.nan)  # a probability cap or a reversed constraint: a step function
             continue
+        zb = np.round(res.x[blk.start:blk.start + blk.rows.size])
         # relaxing VaR(alpha) >= t lowers t: each row -A_i x <= b_i - t of a draw kept above t
         # gains 1 of right-hand side
         rows = blk.big_rows[(zb == 0) & (blk.big_rows >= 0)]
@@ -709,7 +772,7 @@ class HighsBackend(Backend):
             return (f"the objective {problem.objective!r} is not linear-programmable (Mean, CVaR, "
                     "MeanCVaR, WorstCase, ActionCost with non-negative risk weights)")
         for c in problem.constraints:
-            if c.chance_form() is not None:
+            if c.chance_form() is not None or reversed_form(c) is not None:
                 continue
             terms = lp_form(c.objective)
             if terms is None or (c.direction < 0 and c.kind != "linear"):
@@ -721,6 +784,8 @@ class HighsBackend(Backend):
         # bound) and integer spaces; LP-only problems go to cvxpy first (CLARABEL's interior
         # point beats HiGHS's simplex on the CVaR rows of many draws), then here
         chance = any(c.chance_form() is not None for c in problem.constraints)
+        if any(reversed_form(c) is not None for c in problem.constraints):
+            return 1.5  # only this backend solves a reversed chance constraint exactly
         if problem.space.integer or (chance and problem.chance != "cvar"):
             return 1.5
         if chance and int(problem.outcome.n_samples) <= _config.CHANCE_GAP_MAX_SAMPLES:

@@ -143,3 +143,37 @@ def test_time_limit_is_honoured_and_an_incumbent_is_returned():
         assert any("NOT certified" in note for note in d.diagnostics.notes)
         assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
         assert cert["gap"] > 0
+
+
+def _milp_reversed(R: np.ndarray, level: float, m: int) -> float | None:
+    """max mean(R x) s.t. at least m draws of R x at or below level, x in the simplex."""
+    S, n = R.shape
+    M = R.max(axis=1) - level  # the largest draw over the simplex is at a vertex
+    rows = np.hstack([R, np.diag(np.maximum(M, 0.0))])  # R_i x + M_i w_i <= level + M_i
+    cons = [LinearConstraint(rows, -np.inf, level + np.maximum(M, 0.0)),
+            LinearConstraint(np.concatenate([np.zeros(n), np.ones(S)])[None, :], m, np.inf),
+            LinearConstraint(np.concatenate([np.ones(n), np.zeros(S)])[None, :], 1.0, 1.0)]
+    res = milp(np.concatenate([-R.mean(axis=0), np.zeros(S)]),
+               integrality=np.concatenate([np.zeros(n), np.ones(S)]),
+               bounds=Bounds(np.zeros(n + S), np.concatenate([np.full(n, np.inf), np.ones(S)])),
+               constraints=cons, options={"mip_rel_gap": 1e-10})
+    return None if res.status == 2 else -float(res.fun)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reversed_chance_constraints_match_milp(seed):
+    # VaR(alpha) <= t: at least ceil(alpha S) draws at or below t (the lower quantile is at
+    # most t); ProbabilityOfShortfall(t) >= p: at least ceil(p S) draws strictly below t
+    R = np.random.default_rng(300 + seed).normal([0.08, 0.05, 0.02], [0.3, 0.15, 0.02], size=(40, 3))
+    t = -0.05
+    for c, m in ((VaR(0.25) <= t, 10), (ProbabilityOfShortfall(t) >= 0.2, 8)):
+        want = _milp_reversed(R, t, m)
+        if want is None:
+            with pytest.raises(InfeasibleError):
+                optimize(linear(R), Mean(), Budget(1.0), subject_to=[c])
+            continue
+        d = optimize(linear(R), Mean(), Budget(1.0), subject_to=[c])
+        assert d.method == "highs" and d.converged
+        assert d.value == pytest.approx(want, abs=1e-7)
+        assert np.sum(d.draws <= t if c.sense == "<=" else d.draws < t) >= m
+        assert d.constraints["satisfied"].all()
