@@ -60,6 +60,8 @@ from decide.optimization.backends._chance_milp import (
 __all__ = ["HighsBackend", "lp_form", "solve_highs"]
 
 _TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
+#: Draws of the CVaR approximation that starts the chance MILP (a spread subsample beyond).
+_START_DRAWS = 5_000
 #: Relative margin by which the final LP keeps a draw above its chance threshold.
 _MARGIN = MARGIN
 
@@ -330,10 +332,11 @@ def _flat(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstraint, ...],
-           chance: str, relax: bool = False, budget: float = 0.0) -> _Built:
+           chance: str, relax: bool = False, budget: float = 0.0,
+           data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> _Built:
     from scipy import sparse
 
-    A, b, p = _flat(prob)
+    A, b, p = _flat(prob) if data is None else data
     n = prob.n
     system = prob.system
     assert system is not None
@@ -478,9 +481,18 @@ def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _R
         return None
     t0 = time.perf_counter()
     approx = None
+    A, b = built.prog.A, built.prog.b
+    sub = ""
     if all(blk.sense > 0 for blk in built.blocks):
+        data = None
+        if A.shape[0] > _START_DRAWS:  # the CVaR LP on every draw is slow: a spread subsample
+            idx = np.linspace(0, A.shape[0] - 1, _START_DRAWS).astype(np.int64)
+            p = built.prog.p[idx]
+            data = (A[idx], b[idx], p / p.sum())
+            sub = f" on {_START_DRAWS} of the {A.shape[0]} draws"
         try:
-            approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
+            approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar", data=data),
+                          tl, 1e-9)
         except DecideValueError:
             approx = None
     if approx is None or approx.x is None or approx.status != "optimal":
@@ -491,8 +503,7 @@ def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _R
         first = "the LP relaxation's action"
     else:
         x = approx.x[: prob.n]
-        first = f"the CVaR approximation (value {approx.value:.10g})"
-    A, b = built.prog.A, built.prog.b
+        first = f"the CVaR approximation{sub} (value {approx.value:.10g})"
     lo_all = np.concatenate(built.prog.lo)
     hi_all = np.concatenate(built.prog.hi)
     best: _Result | None = None
@@ -624,9 +635,14 @@ def solve_highs(
     diag = Diagnostics(solver="HIGHS", status="")
     diag.notes.extend(built.notes)
     start = None
+    reserve = 0.0
     if built.chance_exact:
+        t1 = time.perf_counter()
         start = _warm_start(prob, built, tl, diag.notes)
-    left = max(tl - (time.perf_counter() - t0), 0.05 * tl)
+        # after the MILP one more LP with the binaries fixed (the final action and the
+        # prices): keep time for it, about what one LP of the warm start took
+        reserve = (time.perf_counter() - t1) / 3.0
+    left = max(tl - (time.perf_counter() - t0) - reserve, 0.05 * tl)
     res = _run(prob, built, left, mip_rel_gap, start=start.x if start is not None else None)
     if res.x is None and start is not None and res.status not in ("infeasible", "unbounded"):
         res = _Result(res.status, start.x, start.value, None, res.bound,
