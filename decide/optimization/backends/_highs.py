@@ -62,6 +62,9 @@ __all__ = ["HighsBackend", "lp_form", "solve_highs"]
 _TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
 #: Draws of the CVaR approximation that starts the chance MILP (a spread subsample beyond).
 _START_DRAWS = 5_000
+#: Seconds HiGHS needs per binary to set up a MILP before it checks its time limit
+#: (about 10 s for 100,000 binaries on one core).
+_SETUP_SECONDS_PER_BINARY = 1e-4
 #: Relative margin by which the final LP keeps a draw above its chance threshold.
 _MARGIN = MARGIN
 
@@ -643,7 +646,16 @@ def solve_highs(
         # prices): keep time for it, about what one LP of the warm start took
         reserve = (time.perf_counter() - t1) / 3.0
     left = max(tl - (time.perf_counter() - t0) - reserve, 0.05 * tl)
-    res = _run(prob, built, left, mip_rel_gap, start=start.x if start is not None else None)
+    n_bin = int(sum(blk.rows.size for blk in built.blocks))
+    if start is not None and left < _SETUP_SECONDS_PER_BINARY * n_bin:
+        # HiGHS sets up a MILP (clique table, probing) before it looks at its clock
+        # again: with too little time left for that, keep the start within the limit
+        res = _Result("time_limit", start.x, start.value, None, np.inf, np.inf,
+                      f"MILP not run: {left:.3g} s left for {n_bin} binaries")
+        diag.notes.append(f"the MILP was not run ({left:.3g} s of the time limit left for {n_bin} "
+                          "binaries); the answer is the warm start, with no bound")
+    else:
+        res = _run(prob, built, left, mip_rel_gap, start=start.x if start is not None else None)
     if res.x is None and start is not None and res.status not in ("infeasible", "unbounded"):
         res = _Result(res.status, start.x, start.value, None, res.bound,
                       abs(res.bound - start.value) / max(abs(start.value), 1e-300)
