@@ -756,7 +756,7 @@ def _fixed_prices(prob: Problem, built: _Built, res: _Result, tl: float,
 
 
 def _chance_notes(prob: Problem, built: _Built, res: _Result, diag: Diagnostics, tl: float) -> None:
-    if built.chance_exact:
+    if built.chance_exact and prob.chance != "cvar":
         diag.notes.append("chance constraints solved exactly: one binary per draw that may fall "
                           "below the threshold (see the notes above for the big-M and the start)")
         return
