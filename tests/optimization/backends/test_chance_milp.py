@@ -177,3 +177,21 @@ def test_reversed_chance_constraints_match_milp(seed):
         assert d.value == pytest.approx(want, abs=1e-7)
         assert np.sum(d.draws <= t if c.sense == "<=" else d.draws < t) >= m
         assert d.constraints["satisfied"].all()
+
+
+def test_without_time_for_the_milp_the_warm_start_is_the_answer(monkeypatch):
+    # when the time left cannot cover HiGHS's set-up the MILP is skipped: the answer is the
+    # feasible warm start, reported not certified, never a SolverError
+    from decide.optimization.backends import _highs
+
+    monkeypatch.setattr(_highs, "_SETUP_SECONDS_PER_BINARY", 1e6)
+    rng = np.random.default_rng(11)
+    B = np.abs(rng.normal([1.0, 2.0, 1.5], [0.5, 0.8, 0.3], size=(80, 3)))
+    with pytest.warns(ConvergenceWarning, match="not converge"):
+        d = optimize(linear(B), ActionCost(1.0), Box(0.0, 50.0), subject_to=[VaR(0.1) >= 10.0],
+                     chance="exact", time_limit=5.0)
+    assert not d.converged
+    assert any("MILP was not run" in note for note in d.diagnostics.notes)
+    assert np.sum(d.draws < 10.0 - 1e-7) <= math.ceil(0.1 * 80) - 1
+    want = _milp_min_cost(B, 10.0, math.ceil(0.1 * 80) - 1, 50.0)
+    assert want is not None and -d.value >= want - 1e-7  # feasible, so no cheaper than the optimum
