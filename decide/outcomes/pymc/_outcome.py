@@ -25,7 +25,12 @@ from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_redu
 from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
-from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
+from decide.outcomes.pymc._data import (
+    history_warning,
+    model_with_data,
+    tied_observed,
+    training_range,
+)
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key
@@ -835,6 +840,7 @@ def from_pymc(
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
     resolve_blas_flags_quietly(backend or default_backend())
+    fitted_model = model
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
         history = None if unknown else history_warning(model, names)
@@ -876,4 +882,6 @@ def from_pymc(
         om._categorical = cat
         om.options = cat.labels
         om.categorical = True
+    else:
+        om._observed_range, om._history = training_range(fitted_model, idata, om.action_space)
     return om

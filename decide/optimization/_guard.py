@@ -1,0 +1,148 @@
+"""Guards of :func:`decide.optimize` against answers the data cannot back.
+
+* the extrapolation guard: the decision placed against the range of the action in the
+  data the model was fitted on (``Decision.extrapolation``), an
+  :class:`~decide.errors.ExtrapolationWarning` when it leaves that range, and
+  ``within_observed=`` to keep it inside (a :class:`Box` on the action's elements, or
+  :class:`LinearConstraints` on the model's cells for a mapped decision);
+* the history guard: a space that would move the history cells of a planning window
+  (carry-in periods the model was fitted on) is refused, naming them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from decide import _config
+from decide.errors import DecideValueError, ExtrapolationWarning
+from decide.optimization._polyhedron import LinearSystem
+from decide.optimization._spaces import Box, Constraints, Integer, LinearConstraints, Space
+from decide.outcomes import OutcomeModel
+
+__all__ = ["check_history", "extrapolation_report", "keep_within", "warn_extrapolation"]
+
+
+def check_factor(within_observed: Any) -> float | None:
+    """``within_observed`` as a factor (None when off)."""
+    if within_observed is None or within_observed is False:
+        return None
+    if within_observed is True:
+        return 1.0
+    try:
+        k = float(within_observed)
+    except (TypeError, ValueError):
+        k = np.nan
+    if isinstance(within_observed, str) or not np.isfinite(k) or k < 1.0:
+        raise DecideValueError(
+            "within_observed must be True (the observed range), a number >= 1 (the range "
+            f"widened by that factor about its midpoint), or None; got {within_observed!r}."
+        )
+    return k
+
+
+def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
+    """``space`` intersected with the outcome's observed range widened by ``factor``.
+
+    Raises
+    ------
+    DecideValueError
+        If the outcome declares no observed range or the space is discrete.
+    """
+    rng = outcome.observed_range()
+    if rng is None:
+        raise DecideValueError(
+            f"within_observed={factor:g}: {type(outcome).__name__} declares no observed range "
+            "of its action. from_pymc reads it from the action's data (it needs at least two "
+            "observed values per element); for other outcomes declare it with "
+            "decide.outcomes.with_observed_range(outcome, lower, upper)."
+        )
+    if space.discrete:
+        raise DecideValueError(
+            "within_observed applies to continuous and integer spaces; for a Discrete space "
+            "list only the actions inside the observed range."
+        )
+    lo, hi = rng.widened(factor)
+    if rng.index is not None:
+        n = outcome.action_space.size
+        lb, ub = np.full(n, -np.inf), np.full(n, np.inf)
+        lb[rng.index], ub[rng.index] = lo, hi
+        if space.integer:
+            lb, ub = np.ceil(lb), np.floor(ub)
+        guard: Space = Box(lb, ub)
+    else:
+        assert rng.offset is not None
+        guard = LinearConstraints(rng.matrix, lo - rng.offset, hi - rng.offset)
+    if isinstance(space, Integer):
+        return Integer(Constraints(space.space, guard))
+    return Constraints(space, guard)
+
+
+def extrapolation_report(outcome: OutcomeModel, x: np.ndarray) -> pd.DataFrame | None:
+    """The decision against the observed range, one row per cell (None without a range)."""
+    rng = outcome.observed_range()
+    if rng is None:
+        return None
+    table = rng.table(x, _config.EXTRAPOLATION_RTOL)
+    table.attrs["source"] = rng.source
+    return table
+
+
+def extrapolation_note(table: pd.DataFrame | None) -> str:
+    """One line for the repr: how many cells are outside, and the farthest."""
+    if table is None:
+        return ""
+    out = table[table["outside"]]
+    if out.empty:
+        return f"inside the observed range ({len(table)} cells)"
+    far = out["distance"].idxmax()
+    row = out.loc[far]
+    side = "below its min" if row["value"] < row["observed_min"] else "above its max"
+    bound = row["observed_min"] if row["value"] < row["observed_min"] else row["observed_max"]
+    return (
+        f"{len(out)} of {len(table)} cells OUTSIDE the observed range (farthest: {far} = "
+        f"{row['value']:.6g}, {row['distance']:.4g} {side} {bound:.6g})"
+    )
+
+
+def warn_extrapolation(table: pd.DataFrame | None, stacklevel: int = 3) -> None:
+    """Warn when some cell of the decision is outside the observed range."""
+    if table is None or not table["outside"].any():
+        return
+    warnings.warn(
+        f"the decision leaves the range of the data the model was fitted on: "
+        f"{extrapolation_note(table)}. The posterior is extrapolated there. See "
+        "Decision.extrapolation; optimize(..., within_observed=True) keeps the action inside "
+        "the observed range (a number >= 1 widens it).",
+        ExtrapolationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
+    """Refuse a space that lets history cells move (those the space does not pin).
+
+    Raises
+    ------
+    DecideValueError
+        Naming the history cells the space leaves free.
+    """
+    hist = outcome.history_flat()
+    if hist is None or system is None:
+        return
+    hist = np.asarray(hist, dtype=bool)
+    free = hist & ~(np.isfinite(system.lb) & (system.lb == system.ub))
+    if not free.any():
+        return
+    labels = np.asarray(outcome.action_space.labels, dtype=object)[free].tolist()
+    shown = ", ".join(labels[:8]) + (f", ... ({len(labels)} in all)" if len(labels) > 8 else "")
+    raise DecideValueError(
+        f"the space would move {len(labels)} history cells of the action (periods of the data "
+        f"the model was fitted on, e.g. the carry-in weeks of a planning window): {shown}. "
+        "Decide the window only with decide.outcomes.plan(outcome, window=...) and "
+        "plan_space(...), or pin these cells with a Box whose lower == upper; pass "
+        "optimize(..., move_history=True) if moving the past is really meant."
+    )
