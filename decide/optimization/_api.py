@@ -17,6 +17,7 @@ from decide.optimization._guard import (
     check_history,
     extrapolation_report,
     keep_within,
+    pinned,
     warn_extrapolation,
 )
 from decide.optimization._outcome_constraints import as_constraints, check_chance
@@ -355,6 +356,7 @@ def optimize(
     started = time.perf_counter()
     within = check_factor(options.pop("within_observed", None))
     move_history = bool(options.pop("move_history", False))
+    fixed = pinned(outcome, as_space(space) if space is not None else None)
     if within is not None and isinstance(outcome, OutcomeModel):
         space = keep_within(outcome, Discrete() if space is None else as_space(space), within)
     if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
@@ -364,7 +366,7 @@ def optimize(
                 "WassersteinCVaR); got constraints with objective " f"{objective!r}."
             )
         decision = solve_robust(outcome, objective, space, method, random_seed, **options)
-        return _guarded(outcome, decision, within)
+        return _guarded(outcome, decision, within, fixed)
     if method != "auto":
         get_backend(method)  # a clear error naming every valid method
     rng = as_rng(random_seed)
@@ -419,16 +421,19 @@ def optimize(
         decision.diagnostics.notes.append(
             f"options {unused} do not apply to method {decision.method!r} and were ignored"
         )
-    return _guarded(outcome, decision, within)
+    return _guarded(outcome, decision, within, fixed)
 
 
-def _guarded(outcome: OutcomeModel, decision: Decision, within: float | None) -> Decision:
+def _guarded(
+    outcome: OutcomeModel, decision: Decision, within: float | None, fixed: np.ndarray | None
+) -> Decision:
     """Attach the extrapolation report; warn when the action leaves the observed range.
 
-    With ``within_observed`` the action was constrained on purpose (a factor above 1
+    Elements the space pins (``fixed``) are not decided and not reported. With
+    ``within_observed`` the action was constrained on purpose (a factor above 1
     allows leaving the observed range): no warning.
     """
-    decision.extrapolation = extrapolation_report(outcome, decision.flat_action)
+    decision.extrapolation = extrapolation_report(outcome, decision.flat_action, fixed)
     if within is None:
         warn_extrapolation(decision.extrapolation, stacklevel=4)
     return decision

@@ -21,9 +21,16 @@ from decide import _config
 from decide.errors import DecideValueError, ExtrapolationWarning
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._spaces import Box, Constraints, Integer, LinearConstraints, Space
-from decide.outcomes import OutcomeModel
+from decide.outcomes import ObservedRange, OutcomeModel
 
-__all__ = ["check_history", "extrapolation_report", "keep_within", "warn_extrapolation"]
+__all__ = [
+    "check_factor",
+    "check_history",
+    "extrapolation_report",
+    "keep_within",
+    "pinned",
+    "warn_extrapolation",
+]
 
 
 def check_factor(within_observed: Any) -> float | None:
@@ -44,16 +51,40 @@ def check_factor(within_observed: Any) -> float | None:
     return k
 
 
+def pinned(outcome: OutcomeModel, space: Any) -> np.ndarray | None:
+    """The elements the space fixes (``lower == upper``): not decided, so not guarded."""
+    if not isinstance(space, Space) or space.discrete or not isinstance(outcome, OutcomeModel):
+        return None
+    system = space.linear_constraints(outcome.action_space)
+    return np.isfinite(system.lb) & (system.lb == system.ub)
+
+
+def _guarded_range(outcome: OutcomeModel, fixed: np.ndarray | None) -> ObservedRange | None:
+    """The outcome's observed range without the cells the space pins."""
+    rng = outcome.observed_range()
+    if rng is None or fixed is None or rng.index is None or not fixed[rng.index].any():
+        return rng
+    keep = ~fixed[rng.index]
+    if not keep.any():
+        return None
+    return ObservedRange(
+        rng.lower[keep], rng.upper[keep], tuple(np.asarray(rng.labels, dtype=object)[keep]),
+        index=rng.index[keep], source=rng.source,
+    )
+
+
 def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
     """``space`` intersected with the outcome's observed range widened by ``factor``.
+
+    Elements the space pins (``lower == upper``, e.g. history or carry-out cells) are
+    left as the space fixes them.
 
     Raises
     ------
     DecideValueError
         If the outcome declares no observed range or the space is discrete.
     """
-    rng = outcome.observed_range()
-    if rng is None:
+    if outcome.observed_range() is None:
         raise DecideValueError(
             f"within_observed={factor:g}: {type(outcome).__name__} declares no observed range "
             "of its action. from_pymc reads it from the action's data (it needs at least two "
@@ -65,6 +96,9 @@ def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
             "within_observed applies to continuous and integer spaces; for a Discrete space "
             "list only the actions inside the observed range."
         )
+    rng = _guarded_range(outcome, pinned(outcome, space))
+    if rng is None:
+        return space
     lo, hi = rng.widened(factor)
     if rng.index is not None:
         n = outcome.action_space.size
@@ -81,9 +115,14 @@ def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
     return Constraints(space, guard)
 
 
-def extrapolation_report(outcome: OutcomeModel, x: np.ndarray) -> pd.DataFrame | None:
-    """The decision against the observed range, one row per cell (None without a range)."""
-    rng = outcome.observed_range()
+def extrapolation_report(
+    outcome: OutcomeModel, x: np.ndarray, fixed: np.ndarray | None = None
+) -> pd.DataFrame | None:
+    """The decision against the observed range, one row per cell (None without a range).
+
+    ``fixed`` marks elements the space pins: they are not decided and not reported.
+    """
+    rng = _guarded_range(outcome, fixed)
     if rng is None:
         return None
     table = rng.table(x, _config.EXTRAPOLATION_RTOL)

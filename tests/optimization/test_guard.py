@@ -34,16 +34,20 @@ def _concave(seed: int, n: int = 400) -> object:
 
 def test_report_matches_numpy_min_max_and_distance() -> None:
     X = _training(0)
-    om = with_observed_range(linear(np.ones((5, 3))), X.min(axis=0), X.max(axis=0))
+    om = with_observed_range(linear(np.array([[1.0, 1.0, -1.0]] * 5)), X.min(axis=0), X.max(axis=0))
     x = np.array([X[:, 0].max() + 0.5, X[:, 1].mean(), X[:, 2].min() - 0.25])
     with pytest.warns(ExtrapolationWarning, match="2 of 3 cells OUTSIDE"):
-        d = optimize(om, Mean(), Box(x, x))
+        d = optimize(om, Mean(), Box([0.0, 0.0, x[2]], [x[0], x[1], 10.0]))  # optimum: x
     t = d.extrapolation
     np.testing.assert_allclose(t["observed_min"], X.min(axis=0))
     np.testing.assert_allclose(t["observed_max"], X.max(axis=0))
     assert t["outside"].tolist() == [True, False, True]
     np.testing.assert_allclose(t["distance"], [0.5, 0.0, 0.25], atol=1e-12)
     assert "OUTSIDE" in repr(d) and d.summary()["outside_observed"].iloc[0] == 2
+    # an element the space pins is not decided: not reported
+    with pytest.warns(ExtrapolationWarning, match="1 of 2 cells"):
+        pinned = optimize(om, Mean(), Box([0.0, 0.0, x[2]], [x[0], x[1], x[2]]))
+    assert pinned.extrapolation.index.tolist() == ["action[0]", "action[1]"]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -26,6 +26,7 @@ from decide.errors import DecideTypeError, DecideValueError
 __all__ = [
     "history_warning",
     "model_with_data",
+    "refitted_elsewhere",
     "resize_observed",
     "tied_observed",
     "training_range",
@@ -282,6 +283,28 @@ def history_warning(model: Any, action: Sequence[str]) -> str | None:
                 "really what you decide, pass data={} to say so."
             )
     return None
+
+
+def refitted_elsewhere(model: Any, idata: Any, names: Sequence[str]) -> bool:
+    """Whether the model's action data differ from the data the fit recorded.
+
+    A planning-window model (pymc-marketing's ``create_optimization_model``, or a clone
+    given the new period with ``pm.set_data``) holds another period than the fit's
+    ``constant_data``: it is not the fitted history, whatever its length.
+    """
+    from decide._posterior import data_group
+
+    fitted = data_group(idata, "constant_data")
+    if fitted is None:
+        return False
+    for name in names:
+        var = model.named_vars.get(name)
+        if name not in fitted.data_vars or not hasattr(var, "get_value"):
+            continue
+        now, then = np.asarray(var.get_value()), np.asarray(fitted[name].values)
+        if now.shape != then.shape or not np.array_equal(now, then):
+            return True
+    return False
 
 
 def _observation_dims(model: Any, idata_observed: Any) -> tuple[set[str], set[int]]:

@@ -28,6 +28,7 @@ from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._data import (
     history_warning,
     model_with_data,
+    refitted_elsewhere,
     tied_observed,
     training_range,
 )
@@ -760,6 +761,19 @@ def from_pymc(
     DecideTypeError
         If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
 
+    The data the model was fitted on (the fit's ``constant_data`` group when
+    ``idata`` has it, else the model's own data before ``data=``) gives
+    :meth:`~decide.outcomes.OutcomeModel.observed_range`: per action element, the
+    minimum and maximum over the *observation axes* (the dims an observed variable
+    carries, e.g. ``date``; unnamed axes as long as the observed data; axes whose
+    length ``data=`` changed), other axes (``channel``) kept. Along a labelled
+    observation axis, periods whose labels are training labels, in an action that
+    also has new periods (a planning window's carry-in weeks), are
+    :meth:`~decide.outcomes.OutcomeModel.history_flat`: ``optimize`` refuses a space
+    that moves them. A model that already holds another period than the fit's
+    ``constant_data`` (e.g. pymc-marketing's ``create_optimization_model``) is not
+    taken for the fitted history.
+
     Notes
     -----
     With draws :math:`\theta_s` and the intervened model :math:`M_{do(a)}`,
@@ -844,7 +858,7 @@ def from_pymc(
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
         history = None if unknown else history_warning(model, names)
-        if history is not None:
+        if history is not None and not refitted_elsewhere(model, idata, names):
             warnings.warn(history, UserWarning, stacklevel=2)
     else:
         tied = frozenset(tied_observed(model)) if data or coords else frozenset()
