@@ -55,6 +55,8 @@ def pinned(outcome: OutcomeModel, space: Any) -> np.ndarray | None:
     """The elements the space fixes (``lower == upper``): not decided, so not guarded."""
     if not isinstance(space, Space) or space.discrete or not isinstance(outcome, OutcomeModel):
         return None
+    if outcome.observed_range() is None:  # nothing to guard: skip building the system
+        return None
     system = space.linear_constraints(outcome.action_space)
     return np.isfinite(system.lb) & (system.lb == system.ub)
 

@@ -234,11 +234,12 @@ class MixtureOutcome(OutcomeModel):
         """
         if self._observed_range is not None:
             return self._observed_range
-        ranges = [m.observed_range() for m in self.models.values()]
+        found = [m.observed_range() for m in self.models.values()]
+        ranges = [r for r in found if r is not None and r.index is not None]
+        if len(ranges) < len(found):
+            return None
         first = ranges[0]
-        if first is None or first.index is None or any(
-            r is None or r.index is None or not np.array_equal(r.index, first.index) for r in ranges
-        ):
+        if any(not np.array_equal(np.asarray(r.index), np.asarray(first.index)) for r in ranges):
             return None
         return ObservedRange(
             np.min([r.lower for r in ranges], axis=0), np.max([r.upper for r in ranges], axis=0),

@@ -15,7 +15,7 @@ import pytest
 from decide.errors import DecideValueError, ExtrapolationWarning
 from decide.measures import CVaR, Mean
 from decide.optimization import Box, Budget, Discrete, Integer, optimize
-from decide.outcomes import from_function, linear, linear_map, plan, with_observed_range
+from decide.outcomes import from_function, linear, linear_map, mixture, plan, with_observed_range
 
 
 def _training(seed: int) -> np.ndarray:
@@ -161,3 +161,14 @@ def test_history_cells_are_refused_unless_pinned() -> None:
     np.testing.assert_allclose(optimize(window, Mean(), Budget(3.0)).flat_action, [0, 0, 3.0], atol=1e-7)
     with pytest.raises(DecideValueError, match="history cells"):
         optimize(plan(om, window=[0, 1], base=np.zeros(4)), Mean(), Budget(1.0))
+
+
+def test_mixture_joins_the_candidates_ranges() -> None:
+    R = np.random.default_rng(5).normal(size=(50, 2))
+    a = with_observed_range(linear(R), [0.0, 1.0], [2.0, 3.0])
+    b = with_observed_range(linear(R + 0.1), [0.5, 0.5], [1.5, 4.0])
+    mix = mixture({"a": a, "b": b}, weights={"a": 0.5, "b": 0.5})
+    rng = mix.observed_range()
+    np.testing.assert_allclose(rng.lower, np.minimum([0.0, 1.0], [0.5, 0.5]))
+    np.testing.assert_allclose(rng.upper, np.maximum([2.0, 3.0], [1.5, 4.0]))
+    assert mixture({"a": a, "c": linear(R)}, weights={"a": 0.5, "c": 0.5}).observed_range() is None

@@ -430,7 +430,7 @@ def training_range(model: Any, idata: Any, spec: Any) -> tuple[Any, np.ndarray |
                 continue
             inside = np.asarray(pd.Index(list(new_labels)).isin(pd.Index(list(old_labels))))
             if inside.any() and not inside.all():
-                sel = [slice(None)] * len(shape)
+                sel: list[Any] = [slice(None)] * len(shape)
                 sel[i] = np.flatnonzero(inside)
                 mask[tuple(sel)] = True
         history[begin : begin + size] = mask.reshape(-1)
