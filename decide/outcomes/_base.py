@@ -14,7 +14,7 @@ import abc
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import xarray as xr
@@ -571,6 +571,12 @@ class OutcomeModel(abc.ABC):
         its parameters (the default).
         """
         return None
+
+    def _with_guards_of(self, other: OutcomeModel) -> Self:
+        """Self with ``other``'s observed range and history mask (for subsets and copies)."""
+        self._observed_range = other._observed_range
+        self._history = other._history
+        return self
 
     # -- flat interface: what subclasses implement and other layers call ----
     @abc.abstractmethod

@@ -172,3 +172,13 @@ def test_mixture_joins_the_candidates_ranges() -> None:
     np.testing.assert_allclose(rng.lower, np.minimum([0.0, 1.0], [0.5, 0.5]))
     np.testing.assert_allclose(rng.upper, np.maximum([2.0, 3.0], [1.5, 4.0]))
     assert mixture({"a": a, "c": linear(R)}, weights={"a": 0.5, "c": 0.5}).observed_range() is None
+
+
+def test_subsets_and_refits_keep_the_range() -> None:
+    b = np.random.default_rng(6).uniform(0.5, 1.5, size=(20, 2))
+    fn = from_function(lambda x, p: (p["b"] * np.log1p(x)).sum(-1), {"b": b}, action_shape=(2,))
+    for om in (with_observed_range(fn, [1.0, 2.0], [3.0, 4.0]),
+               with_observed_range(linear(b), [1.0, 2.0], [3.0, 4.0])):
+        sub = om.subset([0, 3, 5])
+        np.testing.assert_allclose(sub.observed_range().upper, [3.0, 4.0])
+    assert om.observed_range() is not None and linear(b).observed_range() is None
