@@ -389,6 +389,7 @@ def training_range(model: Any, idata: Any, spec: Any) -> tuple[Any, np.ndarray |
     from decide.outcomes._range import ObservedRange
 
     fitted = data_group(idata, "constant_data")
+    model_dims = set(model.coords or {})
     obs_dims, obs_lengths = _observation_dims(model, data_group(idata, "observed_data"))
     lows, highs, index, sources = [], [], [], []
     history = np.zeros(spec.size, dtype=bool)
@@ -406,7 +407,7 @@ def training_range(model: Any, idata: Any, spec: Any) -> tuple[Any, np.ndarray |
         axes = [
             i for i in range(train.ndim)
             if (tdims[i] is not None and tdims[i] in obs_dims)
-            or ((tdims[i] is None or tdims[i] not in tcoords) and train.shape[i] in obs_lengths)
+            or ((tdims[i] is None or tdims[i] not in model_dims) and train.shape[i] in obs_lengths)
             or train.shape[i] != shape[i]
         ]
         kept = [i for i in range(train.ndim) if i not in axes]

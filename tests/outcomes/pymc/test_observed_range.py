@@ -140,3 +140,20 @@ def test_scalar_action_has_no_range() -> None:
         pm.Normal("sales", beta * pm.math.log(1 + spend), 1.0, observed=0.0)
     om = from_pymc(m, {"beta": np.array([0.9, 1.0, 1.1])}, action="spend", outcome="sales")
     assert om.observed_range() is None and om.history_flat() is None
+
+
+def test_unnamed_data_recorded_by_pymc_is_reduced_over_the_observations() -> None:
+    """pymc's own constant_data (prior predictive, no NUTS); price has no dims= of its own."""
+    rng = np.random.default_rng(2)
+    price = rng.uniform(5.0, 9.0, 30)
+    with pm.Model() as m:
+        p = pm.Data("price", price)
+        a = pm.Normal("a", 3.0, 0.1)
+        e = pm.Normal("e", -1.0, 0.1)
+        mu = pm.Deterministic("mu", pm.math.exp(a + e * pm.math.log(p)))
+        pm.Poisson("y", mu, observed=rng.poisson(3.0, 30))
+        idata = pm.sample_prior_predictive(20, random_seed=1)
+    om = from_pymc(m, idata, "price", "mu", group="prior", data={})
+    rng_ = om.observed_range()
+    np.testing.assert_allclose(rng_.lower, np.full(30, price.min()))
+    np.testing.assert_allclose(rng_.upper, np.full(30, price.max()))
