@@ -301,9 +301,9 @@ def optimize(
     DecideValueError
         If ``method`` cannot solve the problem (the message lists the methods that
         can), the space would move history cells (it names them), ``within_observed``
-        is set for an outcome without an observed range, the outcome is noisy (fresh noise per call) and the space is not
-        Discrete, the objective is unbounded over the space, ``x0`` lies outside the
-        space, or an option is unknown.
+        is set for an outcome without an observed range, the outcome is noisy (fresh
+        noise per call) and the space is not Discrete, the objective is unbounded over
+        the space, ``x0`` lies outside the space, or an option is unknown.
     DecideTypeError
         If ``outcome``, ``objective``, ``space`` or ``random_seed`` has the wrong type.
     SolverError
@@ -365,6 +365,10 @@ def optimize(
                 "subject_to is not supported with a robust criterion (WorstModel, "
                 "WassersteinCVaR); got constraints with objective " f"{objective!r}."
             )
+        if not move_history and isinstance(outcome, OutcomeModel) and space is not None:
+            linear_space = as_space(space)
+            if outcome.history_flat() is not None and not linear_space.discrete:
+                check_history(outcome, linear_space.linear_constraints(outcome.action_space))
         decision = solve_robust(outcome, objective, space, method, random_seed, **options)
         return _guarded(outcome, decision, within, fixed)
     if method != "auto":
@@ -393,7 +397,7 @@ def optimize(
     if unknown:
         raise DecideValueError(
             f"unknown options {unknown} for method={method!r}; valid options: "
-            f"{[*sorted(allowed), 'weights', 'chance']}."
+            f"{[*sorted(allowed), 'weights', 'chance', 'within_observed', 'move_history']}."
         )
     failed: list[str] = []
     with _blas_controller().limit(limits=1, user_api="blas"):

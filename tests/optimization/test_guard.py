@@ -14,7 +14,7 @@ import pytest
 
 from decide.errors import DecideValueError, ExtrapolationWarning
 from decide.measures import CVaR, Mean
-from decide.optimization import Box, Budget, Discrete, Integer, optimize
+from decide.optimization import Box, Budget, Discrete, Integer, WorstModel, optimize
 from decide.outcomes import from_function, linear, linear_map, mixture, plan, with_observed_range
 
 
@@ -161,6 +161,14 @@ def test_history_cells_are_refused_unless_pinned() -> None:
     np.testing.assert_allclose(optimize(window, Mean(), Budget(3.0)).flat_action, [0, 0, 3.0], atol=1e-7)
     with pytest.raises(DecideValueError, match="history cells"):
         optimize(plan(om, window=[0, 1], base=np.zeros(4)), Mean(), Budget(1.0))
+    # a robust criterion over candidate models: the history of any candidate is guarded
+    other = linear(np.array([[4.0, 3.0, 2.0, 1.0]] * 3), names="spend", dim="week",
+                   coords={"week": ["w1", "w2", "w3", "w4"]})
+    mix = mixture({"a": om, "b": other}, weights={"a": 0.5, "b": 0.5})
+    with pytest.raises(DecideValueError, match=r"history cells.*spend\[w1\]"):
+        optimize(mix, WorstModel(Mean()), Budget(5.0))
+    worst = optimize(mix, WorstModel(Mean()), Budget(5.0) & Box([2.0, 0, 0, 0], [2.0, 9, 9, 9]))
+    np.testing.assert_allclose(worst.flat_action.sum(), 5.0, rtol=1e-7)
 
 
 def test_mixture_joins_the_candidates_ranges() -> None:
