@@ -110,11 +110,43 @@ def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
             lb, ub = np.ceil(lb), np.floor(ub)
         guard: Space = Box(lb, ub)
     else:
-        assert rng.offset is not None
-        guard = LinearConstraints(rng.matrix, lo - rng.offset, hi - rng.offset)
+        assert rng.matrix is not None and rng.offset is not None
+        guard = _mapped_guard(rng.matrix, lo - rng.offset, hi - rng.offset, space.integer)
     if isinstance(space, Integer):
         return Integer(Constraints(space.space, guard))
     return Constraints(space, guard)
+
+
+def _mapped_guard(A: np.ndarray, lo: np.ndarray, hi: np.ndarray, integer: bool) -> Space:
+    """``lo <= A z <= hi`` as bounds on ``z`` where a row moves one value, rows elsewhere.
+
+    A flight's cells all equal its level (one nonzero per row): their rows are the
+    bounds of that level, intersected, so the guard is the ``Box`` one writes by hand.
+    """
+    n = A.shape[1]
+    z_lo, z_hi = np.full(n, -np.inf), np.full(n, np.inf)
+    nonzero = A != 0.0
+    single = nonzero.sum(axis=1) == 1
+    for r in np.flatnonzero(single):
+        j = int(np.flatnonzero(nonzero[r])[0])
+        w = A[r, j]
+        a, b = (lo[r] / w, hi[r] / w) if w > 0 else (hi[r] / w, lo[r] / w)
+        z_lo[j], z_hi[j] = max(z_lo[j], a), min(z_hi[j], b)
+    if integer:
+        z_lo, z_hi = np.ceil(z_lo), np.floor(z_hi)
+    if np.any(z_lo > z_hi):
+        bad = int(np.flatnonzero(z_lo > z_hi)[0])
+        raise DecideValueError(
+            f"within_observed: the observed ranges of the cells that decided value {bad} moves "
+            f"do not overlap (it would need to be >= {z_lo[bad]:.6g} and <= {z_hi[bad]:.6g}); "
+            "widen the range (within_observed=k with k > 1) or change the map."
+        )
+    box: Space = Box(z_lo, z_hi)
+    rest = ~single & nonzero.any(axis=1)
+    if not rest.any():
+        return box
+    rows = np.unique(np.column_stack([A[rest], lo[rest], hi[rest]]), axis=0)
+    return Constraints(box, LinearConstraints(rows[:, :n], rows[:, n], rows[:, n + 1]))
 
 
 def extrapolation_report(

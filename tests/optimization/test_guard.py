@@ -190,3 +190,23 @@ def test_subsets_and_refits_keep_the_range() -> None:
         sub = om.subset([0, 3, 5])
         np.testing.assert_allclose(sub.observed_range().upper, [3.0, 4.0])
     assert om.observed_range() is not None and linear(b).observed_range() is None
+
+
+def test_mapped_rows_that_mix_decided_values_against_linprog() -> None:
+    from scipy.optimize import linprog
+
+    M = np.array([[1.0, 1.0], [1.0, -1.0], [0.0, 2.0]])
+    c = np.array([1.0, 0.5, 0.3])  # the outcome is c @ cells, the same in every draw
+    base = with_observed_range(linear(np.tile(c, (4, 1))), [0.0, -1.0, 0.0], [2.0, 1.0, 3.0])
+    mapped = linear_map(base, M, name="z", labels=["a", "b"])
+    d = optimize(mapped, Mean(), Box(-10.0, 10.0), within_observed=True)
+    lo, hi = np.array([0.0, -1.0, 0.0]), np.array([2.0, 1.0, 3.0])
+    ref = linprog(-(c @ M), A_ub=np.vstack([M, -M]), b_ub=np.concatenate([hi, -lo]),
+                  bounds=[(-10, 10)] * 2, method="highs")
+    np.testing.assert_allclose(d.value, -ref.fun, rtol=1e-7)
+    cells = M @ d.flat_action
+    assert np.all(cells >= lo - 1e-7) and np.all(cells <= hi + 1e-7)
+    # ranges that a single decided value cannot meet at once
+    clash = with_observed_range(linear(np.ones((3, 2))), [0.0, 3.0], [1.0, 4.0])
+    with pytest.raises(DecideValueError, match="do not overlap"):
+        optimize(linear_map(clash, [[1.0], [2.0]]), Mean(), Box(0.0, 10.0), within_observed=True)
