@@ -30,6 +30,7 @@ __all__ = [
     "keep_within",
     "pinned",
     "warn_extrapolation",
+    "within_observed_space",
 ]
 
 
@@ -115,6 +116,50 @@ def keep_within(outcome: OutcomeModel, space: Space, factor: float) -> Space:
     if isinstance(space, Integer):
         return Integer(Constraints(space.space, guard))
     return Constraints(space, guard)
+
+
+def within_observed_space(outcome: OutcomeModel, space: Any, factor: Any = True) -> Space:
+    """The space kept within the outcome's observed range, as ``optimize(..., within_observed=)``.
+
+    For analyses that take a space (``frontier``, ``sweep``, ``compare``,
+    ``evppi``) as well as ``optimize``.
+
+    Parameters
+    ----------
+    outcome : OutcomeModel
+        An outcome with an :meth:`~decide.outcomes.OutcomeModel.observed_range`.
+    space : Space or list of linear spaces
+        The continuous or integer space to restrict.
+    factor : True or float >= 1
+        ``True`` (or 1): the observed range; ``k``: the range widened ``k`` times about
+        its midpoint.
+
+    Returns
+    -------
+    Space
+        ``space`` intersected with a :class:`Box` on the action's elements (or, for a
+        mapped decision, bounds and :class:`LinearConstraints` on the decided values).
+
+    Raises
+    ------
+    DecideValueError
+        A bad factor, an outcome without an observed range, a Discrete space.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from decide.optimization import Budget, within_observed_space
+    >>> from decide.outcomes import linear, with_observed_range
+    >>> om = with_observed_range(linear(np.ones((3, 2))), lower=[0.0, 1.0], upper=[2.0, 4.0])
+    >>> within_observed_space(om, Budget(3.0)).linear_constraints(om.action_space).ub.tolist()
+    [2.0, 4.0]
+    """
+    from decide.optimization._spaces import as_space
+
+    k = check_factor(factor)
+    if k is None:
+        return as_space(space)
+    return keep_within(outcome, as_space(space), k)
 
 
 def _mapped_guard(A: np.ndarray, lo: np.ndarray, hi: np.ndarray, integer: bool) -> Space:
