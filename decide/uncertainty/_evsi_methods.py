@@ -242,10 +242,15 @@ def _matched(
     raw = _rescaled_value(st, st.G_phi, cov_D, C, inv_sqrt_phi)
     se = math.nan
     if st.n_bootstrap > 0 and Q > 1:
-        boot = [
-            _rescaled_value(st, st.G_phi, cov_D, C[st.rng.integers(0, Q, size=Q)], inv_sqrt_phi)
-            for _ in range(st.n_bootstrap)
-        ]
+        # resample both sources of Monte Carlo error: the posterior draws (the fitted
+        # benefits and their covariance) and the Q simulated datasets (their updates)
+        boot = []
+        for _ in range(st.n_bootstrap):
+            r = st.rng.integers(0, st.S, size=st.S)
+            boot.append(_rescaled_value(
+                st, st.G_phi[r], np.atleast_2d(np.cov(D[r], rowvar=False)),
+                C[st.rng.integers(0, Q, size=Q)],
+            ))
         se = float(np.std(boot, ddof=1))
     extra = {"n_refits": float(Q)}
     if ess:
