@@ -135,6 +135,12 @@ class RegressionCheck:
     basis : str
         ``"tensor"`` (additive splines plus pairwise tensor-product splines),
         ``"additive+bilinear"``, ``"additive"``, ``"none"`` (``gam``) or ``"trees"`` (``gbm``).
+
+    Notes
+    -----
+    The residual check flags a decile of the fitted values whose mean residual is
+    significant at the family-wise level 0.001 (Bonferroni over components and
+    deciles) and at least 0.1 standard deviations of the regressed component.
     """
 
     r2: float
@@ -161,7 +167,9 @@ def _check(fit: RegressionFit, basis: str) -> RegressionCheck:
     )
 
 
-def _warn_check(check: RegressionCheck, labels: Sequence[str], stacklevel: int) -> str | None:
+def _warn_check(
+    check: RegressionCheck, labels: Sequence[str], method: str, stacklevel: int
+) -> str | None:
     if check.ok:
         return None
     if check.r2 - check.cv_r2 > _OVERFIT_GAP:
@@ -172,8 +180,9 @@ def _warn_check(check: RegressionCheck, labels: Sequence[str], stacklevel: int) 
     else:
         why = (
             f"its residuals do not have mean zero given the fitted values (|z| up to "
-            f"{check.residual_z:.3g}): it misses structure, so the EVPPI is biased; try "
-            "method='gbm', more knots (n_knots) or fewer parameters per set"
+            f"{check.residual_z:.3g}): it misses structure, so the EVPPI is biased; "
+            + ("try method='gbm', more knots (n_knots) or fewer parameters per set"
+               if method == "gam" else "try method='gam' (smooth effects) or more posterior draws")
         )
     note = f"the EVPPI regression on {list(labels)} fits poorly: {why}."
     warnings.warn(note, UnreliableEstimateWarning, stacklevel=stacklevel)
@@ -241,7 +250,7 @@ def evppi_core(
         notes.append(
             f"the regression estimate {raw:.4g} exceeded the EVPI {full:.4g} and was clipped to it."
         )
-    poor = _warn_check(check, names, stacklevel + 1)
+    poor = _warn_check(check, names, method, stacklevel + 1)
     if poor:
         notes.append(poor)
     se = float(fit.boot.std(ddof=1)) if fit.boot.size > 1 else math.nan
@@ -306,7 +315,7 @@ def evppi(
         plus, for 2 to 4 regressors, pairwise tensor products of 4-knot splines
         (interactions; more regressors get bilinear products), with a ridge
         penalty per regressed component chosen by generalized cross-validation.
-        ``"gbm"``: histogram gradient-boosted trees (early stopping) with
+        ``"gbm"``: histogram gradient-boosted trees (100 iterations) with
         ``n_folds``-fold cross-fitting (out-of-fold predictions).
     n_knots : int, default 8
         Spline knots per regressor (``"gam"``).
