@@ -48,9 +48,9 @@ def monotone_projection(
         :math:`\arg\min_v \sum_i w_i (v_i - x_i)^2` under the constraints: isotonic
         regression on the partial order of the sets (solved by cvxpy).
     """
-    x = np.clip(np.asarray(values, dtype=float), 0.0, upper)
+    x = np.asarray(values, dtype=float)
     if not pairs or all(x[i] <= x[j] for i, j in pairs) or upper <= 0.0:
-        return x
+        return np.clip(x, 0.0, upper)  # bounded isotonic on a feasible order: the clip
     import cvxpy as cp
 
     v = cp.Variable(x.size)  # in units of the upper bound: a well-scaled problem
@@ -59,7 +59,7 @@ def monotone_projection(
     prob = cp.Problem(cp.Minimize(cp.sum(cp.multiply(w / w.max(), cp.square(v - x / upper)))), cons)
     prob.solve(solver=cp.CLARABEL)
     if v.value is None:  # pragma: no cover - a feasible convex QP
-        return x
+        return np.clip(x, 0.0, upper)
     out = np.clip(np.asarray(v.value, dtype=float) * upper, 0.0, upper)
     # remove solver round-off from the order constraints
     for _ in range(len(pairs)):
