@@ -8,7 +8,6 @@ fitted values estimate :math:`E[U(a,\theta) \mid \phi]`.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -206,7 +205,7 @@ def _check_args(method: Any, n_knots: Any, n_folds: Any, n_bootstrap: Any, rank_
     if method not in ("gam", "gbm"):
         raise DecideTypeError(f"method must be 'gam' or 'gbm'; got {method!r}.")
     if n_bootstrap is None:
-        n_bootstrap = 200 if method == "gam" else 10
+        n_bootstrap = 200
     for arg, val, low in (("n_knots", n_knots, 2), ("n_folds", n_folds, 2), ("n_bootstrap", n_bootstrap, 0)):
         if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < low:
             raise DecideValueError(f"{arg} must be an integer >= {low}; got {val!r}.")
@@ -253,7 +252,7 @@ def evppi_core(
     poor = _warn_check(check, names, method, stacklevel + 1)
     if poor:
         notes.append(poor)
-    se = float(fit.boot.std(ddof=1)) if fit.boot.size > 1 else math.nan
+    se = fit.standard_error
     return ValueOfInformation(
         value=value,
         standard_error=se,
@@ -322,9 +321,9 @@ def evppi(
     n_folds : int, default 5
         Folds of the cross-validated check (and of the cross-fitting of ``"gbm"``).
     n_bootstrap : int, optional
-        Bootstrap resamples for the standard error, each refitting the regression
-        (0 to skip). Default 200 for ``"gam"``, 10 for ``"gbm"`` (each costs a
-        full cross-fit).
+        ``"gam"``: bootstrap resamples for the standard error, each refitting the
+        regression (default 200; 0 to skip). ``"gbm"`` does not use it: its
+        standard error comes from the cross-fit (see Notes).
     rank_tol : float, default 1e-3
         The incremental utilities of many actions are nearly collinear over the
         draws: their centred matrix is replaced by its leading principal
@@ -418,9 +417,13 @@ def evppi(
     the regression's estimation error, not only the Monte Carlo error of the
     outer average. For ``"gam"`` the refit is one Newton step of the weighted
     ridge problem from the full-data solution (exact to first order, basis and
-    penalty held fixed); for ``"gbm"`` it is a full cross-fit on the resample
-    (folds by draw, so a repeated draw never sits on both sides). It does not
-    measure the regression's bias (a misspecified fit: see the check).
+    penalty held fixed). For ``"gbm"`` the estimate is cross-fitted: the draws
+    of each fold are predicted by trees fitted without them, so the ``n_folds``
+    fold-wise estimates vary with both the draws and the fitted model, and the
+    standard error is their standard deviation over :math:`\sqrt{K}` (the
+    cross-fitting variance of Chernozhukov et al., 2018; with ``K - 1`` degrees
+    of freedom it is itself rough: more folds make it steadier). Neither
+    measures the regression's bias (a misspecified fit: see the check).
 
     With utilities estimated from replicates, the regression averages the
     replicate noise out of :math:`E[D_a\mid\phi]`; what remains is the
@@ -438,6 +441,8 @@ def evppi(
        Making, 37(7), 747-758.
     .. [3] Jackson, C., Heath, A. et al. voi: Expected Value of Information.
        R package, https://chjackson.github.io/voi/.
+    .. [4] Chernozhukov, V. et al. (2018). Double/debiased machine learning for
+       treatment and structural parameters. The Econometrics Journal, 21(1), C1-C68.
 
     Examples
     --------

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-__all__ = ["RegressionFit", "evppi_of", "fit_regression"]
+__all__ = ["RegressionFit", "fit_regression", "low_rank", "residual_check", "spline_basis"]
 
 #: Largest number of regressors that get pairwise tensor-product spline interactions;
 #: above it, bilinear products of the standardized regressors stand in for them.
@@ -31,7 +31,7 @@ _OVERFIT_GAP = 0.1
 
 @dataclass(frozen=True)
 class RegressionFit:
-    """Fitted incremental utilities, the regression check and bootstrap replicates."""
+    """Fitted incremental utilities, the regression check and the standard error."""
 
     fitted: np.ndarray  # (n, m) in action space
     r2: float
@@ -40,16 +40,8 @@ class RegressionFit:
     residual_flag: bool
     n_components: int
     discarded: float  # RMS share of the centred utilities left out by the low-rank basis
-    boot: np.ndarray  # (n_bootstrap,) EVPPI replicates with the regression refitted
+    standard_error: float  # includes the regression's variability (refit bootstrap / cross-fitting)
     basis: str = "trees"
-
-
-def evppi_of(G: np.ndarray, w: np.ndarray | None = None) -> float:
-    """:math:`\\bar w\\,\\max_a G - \\max_a \\bar w\\,G` with row weights ``w`` (default equal)."""
-    if w is None:
-        return float(G.max(axis=1).mean() - G.mean(axis=0).max())
-    n = w.sum()
-    return float(w @ G.max(axis=1) / n - (w @ G / n).max())
 
 
 def low_rank(D: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -224,10 +216,11 @@ def fit_regression(
     rank_tol: float,
     rng: np.random.Generator,
 ) -> RegressionFit:
-    """Fit ``E[D | X]`` and check it; bootstrap the EVPPI with the regression refitted.
+    """Fit ``E[D | X]``, check it, and estimate the EVPPI's standard error.
 
-    ``D`` excludes the reference action (its incremental utility is 0); the
-    bootstrap replicates insert it back as a zero column.
+    ``D`` excludes the reference action (its incremental utility is 0). The
+    standard error: ``gam``, a bootstrap refitting the ridge (one Newton step);
+    ``gbm``, the spread of the fold-wise estimates of the cross-fit.
     """
     n = D.shape[0]
     mu, Z, V, discarded = low_rank(D, rank_tol)
@@ -236,22 +229,27 @@ def fit_regression(
     folds = _folds(n, n_folds, rng)
     r = Z.shape[1]
 
-    def to_actions(Zhat: np.ndarray) -> np.ndarray:
-        return np.insert(mu + Zhat @ V, 0, 0.0, axis=1)
+    def value(Zhat: np.ndarray, w: np.ndarray | None = None) -> float:
+        # the reference action's incremental utility is 0: max(., 0) stands for its column
+        G = mu + Zhat @ V
+        if w is None:
+            return float(np.maximum(G.max(axis=1), 0.0).mean() - max(G.mean(axis=0).max(), 0.0))
+        tot = w.sum()
+        return float(w @ np.maximum(G.max(axis=1), 0.0) / tot - max((w @ G / tot).max(), 0.0))
 
     if method == "gam":
         B, basis = spline_basis(X, n_knots)
         if B.shape[1] == 0 or r == 0:
             const = np.broadcast_to(D.mean(axis=0), D.shape).copy()
-            boot = np.zeros(n_bootstrap)
-            return RegressionFit(const, 0.0, 0.0, 0.0, False, r, discarded, boot, basis)
+            return RegressionFit(const, 0.0, 0.0, 0.0, False, r, discarded, 0.0, basis)
         Bc = B - B.mean(axis=0)
         zm = Z.mean(axis=0)
         fit_c, alphas, Ub, s2 = _gcv_ridge(Bc, Z - zm)
         Zhat = zm + fit_c
         oof = _ridge_oof(Bc, Z, alphas, folds)
         r2 = _r2(Z, Zhat, total, discarded_ss)
-        boot = _gam_bootstrap(Z - Zhat, Zhat, Ub, s2, alphas, to_actions, n_bootstrap, rng)
+        boot = _gam_bootstrap(Z - Zhat, Zhat, Ub, s2, alphas, value, n_bootstrap, rng)
+        se = float(boot.std(ddof=1)) if boot.size > 1 else float("nan")
     else:
         from threadpoolctl import threadpool_limits
 
@@ -259,22 +257,20 @@ def fit_regression(
         # one thread: OpenMP oversubscription on small, shared machines costs far more than it gains
         with threadpool_limits(limits=1):
             oof = _gbm_oof(X, Z, folds, rng) if r else Z.copy()
-            Zhat = oof
-            boot = np.empty(n_bootstrap)
-            for b in range(n_bootstrap):
-                idx = rng.integers(0, n, size=n)
-                bf = _folds(n, n_folds, rng, groups=idx)
-                Zb = _gbm_oof(X[idx], Z[idx], bf, rng) if r else Z[idx]
-                boot[b] = evppi_of(to_actions(Zb))
+        Zhat = oof
+        # cross-fitting: each fold's predictions come from a model fitted without it, so the
+        # spread of the fold-wise estimates carries the regression's variability too
+        fold_values = np.array([value(Zhat[f]) for f in folds])
+        se = float(fold_values.std(ddof=1) / np.sqrt(len(folds)))
         r2 = _r2(Z, Zhat, total, discarded_ss)
     cv_r2 = _r2(Z, oof, total, discarded_ss)
     rz, flag = residual_check(Z, oof)
-    return RegressionFit(to_actions(Zhat)[:, 1:], r2, cv_r2, rz, flag, r, discarded, boot, basis)
+    return RegressionFit(mu + Zhat @ V, r2, cv_r2, rz, flag, r, discarded, se, basis)
 
 
 def _gam_bootstrap(
     R: np.ndarray, Zhat: np.ndarray, Ub: np.ndarray, s2: np.ndarray, alphas: np.ndarray,
-    to_actions: Any, n_bootstrap: int, rng: np.random.Generator,
+    value: Any, n_bootstrap: int, rng: np.random.Generator,
 ) -> np.ndarray:
     r"""EVPPI on resampled draws with the ridge refitted to them (one Newton step).
 
@@ -297,5 +293,5 @@ def _gam_bootstrap(
             V = Wm1 * R[:, k]  # (m, n)
             delta[:, :, k] = V.mean(axis=1, keepdims=True) + ((V @ Ub) * F[:, k]) @ Ub.T
         for b in range(m):
-            out[start + b] = evppi_of(to_actions(Zhat + delta[b]), W[b])
+            out[start + b] = value(Zhat + delta[b], W[b])
     return out

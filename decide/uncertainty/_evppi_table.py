@@ -177,7 +177,7 @@ def evppi_table(
     full_voi = evpi_from_levels(levels)
     ds = _parameter_draws(outcome, posterior, [s.label for group in sels for s in group])
     rows, ids = [], []
-    for (label, _), group in zip(items, sels, strict=True):
+    for group in sels:
         X, cols = design_matrix(ds, group, U.shape[0])
         names = tuple(s.label for s in group)
         res = evppi_core(

@@ -174,7 +174,7 @@ def test_coordinate_selection_equals_the_hand_built_dict(kind):
 
 
 def test_coordinate_selection_on_the_outcomes_own_posterior():
-    ds, beta, lam = _channel_posterior(seed=2)
+    ds, beta, _ = _channel_posterior(seed=2)
     model = from_function(lambda x, p: (p["beta"] @ x) / p["lam"], ds, action_shape=3)
     actions = {"tv": [1.0, 0, 0], "search": [0, 1.0, 0], "podcast": [0, 0, 1.0]}
     res = evppi(model, actions, params={"beta": {"channel": "podcast"}}, n_bootstrap=0, random_seed=0)
