@@ -23,7 +23,7 @@ from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError, UnreliableEstimateWarning
 from decide.outcomes import OutcomeModel
 from decide.uncertainty._debias import debiased_utility
-from decide.uncertainty._evppi_fit import _OVERFIT_GAP, RegressionFit, fit_regression
+from decide.uncertainty._evppi_fit import RegressionFit, fit_regression, overfits
 from decide.uncertainty._evppi_params import Selection, design_matrix, parse_params
 from decide.uncertainty._voi import ValueOfInformation, _levels, evpi_from_levels
 
@@ -126,7 +126,8 @@ class RegressionCheck:
     ok : bool
         False when the residuals have a material, significant non-zero mean
         somewhere (structure the regression misses: the EVPPI is biased, usually
-        downward) or ``r2 - cv_r2`` exceeds 0.1 (overfitting).
+        downward) or ``r2`` exceeds ``cv_r2`` by more than 0.1 and more than
+        twice (overfitting: biased upward).
     n_components : int
         Principal components of the incremental utilities regressed (see ``rank_tol``).
     discarded : float
@@ -159,7 +160,7 @@ class RegressionCheck:
 
 
 def _check(fit: RegressionFit, basis: str) -> RegressionCheck:
-    ok = not fit.residual_flag and not (fit.r2 - fit.cv_r2 > _OVERFIT_GAP)
+    ok = not fit.residual_flag and not overfits(fit.r2, fit.cv_r2)
     return RegressionCheck(
         r2=fit.r2, cv_r2=fit.cv_r2, residual_z=fit.residual_z, ok=ok,
         n_components=fit.n_components, discarded=fit.discarded, basis=basis,
@@ -171,7 +172,7 @@ def _warn_check(
 ) -> str | None:
     if check.ok:
         return None
-    if check.r2 - check.cv_r2 > _OVERFIT_GAP:
+    if overfits(check.r2, check.cv_r2):
         why = (
             f"it overfits: in-sample R^2 {check.r2:.3f} against cross-validated {check.cv_r2:.3f}, "
             "so the EVPPI is biased upward; use more posterior draws or fewer knots (n_knots)"
@@ -362,7 +363,7 @@ def evppi(
     UnreliableEstimateWarning
         When the regression check fails (``regression.ok`` is False): residuals
         with a non-zero mean given the fitted values, or an in-sample
-        :math:`R^2` more than 0.1 above the cross-validated one.
+        :math:`R^2` more than 0.1 above the cross-validated one and more than twice it.
 
     Notes
     -----

@@ -18,6 +18,8 @@ __all__ = ["RegressionFit", "fit_regression", "low_rank", "residual_check", "spl
 #: Largest number of regressors that get pairwise tensor-product spline interactions;
 #: above it, bilinear products of the standardized regressors stand in for them.
 MAX_TENSOR_DIMS = 4
+#: Draws per basis column below which interaction terms are left out.
+MIN_ROWS_PER_COLUMN = 4
 #: Knots of the small spline bases whose pairwise products model interactions.
 _TENSOR_KNOTS = 4
 _N_BINS = 10
@@ -25,8 +27,14 @@ _N_BINS = 10
 _RESIDUAL_LEVEL = 1e-3
 #: A residual bias flagged only if it is also this large relative to the target's spread.
 _RESIDUAL_MATERIAL = 0.1
-#: In-sample minus cross-validated R^2 above which the fit is flagged as overfitting.
+#: In-sample minus cross-validated R^2 above which the fit is flagged as overfitting
+#: (when the cross-validated R^2 is also below half the in-sample one).
 _OVERFIT_GAP = 0.1
+
+
+def overfits(r2: float, cv_r2: float) -> bool:
+    """In-sample R^2 above the cross-validated one by more than 0.1 and more than twice it."""
+    return r2 - cv_r2 > _OVERFIT_GAP and cv_r2 < 0.5 * r2
 
 
 @dataclass(frozen=True)
@@ -83,13 +91,18 @@ def spline_basis(X: np.ndarray, n_knots: int) -> tuple[np.ndarray, str]:
     d = Xk.shape[1]
     parts = list(mains)
     kind = "additive"
-    if 2 <= d <= MAX_TENSOR_DIMS:
-        small = [_spline(Xk[:, j], min(_TENSOR_KNOTS, k)) for j in range(d)]
+    n_main = sum(m.shape[1] for m in mains)
+    n_pairs = d * (d - 1) // 2
+    small_k = min(_TENSOR_KNOTS, k)
+    # interactions only with at least MIN_ROWS_PER_COLUMN draws per basis column
+    room = X.shape[0] >= MIN_ROWS_PER_COLUMN * (n_main + n_pairs * (small_k + 2) ** 2)
+    if 2 <= d <= MAX_TENSOR_DIMS and room:
+        small = [_spline(Xk[:, j], small_k) for j in range(d)]
         for i in range(d):
             for j in range(i + 1, d):
                 parts.append((small[i][:, :, None] * small[j][:, None, :]).reshape(X.shape[0], -1))
         kind = "tensor"
-    elif d > MAX_TENSOR_DIMS:
+    elif d >= 2 and X.shape[0] >= MIN_ROWS_PER_COLUMN * (n_main + n_pairs):
         sd = Xk.std(axis=0)
         Zs = (Xk - Xk.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
         iu = np.triu_indices(d, 1)
@@ -116,7 +129,9 @@ def _gcv_ridge(B: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
         f = s2 / (s2 + a)
         rss = zz - np.sum(A**2, axis=0) + np.sum(((1.0 - f)[:, None] * A) ** 2, axis=0)
         df = float(np.sum(f))
-        gcv = n * rss / max(n - df, 1.0) ** 2
+        if df > 0.5 * n:  # near-interpolating fits: GCV's 0/0, never chosen
+            continue
+        gcv = n * rss / (n - df) ** 2
         better = gcv < best
         best[better], alphas[better] = gcv[better], a
     F = s2[:, None] / (s2[:, None] + alphas[None, :])
