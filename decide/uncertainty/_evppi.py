@@ -122,7 +122,8 @@ class RegressionCheck:
         fit chases noise (the EVPPI is then biased upward).
     residual_z : float
         The largest :math:`|z|` of the mean out-of-fold residual within deciles of
-        the fitted values, over the regressed components.
+        the fitted values, over the incremental utilities of the (at most 20)
+        actions best in expectation after the reference one.
     ok : bool
         False when the residuals have a material, significant non-zero mean
         somewhere (structure the regression misses: the EVPPI is biased, usually
@@ -139,8 +140,8 @@ class RegressionCheck:
     Notes
     -----
     The residual check flags a decile of the fitted values whose mean residual is
-    significant at the family-wise level 0.001 (Bonferroni over components and
-    deciles) and at least 0.1 standard deviations of the regressed component.
+    significant at the family-wise level 0.001 (Bonferroni over actions and
+    deciles) and at least 0.1 standard deviations of that incremental utility.
     """
 
     r2: float
@@ -179,8 +180,9 @@ def _warn_check(
         )
     else:
         why = (
-            f"its residuals do not have mean zero given the fitted values (|z| up to "
-            f"{check.residual_z:.3g}): it misses structure, so the EVPPI is biased; "
+            f"its out-of-fold residuals do not have mean zero given the fitted values (|z| up "
+            f"to {check.residual_z:.3g}): it misses structure or chases noise, so the EVPPI may "
+            "be biased; "
             + ("try method='gbm', more knots (n_knots) or fewer parameters per set"
                if method == "gam" else "try method='gam' (smooth effects) or more posterior draws")
         )

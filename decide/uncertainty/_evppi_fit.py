@@ -23,6 +23,8 @@ MIN_ROWS_PER_COLUMN = 4
 #: Knots of the small spline bases whose pairwise products model interactions.
 _TENSOR_KNOTS = 4
 _N_BINS = 10
+#: The residual check looks at this many actions, the best in expectation after the reference.
+_CHECKED_ACTIONS = 20
 #: Family-wise level of the residual check (Bonferroni over components and bins).
 _RESIDUAL_LEVEL = 1e-3
 #: A residual bias flagged only if it is also this large relative to the target's spread.
@@ -192,12 +194,12 @@ def _r2(Z: np.ndarray, fitted: np.ndarray, total: float, discarded_ss: float) ->
 
 
 def residual_check(Z: np.ndarray, oof: np.ndarray) -> tuple[float, bool]:
-    """Largest |z| of the mean out-of-fold residual within deciles of the fitted values.
+    """Largest |z| of the mean out-of-fold residual within deciles of the fitted values, per column.
 
     The residuals of a good regression have mean zero given the fitted values
     (the check of R's voi package). Flagged when a bin's mean is significant at
     the family-wise level ``_RESIDUAL_LEVEL`` (Bonferroni) and material (at least
-    ``_RESIDUAL_MATERIAL`` of the target's standard deviation).
+    ``_RESIDUAL_MATERIAL`` of the column's standard deviation).
     """
     n, r = Z.shape
     if r == 0 or n < 2 * _N_BINS:
@@ -279,7 +281,10 @@ def fit_regression(
         se = float(fold_values.std(ddof=1) / np.sqrt(len(folds)))
         r2 = _r2(Z, Zhat, total, discarded_ss)
     cv_r2 = _r2(Z, oof, total, discarded_ss)
-    rz, flag = residual_check(Z, oof)
+    # the check in action space, on the actions that compete with the reference one
+    # (what the value depends on), not on weak components that barely move any action
+    top = np.argsort(-D.mean(axis=0), kind="stable")[:_CHECKED_ACTIONS]
+    rz, flag = residual_check(D[:, top], mu[top] + oof @ V[:, top])
     return RegressionFit(mu + Zhat @ V, r2, cv_r2, rz, flag, r, discarded, se, basis)
 
 
