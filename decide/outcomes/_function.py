@@ -344,7 +344,7 @@ class FunctionOutcome(OutcomeModel):
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
             smoothness=self._smoothness,
-        )
+        )._with_guards_of(self)
         out._param_layout = self._param_layout
         return out
 
@@ -385,7 +385,7 @@ class FunctionOutcome(OutcomeModel):
             reduce=self.reduce,
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
-        )
+        )._with_guards_of(self)
         out._param_layout = self._param_layout
         return out
 

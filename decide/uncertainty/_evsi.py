@@ -373,6 +373,7 @@ def evsi(
     if U is not None:
         evpi_value = float((U.max(axis=1) - U[:, best]).mean())
         X, D = st.X_phi, st.D
+        assert X is not None  # the informed parameters' features exist with a finite U
         st.G_phi = (
             _fit_gam(X, D, n_knots) if regression == "gam" else _fit_gbm(X, D, n_folds, rng)
         )
