@@ -222,7 +222,19 @@ def residual_check(Z: np.ndarray, oof: np.ndarray) -> tuple[float, bool]:
 
 
 # -- the whole fit -----------------------------------------------------------------------
-def fit_regression(
+def fit_regression(X: np.ndarray, D: np.ndarray, **kwargs: Any) -> RegressionFit:
+    """Fit ``E[D | X]``, check it, and estimate the EVPPI's standard error (see ``_fit``).
+
+    BLAS and OpenMP run on one thread: the matrices are small and many, and on a shared
+    machine oversubscription costs far more than threads gain (5x measured here).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit(X, D, **kwargs)
+
+
+def _fit(
     X: np.ndarray,
     D: np.ndarray,
     *,
@@ -268,12 +280,8 @@ def fit_regression(
         boot = _gam_bootstrap(Z - Zhat, Zhat, Ub, s2, alphas, value, n_bootstrap, rng)
         se = float(boot.std(ddof=1)) if boot.size > 1 else float("nan")
     else:
-        from threadpoolctl import threadpool_limits
-
         basis = "trees"
-        # one thread: OpenMP oversubscription on small, shared machines costs far more than it gains
-        with threadpool_limits(limits=1):
-            oof = _gbm_oof(X, Z, folds, rng) if r else Z.copy()
+        oof = _gbm_oof(X, Z, folds, rng) if r else Z.copy()
         Zhat = oof
         # cross-fitting: each fold's predictions come from a model fitted without it, so the
         # spread of the fold-wise estimates carries the regression's variability too
