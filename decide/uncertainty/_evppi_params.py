@@ -92,11 +92,18 @@ def _positions(ds: xr.Dataset, s: Selection) -> dict[str, list[int]]:
             )
         size = da.sizes[dim]
         if dim in ds.indexes:
-            coords = list(ds.indexes[dim])
+            index = ds.indexes[dim]
+            coords = list(index)
             keys = {str(c): i for i, c in enumerate(coords)}
             pos = []
             for v in vals:
                 hit = keys.get(str(v))
+                if hit is None:  # a label of another type (a Timestamp for datetime coords)
+                    try:
+                        loc = index.get_loc(v)
+                    except (KeyError, TypeError, ValueError):
+                        loc = None
+                    hit = int(loc) if isinstance(loc, int | np.integer) else None
                 if hit is None:
                     raise DecideValueError(
                         f"params[{s.name!r}][{dim!r}] = {v!r} is not a coordinate of {dim!r}; "

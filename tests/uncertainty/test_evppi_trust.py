@@ -253,3 +253,20 @@ def test_residual_check_flags_a_miscalibrated_fit_only():
     assert not flag_ok and z_ok < 4.5
     z_bad, flag_bad = residual_check(Z, 0.4 * honest)  # fitted values shrunk: residuals track them
     assert flag_bad and z_bad > 10
+
+
+def test_datetime_coordinates_select_by_timestamp_or_string():
+    rng = np.random.default_rng(0)
+    n = 500
+    dates = pd.date_range("2024-11-17", periods=3, freq="W")
+    b = rng.normal(size=(n, 3))
+    ds = xr.Dataset({"b": (("sample", "date"), b)}, coords={"date": dates})
+    U = np.column_stack([b.sum(axis=1), np.zeros(n)])
+    by_stamp = evppi(U, params={"b": {"date": pd.Timestamp("2024-11-24")}}, posterior=ds,
+                     n_bootstrap=0, random_seed=0)
+    by_text = evppi(U, params={"b": {"date": str(ds["date"].values[1])}}, posterior=ds,
+                    n_bootstrap=0, random_seed=0)
+    by_hand = evppi(U, params="c", posterior={"c": b[:, 1]}, n_bootstrap=0, random_seed=0)
+    assert by_stamp.value == by_text.value == by_hand.value
+    with pytest.raises(DecideValueError, match="is not a coordinate of 'date'"):
+        evppi(U, params={"b": {"date": pd.Timestamp("2025-01-01")}}, posterior=ds)
