@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from decide.optimization._polyhedron import LinearSystem
+from decide.optimization.cvar_lp._highs import pass_lp, silent_highs
 
 __all__ = [
     "ChanceBlock",
@@ -168,8 +169,7 @@ def draw_bounds(
     import highspy
 
     n = A.shape[1]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = silent_highs()
     _pass(h, np.zeros(n), system.lb, system.ub, *_system_rows(system), np.zeros(n, bool))
     cols = np.arange(n, dtype=np.int32)
     t0, solved = time.perf_counter(), 0
@@ -246,27 +246,11 @@ def _system_rows(system: LinearSystem) -> tuple[Any, np.ndarray, np.ndarray]:
 def _pass(h: Any, cost: np.ndarray, lo: np.ndarray, hi: np.ndarray, M: Any, rlo: np.ndarray,
           rhi: np.ndarray, integer: np.ndarray) -> None:
     """Load ``min cost . v  s.t.  rlo <= M v <= rhi,  lo <= v <= hi`` into the Highs object ``h``."""
-    import highspy
     from scipy import sparse
 
-    inf = highspy.kHighsInf
     C = sparse.csc_matrix(M)
-    lp = highspy.HighsLp()
-    lp.num_col_ = int(cost.shape[0])
-    lp.num_row_ = int(C.shape[0])
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.where(np.isfinite(lo), lo, -inf).astype(np.float64)
-    lp.col_upper_ = np.where(np.isfinite(hi), hi, inf).astype(np.float64)
-    lp.row_lower_ = np.where(np.isfinite(rlo), rlo, -inf).astype(np.float64)
-    lp.row_upper_ = np.where(np.isfinite(rhi), rhi, inf).astype(np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = C.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = C.indices.astype(np.int32)
-    lp.a_matrix_.value_ = C.data.astype(np.float64)
-    if np.any(integer):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integer]
-    h.passModel(lp)
+    pass_lp(h, np.asarray(cost, dtype=np.float64), lo, hi, rlo, rhi, C.indptr, C.indices, C.data,
+            integer=integer)
 
 
 @dataclass
@@ -295,8 +279,7 @@ def run_highspy(
     """
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = silent_highs()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     _pass(h, cost, lo, hi, M, rlo, rhi, integer)

@@ -732,6 +732,7 @@ def _fixed_prices(prob: Problem, built: _Built, res: _Result, tl: float,
                           "reproduce its value")
         return None
     # the action of the fixed LP: the same binaries, the draws kept above t by a margin
+    assert fixed.x is not None  # optimal
     res.x = fixed.x
     out = []
     of = {blk.constraint: blk for blk in built.blocks}
