@@ -99,7 +99,7 @@ def solve_distributed(
     chunk_size: int | None,
     progress: Progress,
 ) -> tuple[dict[int, dict[str, Any]], dict[str, int]]:
-    """Scatter ``batch`` to every worker once, map chunks of units, gather the rows.
+    """Scatter ``batch`` once, map chunks of units, gather the rows.
 
     A chunk whose task fails as a whole (a worker died, an object did not pickle)
     gives its units an ``error`` row; the other chunks are unaffected.
@@ -108,7 +108,10 @@ def solve_distributed(
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = chunk_size or max(1, math.ceil(len(idx) / (4 * n_workers)))
     chunks = [list(idx[k : k + size]) for k in range(0, len(idx), size)]
-    [shared] = client.scatter([batch], broadcast=True)
+    # one scattered copy; workers fetch it as their tasks need it. (broadcast=True replicates
+    # eagerly, and under load distributed's replication can lose the key: "Key lost during
+    # replication", then every task that needs it fails.)
+    [shared] = client.scatter([batch])
     futures, chunk_of = [], {}
     for chunk in chunks:
         fut = client.submit(
