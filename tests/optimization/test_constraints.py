@@ -240,6 +240,23 @@ def test_scipy_chance_constraint_on_a_nonlinear_outcome_is_verified_on_the_draws
     assert any("CVaR" in note for note in d.diagnostics.notes)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_chance_constraint_slack_at_the_unconstrained_optimum_does_not_move_it(seed):
+    # y = a r - a^2 / 2: the mean is best at a = mean(r). VaR(0.1) >= -0.2 holds there
+    # (about a q_0.1(r) - 1/2 = -0.14) while its CVaR form (about -0.38) would not: the
+    # conservative form must not move the answer off the unconstrained optimum
+    r = np.random.default_rng(seed).normal(1.0, 0.5, size=2000)
+    f = from_function(lambda a, p: a[0] * p["r"] - 0.5 * a[0] ** 2, {"r": r}, action_shape=1)
+    best = float(np.mean(r))  # argmax of a mean(r) - a^2 / 2
+    assert np.quantile(best * r - 0.5 * best**2, 0.1) > -0.2
+    d = optimize(f, Mean(), Box(0.0, 3.0), subject_to=[VaR(0.1) >= -0.2], method="scipy",
+                 random_seed=seed)
+    assert d.converged
+    assert d.flat_action[0] == pytest.approx(best, abs=1e-6)
+    row = d.constraints.iloc[0]
+    assert row["satisfied"] and not row["binding"] and row["shadow_price"] == 0.0
+
+
 def test_enumeration_keeps_only_options_that_meet_the_constraints():
     rng = np.random.default_rng(9)
     table = {"safe": rng.normal(1.0, 0.1, 400), "mid": rng.normal(1.5, 1.0, 400),

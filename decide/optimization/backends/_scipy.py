@@ -305,6 +305,20 @@ def solve_scipy(
         missing = "the outcome has no vjp" if not prob.outcome.has_vjp else "the objective has no grad"
         diag.notes.append(f"gradient by finite differences ({missing})")
 
+    if prob.constraints and any(c.kind == "chance" for c in prob.constraints):
+        # a chance constraint is solved through its conservative CVaR form, which can bind
+        # (or be infeasible) where the constraint itself does not: when the unconstrained
+        # optimum meets every constraint on the draws, it is the constrained optimum
+        found = _unconstrained_if_feasible(
+            prob, rng=rng, x0=x0, n_starts=n_starts, local_method=local_method,
+            global_search=global_search, maxiter=maxiter, tol=tol, options=options,
+            method_name=method_name,
+        )
+        if found is not None:
+            xu, du = found
+            if not finish:
+                return xu, du
+            return prob.finish(xu, method_name, du, shadow_prices=np.zeros(len(prob.constraints)))
     user_first = check_start(x0, prob.spec, system) if x0 is not None else None
     # presolve: fixed elements and equality rows eliminated, the solver works on y (x = T y + t)
     red = presolve(system)
@@ -424,6 +438,29 @@ def solve_scipy(
     return prob.finish(x, method_name, diag, shadow_prices=shadow)
 
 
+def _unconstrained_if_feasible(
+    prob: Problem, **kw: Any
+) -> tuple[np.ndarray, Diagnostics] | None:
+    """The optimum without the constraints on outcomes, if it converged and meets them all.
+
+    A feasible point that is optimal for the larger problem is optimal for the
+    constrained one, and no constraint binds there (every shadow price is zero).
+    """
+    free = Problem(prob.outcome, prob.objective, prob.space, prob.system, prob.weights)
+    out = solve_scipy(free, finish=False, **kw)
+    assert isinstance(out, tuple)
+    x, diag = out
+    prob.evaluations += free.evaluations
+    if not diag.converged:
+        return None
+    draws = prob.outcome.draws_flat(x)
+    if not all(c.satisfied(draws, prob.weights, action=x, tol=SOLUTION_RTOL)
+               for c in prob.constraints):
+        return None
+    diag.notes.append("the unconstrained optimum meets every constraint on the draws: none binds")
+    return x, diag
+
+
 def _prices(res: Any, method: str, rows: _OutcomeRows, fs: float) -> np.ndarray | None:
     """Shadow prices of the constraints on outcomes from the solver's Lagrange multipliers.
 
@@ -454,8 +491,9 @@ def _prices(res: Any, method: str, rows: _OutcomeRows, fs: float) -> np.ndarray 
 def _check_reachable(prob: Problem, rng: np.random.Generator, maxiter: int, tol: float) -> None:
     """No start met the constraints: raise InfeasibleError when some constraint cannot be met.
 
-    Maximizes each constraint's measure (its CVaR surrogate for a chance constraint)
-    over the space alone; a constraint whose best value misses its bound is reported.
+    Maximizes each constraint's measure over the space alone; a constraint whose best
+    value misses its bound is reported. A chance constraint is skipped: its
+    conservative CVaR form missing the bound proves nothing about the constraint.
     If every one can be met alone the constraints are reported as contradictory
     only when the solves themselves converged; otherwise the caller flags the
     decision as not converged.
@@ -472,11 +510,15 @@ def _check_reachable(prob: Problem, rng: np.random.Generator, maxiter: int, tol:
         assert isinstance(out, tuple)
         x, _ = out
         draws = prob.outcome.draws_flat(x)
+        if c.kind == "chance":
+            # its CVaR form is conservative: missing it proves nothing about the constraint,
+            # so the caller reports the decision as not converged instead
+            continue
         best[k] = use.value(draws, prob.weights, action=x)
         if not use.satisfied(draws, prob.weights, action=x, tol=SOLUTION_RTOL):
             raise_infeasible(prob, lambda cc: best.get(prob.constraints.index(cc)),
                              "best values over the space alone, by local search from the "
-                             "centre; chance constraints read as their CVaR surrogate")
+                             "centre")
 
 
 _DE_OPTIONS = frozenset({"popsize", "de_maxiter", "de_tol", "penalty"})
