@@ -113,10 +113,11 @@ class Problem:
             draws, jac = self.outcome.draws_and_jacobian_flat(x)
             v, cot = self.objective.value_and_grad(draws, self.weights)
             cot = np.asarray(cot, dtype=np.float64).reshape(-1)
-            return v, cot @ jac.reshape(cot.size, -1)
-        v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
-        g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
-        if self.objective.uses_action:
+            g = cot @ jac.reshape(cot.size, -1)
+        else:
+            v, cot = self.objective.value_and_grad(self.outcome.draws_flat(x), self.weights)
+            g = np.asarray(self.outcome.vjp_flat(x, cot), dtype=np.float64).reshape(-1)
+        if self.objective.uses_action:  # a score of the action itself (ActionCost)
             v += self.objective.action_score(x)
             g = g + self.objective.action_grad(x)
         return v, g

@@ -326,3 +326,16 @@ def test_time_limited_milp_is_reported_not_certified():
         assert any("NOT certified" in n for n in d.diagnostics.notes)
         assert any("did not converge" in str(w.message) for w in caught)
     assert np.mean(d.draws < -0.05) < 0.1  # any incumbent meets the constraint
+
+
+@pytest.mark.parametrize("method", ["scipy", "auto"])
+def test_action_cost_beside_an_outcome_with_a_jacobian(method):
+    # linear outcomes give draws and Jacobian together; the action's own score must still
+    # count: maximize sum_j (mean(R_j) - c_j) a_j over [0, 1]^2, a_j = 1 iff mean(R_j) > c_j
+    R = np.random.default_rng(0).normal([1.0, 0.5], 0.3, size=(500, 2))
+    c = np.array([2.0, 0.1])
+    assert linear(R).has_jacobian
+    d = optimize(linear(R), Mean() + ActionCost(c), Box(0.0, 1.0), method=method)
+    assert d.converged
+    np.testing.assert_allclose(d.flat_action, (R.mean(axis=0) > c).astype(float), atol=1e-7)
+    assert d.value == pytest.approx(np.maximum(R.mean(axis=0) - c, 0.0).sum(), abs=1e-8)
