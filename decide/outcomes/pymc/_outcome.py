@@ -45,6 +45,33 @@ def default_backend() -> str:
     return "NUMBA"
 
 
+def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
+    """``pytensor.function`` in ``backend``; on pytensor 2.x, numba falls back to C.
+
+    pytensor 2.x's numba backend compiles a ``Blockwise`` only once its core shape
+    is explicit; one it cannot rewrite (e.g. a batched ``Convolve1d`` whose output
+    length depends on a batched input, as in pymc-marketing 0.x's adstock) runs its
+    core op per item in Python and can fail there. Such a graph is compiled with the
+    C backend (``"FAST_RUN"``) instead; the values are the same.
+    """
+    import warnings
+
+    import pytensor
+
+    if str(backend).upper() != "NUMBA" or not pytensor.__version__.startswith("2."):
+        return pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+    from pytensor.tensor.blockwise import Blockwise
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn = pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+    if any(type(n.op) is Blockwise for n in fn.maker.fgraph.apply_nodes):
+        return pytensor.function(inputs, outputs, mode="FAST_RUN", on_unused_input="ignore")
+    for w in caught:  # the numba function is kept: its warnings stand
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return fn
+
+
 class PyMCOutcome(OutcomeModel):
     """Outcome model compiled from a PyMC model (built by :func:`from_pymc`).
 
@@ -193,7 +220,7 @@ class PyMCOutcome(OutcomeModel):
                     raise _NoGradient(str(exc)) from None
                 outs += list(grads)
             try:
-                fn = pytensor.function(inputs, outs, mode=backend, on_unused_input="ignore")
+                fn = _function(inputs, outs, backend)
             except Exception as exc:
                 raise DecideValueError(
                     f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
@@ -422,9 +449,7 @@ class PyMCOutcome(OutcomeModel):
         v = self._plain_fn()
         red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
-        fn = pytensor.function(
-            [*self._inputs(v), cot], outs, mode=self.backend, on_unused_input="ignore"
-        )
+        fn = _function([*self._inputs(v), cot], outs, self.backend)
         fn.trust_input = True
         return fn
 
@@ -482,11 +507,10 @@ class PyMCOutcome(OutcomeModel):
             import pytensor
 
             g = self._graph
-            self._mean_fn = pytensor.function(
+            self._mean_fn = _function(
                 [*g.action_inputs, *[b for _, b, _, _ in g.params], *[v for v, _ in g.shared]],
                 g.mean_output,
-                mode=self.backend,
-                on_unused_input="ignore",
+                self.backend,
             )
             self._mean_fn.trust_input = True
         return np.asarray(self._mean_fn(*self._args(x, None, replicate=False)), dtype=np.float64)
