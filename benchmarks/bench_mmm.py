@@ -175,7 +175,8 @@ class Bench:
         from decide.optimization import optimize
 
         outcome, space, _, _ = built
-        return optimize(outcome, self.ours_m[obj], space, method=self.method, n_starts=1)
+        kw = {} if self.method == "cvar-slp" else {"n_starts": 1}
+        return optimize(outcome, self.ours_m[obj], space, method=self.method, **kw)
 
     def full(self, lib: str, obj: str):
         if lib == "pmm":

@@ -444,8 +444,6 @@ class PyMCOutcome(OutcomeModel):
 
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
-        import pytensor
-
         v = self._plain_fn()
         red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
@@ -504,7 +502,6 @@ class PyMCOutcome(OutcomeModel):
         if self.mode == "mean":
             return self._value_flat(x)
         if self._mean_fn is None:
-            import pytensor
 
             g = self._graph
             self._mean_fn = _function(
