@@ -28,7 +28,7 @@ from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
-from decide.outcomes.pymc._ops import graph_key
+from decide.outcomes.pymc._ops import graph_key, valid_convolutions
 from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
@@ -58,6 +58,10 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
 
     import pytensor
 
+    if str(backend).upper() == "NUMBA":
+        single = not isinstance(outputs, list | tuple)
+        outs = valid_convolutions([outputs] if single else list(outputs))
+        outputs = outs[0] if single else outs
     if str(backend).upper() != "NUMBA" or not pytensor.__version__.startswith("2."):
         return pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
     from pytensor.tensor.blockwise import Blockwise

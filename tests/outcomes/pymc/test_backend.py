@@ -43,3 +43,29 @@ def test_numba_is_kept_when_it_compiles_the_whole_graph() -> None:
     data = np.random.default_rng(1).normal(size=(4, 3))
     np.testing.assert_allclose(fn(data), np.exp(data).sum(axis=1), rtol=1e-14)
     assert "numba" in type(fn.maker.linker).__module__
+
+
+def _conv_ops(fn) -> list:
+    return [n for n in fn.maker.fgraph.apply_nodes if "Convolve1d" in str(n.op)]
+
+
+def test_full_convolution_is_computed_as_a_padded_valid_one() -> None:
+    from pytensor.tensor.signal import convolve1d
+
+    rng = np.random.default_rng(2)
+    X, K = rng.normal(size=(5, 3, 12)), rng.normal(size=(5, 3, 4))
+    x, k = pt.tensor3("x"), pt.tensor3("k")
+    fn = _function([x, k], convolve1d(x, k, mode="full"), "NUMBA")
+    expected = np.array([[np.convolve(X[i, j], K[i, j], mode="full") for j in range(3)]
+                         for i in range(5)])
+    np.testing.assert_allclose(fn(X, K), expected, rtol=1e-12, atol=1e-12)
+    # the gradient of a valid convolution is a full one with a symbolic, batched mode
+    out = convolve1d(x, k, mode="valid")
+    w = rng.normal(size=(5, 3, 9))
+    g = pytensor.grad((out * w).sum(), x)
+    fast = _function([x, k], g, "NUMBA")
+    ref = pytensor.function([x, k], g, mode="FAST_COMPILE")  # pytensor's own, not rewritten
+    np.testing.assert_allclose(fast(X, K), ref(X, K), rtol=1e-12, atol=1e-12)
+    if not pytensor.__version__.startswith("2."):  # numba kept: only valid modes remain
+        assert all(np.all(~np.asarray(n.inputs[2].data)) for n in _conv_ops(fast)
+                   if hasattr(n.inputs[2], "data"))
