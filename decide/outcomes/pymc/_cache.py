@@ -50,20 +50,6 @@ def cached_compile(key: Hashable | None, build: Callable[[], Any]) -> Any:
     return fn
 
 
-def cached(key: Hashable | None) -> Any:
-    """The compiled function stored under ``key`` (counted as a hit), or None."""
-    if key is None or int(_config.PYMC_COMPILE_CACHE_SIZE) <= 0:
-        return None
-    try:
-        fn = _CACHE.get(key)
-    except Exception:  # an op whose equality cannot compare
-        return None
-    if fn is not None:
-        _CACHE.move_to_end(key)
-        _STATS["hits"] += 1
-    return fn
-
-
 def cache_info() -> dict[str, int]:
     """Hits, misses, current size and capacity of the compile cache."""
     return {**_STATS, "size": len(_CACHE), "capacity": int(_config.PYMC_COMPILE_CACHE_SIZE)}

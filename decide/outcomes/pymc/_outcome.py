@@ -23,7 +23,7 @@ from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
 from decide.outcomes.pymc import _grad
-from decide.outcomes.pymc._cache import cached, cached_compile
+from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
 from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
@@ -169,7 +169,6 @@ class PyMCOutcome(OutcomeModel):
         )
         self._memo: tuple[bytes, Any] | None = None
         self._value_calls = 0
-        self._plain_peeked = False
         self._uniforms = uniforms
         self._crn_seeds = [int(s) for s in rng.integers(2**63 - 1, size=len(graph.rngs))]
         self._vjp_fn: Any = None
@@ -193,12 +192,11 @@ class PyMCOutcome(OutcomeModel):
         self.outcome_dims = dims
         self.outcome_coords = {d: graph.model_coords[d] for d in dims if d in graph.model_coords}
 
-    def _setup(self, rows: bool, cached_only: bool = False) -> _Fn | None:
+    def _setup(self, rows: bool) -> _Fn:
         """Hoist the fixed noise out of the outcome graph and compile it (through the cache).
 
         ``rows=True``: the graph with the action batched along the draw rows, compiled
         with its per-draw Jacobian; ``rows=False``: the plain graph, draws only.
-        ``cached_only``: None unless the compile cache already holds the function.
         """
         import pytensor
 
@@ -235,9 +233,6 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        if cached_only:
-            v.fn = cached(key)
-            return v if v.fn is not None else None
         v.fn = cached_compile(key, build)
         return v
 
@@ -245,7 +240,6 @@ class PyMCOutcome(OutcomeModel):
         """The draws-only function on the unbatched action (compiled on first need)."""
         if self._plain is None:
             self._plain = self._setup(rows=False)
-        assert self._plain is not None
         return self._plain
 
     def one_hot(self, option: Any) -> np.ndarray:
@@ -370,14 +364,6 @@ class PyMCOutcome(OutcomeModel):
         self._value_calls += 1
         if self._value_calls <= _VALUE_CALLS_BEFORE_PLAIN:
             return self._call(x)[0].copy()
-        if self._plain is None and self._value_calls <= _VALUE_CALLS_BEFORE_COMPILE:
-            # a compiled draws-only function is used at once when the cache has it;
-            # compiling one pays off only over many calls (one optimize makes 20-40)
-            if not self._plain_peeked:
-                self._plain_peeked = True
-                self._plain = self._setup(rows=False, cached_only=True)
-            if self._plain is None:
-                return self._call(x)[0].copy()
         v = self._plain_fn()
         return np.asarray(v.fn(*self._args(x, v))[0], dtype=np.float64)
 
@@ -649,9 +635,6 @@ def _reduced(output: Any, reduce: Reduce) -> Any:
 
 
 _VALUE_CALLS_BEFORE_PLAIN = 3
-#: Draws-only calls at new points served by the Jacobian function before the
-#: draws-only function is compiled (when the compile cache does not hold it).
-_VALUE_CALLS_BEFORE_COMPILE = 64
 
 
 @dataclasses.dataclass

@@ -125,22 +125,3 @@ def test_memory_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # the least recently used (scale 1) was dropped: building it again misses
     from_pymc(_model(scale=1.0), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
     assert cache_info()["misses"] == 5
-
-
-def test_draws_only_function_is_compiled_when_it_pays_or_cached() -> None:
-    from decide.outcomes.pymc import _outcome
-
-    def calls(om, n: int, start: float) -> None:
-        for i in range(n):
-            a = np.full(3, start + 0.01 * i)
-            np.testing.assert_allclose(om.draws(a), _expect(a), rtol=1e-12)
-
-    om = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
-    calls(om, 20, 0.1)  # one optimize's worth: served by the Jacobian function
-    assert om._plain is None
-    calls(om, _outcome._VALUE_CALLS_BEFORE_COMPILE, 1.0)  # many calls: compiled once
-    assert om._plain is not None
-    again = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
-    hits = cache_info()["hits"]
-    calls(again, _outcome._VALUE_CALLS_BEFORE_PLAIN + 1, 2.0)  # cached: used at once
-    assert again._plain is not None and cache_info()["hits"] == hits + 1
