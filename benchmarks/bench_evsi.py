@@ -14,8 +14,18 @@ and wall time per n:
   the model's own logp (``Experiment.from_pymc(..., update="importance")``; the
   many-dataset reference).
 
-Ratios: wall time against ``regression``, and the gap to ``nested (IS)`` in units of the
-combined standard error. Versions are printed.
+New paths of this round, in the same table:
+
+* ``regr. (mean only)``: the regression on the old default summary (the mean of the new
+  weeks' sales) instead of the likelihood's sufficient statistics (mean and mean of
+  squares: the Normal's scale is a free parameter), the new default;
+* ``Budget: ...``: the continuous action (any split of the budget, ``Budget(10)``)
+  instead of the 11 splits: regression and moment matching (IS) on their candidate sets,
+  against ``Budget: nested (IS)`` (re-optimized per dataset, 100 datasets per n).
+
+Ratios: wall time against ``regression``, and the gap to ``nested (IS)`` (``Budget:
+nested (IS)`` for the Budget rows) in units of the combined standard error. Rows are
+printed as they come; versions first.
 
 Run: python benchmarks/bench_evsi.py
 """
@@ -44,6 +54,7 @@ def _seed():
 
 
 def main() -> None:
+    from decide.optimization import Budget
     from decide.outcomes import from_pymc
     from decide.uncertainty import Experiment, evsi
 
@@ -68,32 +79,52 @@ def main() -> None:
         {"spend": TEST_SPEND}, observed="sales", update="importance",
         params=["beta_A", "intercept"],
     )
+    def mean_only(data):
+        return np.asarray(data, dtype=float).mean(axis=1)[:, None]
+
+    mean_exp = Experiment.from_pymc(
+        lambda d: seed.build_model(d["spend"], d["sales"]), {"spend": spend, "sales": sales},
+        {"spend": TEST_SPEND}, observed="sales", params=["beta_A", "intercept"], summary=mean_only,
+    )
+    print(f"default summary: {refit.summary_description}")
+    budget = Budget(seed.BUDGET)
+    # reference runs first, so that every row can be printed as soon as it is computed
     runs = {
-        "regression": (refit, {"method": "regression"}),
-        "moment_matching": (refit, {"method": "moment_matching", "n_refits": 8}),
-        "mm (IS)": (weighted, {"method": "moment_matching", "n_refits": 30}),
-        "nested (refit)": (refit, {"method": "nested", "n_outer": 6}),
-        "nested (IS)": (weighted, {"method": "nested", "n_outer": 300}),
+        "nested (IS)": (weighted, {"method": "nested", "n_outer": 300}, "nested (IS)"),
+        "regression": (refit, {"method": "regression"}, "nested (IS)"),
+        "regr. (mean only)": (mean_exp, {"method": "regression"}, "nested (IS)"),
+        "moment_matching": (refit, {"method": "moment_matching", "n_refits": 8}, "nested (IS)"),
+        "mm (IS)": (weighted, {"method": "moment_matching", "n_refits": 30}, "nested (IS)"),
+        "nested (refit)": (refit, {"method": "nested", "n_outer": 6}, "nested (IS)"),
+        "Budget: nested (IS)": (weighted, {"method": "nested", "n_outer": 100, "space": budget},
+                                "Budget: nested (IS)"),
+        "Budget: regression": (refit, {"method": "regression", "space": budget},
+                               "Budget: nested (IS)"),
+        "Budget: mm (IS)": (weighted, {"method": "moment_matching", "n_refits": 30,
+                                       "space": budget}, "Budget: nested (IS)"),
     }
     tables = {}
-    for name, (exp, kw) in runs.items():
-        t0 = time.perf_counter()
-        res = evsi(outcome, grid, exp, n=SIZES, posterior=idata, random_seed=3, **kw)
-        tables[name] = res.table
-        print(f"{name}: {time.perf_counter() - t0:.1f} s in all; EVPPI {res.evppi:.4f}, "
-              f"EVPI {res.evpi:.4f}")
-    ref = tables["nested (IS)"]
-    base_time = tables["regression"]["seconds"]
     print()
-    print(f"{'n':>3} {'method':<16} {'EVSI':>8} {'SE':>8} {'seconds':>8} {'x regr.':>8} "
-          f"{'gap/SE vs IS':>12}")
-    for n in SIZES:
-        for name, t in tables.items():
+    print(f"{'n':>3} {'method':<20} {'EVSI':>8} {'SE':>8} {'seconds':>8} {'x regr.':>8} "
+          f"{'gap/SE vs ref':>13}", flush=True)
+    for name, (exp, kw, ref_name) in runs.items():
+        kw = dict(kw)
+        space = kw.pop("space", None)
+        t0 = time.perf_counter()
+        res = evsi(outcome, None if space is not None else grid, exp, n=SIZES, posterior=idata,
+                   random_seed=3, space=space, **kw)
+        t = tables[name] = res.table
+        ref = tables[ref_name]
+        base = tables["regression"]["seconds"] if "regression" in tables else None
+        for n in SIZES:
             gap = (t.loc[n, "evsi"] - ref.loc[n, "evsi"]) / np.hypot(
                 t.loc[n, "standard_error"], ref.loc[n, "standard_error"])
-            print(f"{n:>3} {name:<16} {t.loc[n, 'evsi']:>8.4f} {t.loc[n, 'standard_error']:>8.4f} "
-                  f"{t.loc[n, 'seconds']:>8.2f} {t.loc[n, 'seconds'] / base_time[n]:>8.1f} "
-                  f"{gap:>12.2f}")
+            ratio = "-" if base is None else f"{t.loc[n, 'seconds'] / base[n]:.1f}"
+            print(f"{n:>3} {name:<20} {t.loc[n, 'evsi']:>8.4f} {t.loc[n, 'standard_error']:>8.4f} "
+                  f"{t.loc[n, 'seconds']:>8.2f} {ratio:>8} {gap:>13.2f}", flush=True)
+        print(f"    {name}: {time.perf_counter() - t0:.1f} s in all; EVPPI {res.evppi:.4f}, "
+              f"EVPI {res.evpi:.4f}" + (f"; notes: {len(res.notes)}" if res.notes else ""),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ FEASIBILITY_RTOL: Final[float] = 1e-9
 #: up to this times ``1 + max|x|`` are solver round-off; beyond it the decision is flagged
 #: (see ``LinearSystem.violated``).
 SOLUTION_RTOL: Final[float] = 1e-6
+#: A decision is outside the observed range of its action when it passes the range by
+#: more than this fraction of the range's width (or of its scale when the width is 0).
+EXTRAPOLATION_RTOL: Final[float] = 1e-6
 #: Seconds of work before a library call (``optimize_many``) shows a progress bar.
 PROGRESS_DELAY: Final[float] = 1.0
 

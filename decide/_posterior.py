@@ -18,7 +18,7 @@ from decide._config import SAMPLE_DIM, SAMPLE_DIMS
 from decide._validation import as_rng, stack_sample_dims
 from decide.errors import DecideTypeError, DecideValueError
 
-__all__ = ["posterior_dataset", "thin"]
+__all__ = ["data_group", "posterior_dataset", "thin"]
 
 
 def _group(obj: Any, group: str) -> xr.Dataset:
@@ -124,3 +124,17 @@ def thin(
     rng = as_rng(random_seed)
     idx = np.sort(rng.choice(n, size=int(max_draws), replace=False))
     return ds.isel({SAMPLE_DIM: idx})
+
+
+def data_group(obj: Any, group: str = "constant_data") -> xr.Dataset | None:
+    """The ``group`` of an InferenceData / DataTree (e.g. the data a fit recorded), or None.
+
+    ``pm.sample`` records the values of the model's ``pm.Data`` containers at fit time
+    in ``constant_data``; None when ``obj`` is a Dataset or dict, or has no such group.
+    """
+    if isinstance(obj, xr.Dataset | dict) or obj is None:
+        return None
+    try:
+        return _group(obj, group)
+    except (DecideValueError, DecideTypeError):
+        return None

@@ -12,6 +12,7 @@ __all__ = [
     "DecideError",
     "DecideTypeError",
     "DecideValueError",
+    "ExtrapolationWarning",
     "InfeasibleError",
     "ReplicateNoiseWarning",
     "SaturationWarning",
@@ -47,6 +48,16 @@ class SolverError(DecideError, RuntimeError):
 
 class ConvergenceWarning(UserWarning):
     """An optimizer stopped without meeting its convergence criterion."""
+
+
+class ExtrapolationWarning(UserWarning):
+    """A decision leaves the range of the action in the data the model was fitted on.
+
+    The posterior is extrapolated there (a response curve fitted on weekly spend
+    between 4,000 and 20,000 says little about 200). ``Decision.extrapolation`` has
+    the cell-by-cell report; ``optimize(..., within_observed=True)`` keeps the action
+    inside the observed range.
+    """
 
 
 class SaturationWarning(UserWarning):

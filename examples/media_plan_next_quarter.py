@@ -13,7 +13,11 @@ the next 13 weeks' spend:
 * :func:`decide.optimization.plan_space` states the budget over the quarter and a
   weekly cap per channel;
 * the plan is chosen risk-neutrally and with CVaR(0.05), then with ``tv`` in two
-  flights around a dark period.
+  flights around a dark period;
+* the extrapolation guard: ``social`` never ran above about 2.9 a week and ``tv`` never
+  went dark, so those plans leave the range of the data the model was fitted on
+  (an ``ExtrapolationWarning``, ``Decision.extrapolation``); the last plan keeps every
+  week within the observed range (``optimize(..., within_observed=True)``).
 
 Outcomes are rewards (higher is better); risk is in the lower tail and ``alpha`` is
 the tail probability.
@@ -125,11 +129,16 @@ def main(posterior: Any = None, seed: int = 0) -> dict[str, Any]:
         flights, CVaR(0.05), plan_space(flights, total=WINDOW * WEEKLY_BUDGET, upper=CAP),
         random_seed=seed,
     )
+    decisions["CVaR(0.05), within observed"] = optimize(
+        weekly, CVaR(0.05), space, random_seed=seed, within_observed=True
+    )
     for name, d in decisions.items():
         labels = (flights if "flights" in name else weekly).action_space.labels
         levels = ", ".join(f"{lab} {v:.2f}" for lab, v in zip(labels, d.flat_action))
+        outside = int(d.extrapolation["outside"].sum())
         print(f"{name:32s} weekly: {levels}; mean sales {d.draws.mean():.1f}, "
-              f"CVaR 5% {CVaR(0.05)(d.draws):.1f}")
+              f"CVaR 5% {CVaR(0.05)(d.draws):.1f}; {outside} week-channel cells outside "
+              "the observed range")
     full = flights.full_action(decisions["CVaR(0.05), tv in two flights"].flat_action)
     print("tv by week (4 past weeks, the quarter, 8 after):", np.round(full.values[:, 0], 2).tolist())
     return {"decisions": decisions, "weekly": weekly, "flights": flights, "new_data": new}

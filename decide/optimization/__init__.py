@@ -12,6 +12,7 @@ the exact CVaR LP for many linear scenarios is :mod:`decide.optimization.cvar_lp
 from decide.optimization._api import METHODS, available_methods, choose_method, optimize
 from decide.optimization._decision import Decision, Diagnostics, Verification
 from decide.optimization._discrete import Discrete, action_set, as_action
+from decide.optimization._guard import within_observed_space
 from decide.optimization._plan_space import plan_space
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._robust import RobustCriterion, WassersteinCVaR, WorstModel
@@ -54,4 +55,5 @@ __all__ = [
     "optimize",
     "plan_space",
     "solve_cvar_lp",
+    "within_observed_space",
 ]

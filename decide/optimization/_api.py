@@ -12,6 +12,14 @@ from decide.errors import DecideError, DecideTypeError, DecideValueError
 from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
+from decide.optimization._guard import (
+    check_factor,
+    check_history,
+    extrapolation_report,
+    keep_within,
+    pinned,
+    warn_extrapolation,
+)
 from decide.optimization._outcome_constraints import as_constraints, check_chance
 from decide.optimization._problem import Problem
 from decide.optimization._robust import RobustCriterion
@@ -269,13 +277,21 @@ def optimize(
         ``time_limit`` (seconds, default ``decide._config.CHANCE_MILP_TIME_LIMIT``),
         ``mip_rel_gap``; cvar-slp: ``x0``, ``rtol`` (stop when the
         linearized problem predicts a relative gain below it), ``maxiter``, ``radius``
-        (first trust-region radius).
+        (first trust-region radius). Guards (any method): ``within_observed``
+        (``True`` or a factor ``k >= 1``: keep every cell of the action within the
+        range the training data held, :meth:`~decide.outcomes.OutcomeModel.observed_range`,
+        widened ``k`` times about its midpoint; added to the space as a ``Box`` on the
+        action's elements, or as ``LinearConstraints`` on the model's cells for a
+        mapped decision); ``move_history`` (default False: a space that lets history
+        cells of a planning window move, :meth:`~decide.outcomes.OutcomeModel.history_flat`,
+        is an error; True allows it).
 
     Returns
     -------
     Decision
         ``action`` (xarray, named like the outcome's action), ``value``, ``draws``,
-        ``diagnostics``, ``summary()``.
+        ``diagnostics``, ``summary()``, ``extrapolation`` (the action against its
+        observed range, when the outcome declares one).
 
     Raises
     ------
@@ -285,9 +301,10 @@ def optimize(
         value of each constraint's measure in the space).
     DecideValueError
         If ``method`` cannot solve the problem (the message lists the methods that
-        can), the outcome is noisy (fresh noise per call) and the space is not
-        Discrete, the objective is unbounded over the space, ``x0`` lies outside the
-        space, or an option is unknown.
+        can), the space would move history cells (it names them), ``within_observed``
+        is set for an outcome without an observed range, the outcome is noisy (fresh
+        noise per call) and the space is not Discrete, the objective is unbounded over
+        the space, ``x0`` lies outside the space, or an option is unknown.
     DecideTypeError
         If ``outcome``, ``objective``, ``space`` or ``random_seed`` has the wrong type.
     SolverError
@@ -302,6 +319,9 @@ def optimize(
         verification (``diagnostics.verification``: a local probe, agreement of
         starts, a statistical optimality gap); ``diagnostics.converged`` is then
         False and the message says what failed and what to do.
+    ExtrapolationWarning
+        If a cell of the action is outside the range of the data the model was fitted
+        on (``Decision.extrapolation``); not with ``within_observed``.
 
     Notes
     -----
@@ -335,13 +355,23 @@ def optimize(
     True
     """
     started = time.perf_counter()
+    within = check_factor(options.pop("within_observed", None))
+    move_history = bool(options.pop("move_history", False))
+    fixed = pinned(outcome, as_space(space) if space is not None else None)
+    if within is not None and isinstance(outcome, OutcomeModel):
+        space = keep_within(outcome, Discrete() if space is None else as_space(space), within)
     if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
         if subject_to:
             raise DecideValueError(
                 "subject_to is not supported with a robust criterion (WorstModel, "
                 "WassersteinCVaR); got constraints with objective " f"{objective!r}."
             )
-        return solve_robust(outcome, objective, space, method, random_seed, **options)
+        if not move_history and isinstance(outcome, OutcomeModel) and space is not None:
+            linear_space = as_space(space)
+            if outcome.history_flat() is not None and not linear_space.discrete:
+                check_history(outcome, linear_space.linear_constraints(outcome.action_space))
+        decision = solve_robust(outcome, objective, space, method, random_seed, **options)
+        return _guarded(outcome, decision, within, fixed)
     if method != "auto":
         get_backend(method)  # a clear error naming every valid method
     rng = as_rng(random_seed)
@@ -349,6 +379,8 @@ def optimize(
     prob = _problem(outcome, objective, space, weights, subject_to, options.pop("chance", "auto"))
     prob.started = started
     _refuse_noisy(prob)
+    if not move_history:
+        check_history(outcome, prob.system)
     backend = choose(prob) if method == "auto" else get_backend(method)
     why = backend.accepts(prob)
     if why is not None:
@@ -366,7 +398,7 @@ def optimize(
     if unknown:
         raise DecideValueError(
             f"unknown options {unknown} for method={method!r}; valid options: "
-            f"{[*sorted(allowed), 'weights', 'chance']}."
+            f"{[*sorted(allowed), 'weights', 'chance', 'within_observed', 'move_history']}."
         )
     failed: list[str] = []
     with _blas_controller().limit(limits=1, user_api="blas"):
@@ -394,6 +426,21 @@ def optimize(
         decision.diagnostics.notes.append(
             f"options {unused} do not apply to method {decision.method!r} and were ignored"
         )
+    return _guarded(outcome, decision, within, fixed)
+
+
+def _guarded(
+    outcome: OutcomeModel, decision: Decision, within: float | None, fixed: np.ndarray | None
+) -> Decision:
+    """Attach the extrapolation report; warn when the action leaves the observed range.
+
+    Elements the space pins (``fixed``) are not decided and not reported. With
+    ``within_observed`` the action was constrained on purpose (a factor above 1
+    allows leaving the observed range): no warning.
+    """
+    decision.extrapolation = extrapolation_report(outcome, decision.flat_action, fixed)
+    if within is None:
+        warn_extrapolation(decision.extrapolation, stacklevel=4)
     return decision
 
 

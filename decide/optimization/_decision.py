@@ -169,6 +169,12 @@ class Decision:
         ``satisfied``, ``binding`` and ``shadow_price`` (the gain of the optimal
         value per unit relaxation of the bound, NaN where the solver gives none).
         Empty without constraints.
+    extrapolation : pandas.DataFrame or None
+        The action against the range of the action in the data the model was fitted
+        on (:meth:`~decide.outcomes.OutcomeModel.observed_range`), one row per cell
+        (the model's own cells for a mapped decision): ``value``, ``observed_min``,
+        ``observed_max``, ``outside`` and ``distance`` (how far outside, 0 inside).
+        None when the outcome declares no observed range.
     """
 
     def __init__(
@@ -186,6 +192,7 @@ class Decision:
         table: pd.DataFrame | None = None,
         labels: list[str] | None = None,
         constraints: pd.DataFrame | None = None,
+        extrapolation: pd.DataFrame | None = None,
     ):
         self.action = action
         self.flat_action = flat_action
@@ -203,6 +210,7 @@ class Decision:
 
             constraints = empty_table()
         self.constraints = constraints
+        self.extrapolation = extrapolation
 
     @property
     def converged(self) -> bool:
@@ -218,7 +226,9 @@ class Decision:
             Columns ``value`` (the objective), ``mean``, ``sd``, quantiles ``q5``,
             ``q25``, ``q50``, ``q75``, ``q95``, ``cvar_5`` and ``cvar_10`` (mean of the
             worst 5% / 10% of draws, a reward), ``prob_loss`` (share of draws below
-            zero) and ``converged``; indexed by the option label or ``"decision"``.
+            zero) and ``converged``; with an observed range of the action (see
+            :attr:`extrapolation`) also ``outside_observed``, the number of cells outside
+            it; indexed by the option label or ``"decision"``.
 
         Examples
         --------
@@ -235,6 +245,8 @@ class Decision:
 
         row: dict[str, Any] = {"value": self.value, **risk_summary(self.draws)}
         row["converged"] = self.diagnostics.converged
+        if self.extrapolation is not None:
+            row["outside_observed"] = int(self.extrapolation["outside"].sum())
         return pd.DataFrame([row], index=pd.Index([self.option or "decision"], name="decision"))
 
     def __repr__(self) -> str:
@@ -249,9 +261,19 @@ class Decision:
             f"  value: {self.value:.6g}   objective: {self.objective!r}\n"
             f"  space: {self.space!r}\n"
             f"{_constraint_lines(self.constraints)}"
+            f"{_extrapolation_line(self.extrapolation)}"
             f"  {d.evaluations} evaluations, {d.iterations} iterations, {d.wall_time:.3g} s"
             f"{ver}"
         ) + "".join(f"\n  note: {note}" for note in d.notes)
+
+
+def _extrapolation_line(table: pd.DataFrame | None) -> str:
+    """The extrapolation report in one line (empty without an observed range)."""
+    if table is None:
+        return ""
+    from decide.optimization._guard import extrapolation_note
+
+    return f"  extrapolation: {extrapolation_note(table)}\n"
 
 
 def _constraint_lines(table: pd.DataFrame) -> str:

@@ -6,6 +6,7 @@ from decide.outcomes._function import FunctionOutcome, from_function
 from decide.outcomes._linear import LinearOutcome, linear
 from decide.outcomes._mixture import MixtureOutcome, mixture
 from decide.outcomes._plan import MappedOutcome, discount_factors, linear_map, plan
+from decide.outcomes._range import ObservedRange, with_observed_range
 from decide.outcomes.pymc import PyMCOutcome, from_pymc
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "LinearOutcome",
     "MappedOutcome",
     "MixtureOutcome",
+    "ObservedRange",
     "OutcomeModel",
     "PyMCOutcome",
     "Reduce",
@@ -27,4 +29,5 @@ __all__ = [
     "mixture",
     "plan",
     "resolve_reduce",
+    "with_observed_range",
 ]

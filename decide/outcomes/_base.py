@@ -14,12 +14,15 @@ import abc
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
+
+if TYPE_CHECKING:
+    from decide.outcomes._range import ObservedRange
 
 __all__ = ["SMOOTHNESS", "ActionSpec", "OutcomeModel", "Reduce", "resolve_reduce"]
 
@@ -285,6 +288,9 @@ class OutcomeModel(abc.ABC):
       :attr:`categorical` when only those options are valid actions (default False);
     * parameter draws: :attr:`parameters` (default ``None``);
     * a default action: :meth:`default_action_flat` (default ``None``);
+    * the range of the action in the training data: :meth:`observed_range`
+      (default ``None``; see :func:`~decide.outcomes.with_observed_range`);
+    * which action elements are history: :meth:`history_flat` (default ``None``);
     * how the draws move with the action: :attr:`smoothness` (default ``"smooth"``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
@@ -326,6 +332,10 @@ class OutcomeModel(abc.ABC):
     reduce: Reduce = "sum"
     options: tuple[Hashable, ...] | None = None
     categorical: bool = False
+    #: set by :func:`~decide.outcomes.with_observed_range` and ``from_pymc``
+    _observed_range: ObservedRange | None = None
+    #: set by ``from_pymc`` for a planning window whose first periods are training periods
+    _history: np.ndarray | None = None
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:
@@ -508,6 +518,29 @@ class OutcomeModel(abc.ABC):
         """
         return None
 
+    def observed_range(self) -> ObservedRange | None:
+        """The range of the action in the data the model was fitted on, or None (the default).
+
+        An :class:`~decide.outcomes.ObservedRange`: per cell of the action, the smallest
+        and largest value of the training data. ``from_pymc`` reads it from the action's
+        data (reduced over the observation dims, see ``docs/optimize.md``);
+        :func:`~decide.outcomes.with_observed_range` declares it for any outcome; a
+        :class:`~decide.outcomes.MappedOutcome` states it on the model's own cells.
+        :func:`decide.optimize` reports the decision against it
+        (``Decision.extrapolation``) and keeps inside it with ``within_observed=``.
+        """
+        return self._observed_range
+
+    def history_flat(self) -> np.ndarray | None:
+        """Which elements of the flat action are history, or None when unknown (the default).
+
+        A boolean mask of shape ``(action_space.size,)``: True for an element that holds
+        data the model was fitted on in an action that also holds new periods (the
+        carry-in weeks of a planning window). :func:`decide.optimize` refuses a space
+        that would move them (``move_history=True`` allows it).
+        """
+        return self._history
+
     @property
     def smoothness(self) -> str:
         """How the draws move with the action: ``"smooth"``, ``"nonsmooth"`` or ``"noisy"``.
@@ -538,6 +571,12 @@ class OutcomeModel(abc.ABC):
         its parameters (the default).
         """
         return None
+
+    def _with_guards_of(self, other: OutcomeModel) -> Self:
+        """Self with ``other``'s observed range and history mask (for subsets and copies)."""
+        self._observed_range = other._observed_range
+        self._history = other._history
+        return self
 
     # -- flat interface: what subclasses implement and other layers call ----
     @abc.abstractmethod

@@ -252,7 +252,8 @@ class DrawsOutcome(OutcomeModel):
             With ``table[:, indices]``.
         """
         idx = as_indices(indices, self.n_samples)
-        return DrawsOutcome(self.table[:, idx], self.options, conditional_mean=self._is_mean)
+        new = DrawsOutcome(self.table[:, idx], self.options, conditional_mean=self._is_mean)
+        return new._with_guards_of(self)
 
 
 def from_draws(table: Any, *, dim: str = "action", conditional_mean: bool = False) -> DrawsOutcome:

@@ -326,7 +326,7 @@ class FunctionOutcome(OutcomeModel):
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
             smoothness=self._smoothness,
-        )
+        )._with_guards_of(self)
 
     def with_parameters(self, parameters: xr.Dataset) -> FunctionOutcome:
         """The same function over other parameter draws (a refitted posterior, say).
@@ -365,7 +365,7 @@ class FunctionOutcome(OutcomeModel):
             reduce=self.reduce,
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
-        )
+        )._with_guards_of(self)
 
 
 def _read_only(params: Params) -> Params:

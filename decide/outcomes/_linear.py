@@ -251,7 +251,8 @@ class LinearOutcome(OutcomeModel):
             With ``scenarios[indices]`` and ``intercept[indices]``.
         """
         idx = as_indices(indices, self.n_samples)
-        return LinearOutcome(self.scenarios[idx], self.intercept[idx], self.action_space)
+        new = LinearOutcome(self.scenarios[idx], self.intercept[idx], self.action_space)
+        return new._with_guards_of(self)
 
 
 def linear(

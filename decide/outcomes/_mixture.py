@@ -23,6 +23,7 @@ from decide._validation import as_indices
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._model_weights import WEIGHT_METHODS, model_weights
+from decide.outcomes._range import ObservedRange
 
 __all__ = ["MixtureOutcome", "mixture"]
 
@@ -225,6 +226,31 @@ class MixtureOutcome(OutcomeModel):
     def __repr__(self) -> str:
         w = ", ".join(f"{n}: {v:.3g}" for n, v in self.weights.items())
         return f"MixtureOutcome({{{w}}}, n_samples={self.n_samples})"
+
+    def observed_range(self) -> ObservedRange | None:
+        """The candidates' observed ranges joined (min of the minima, max of the maxima).
+
+        None unless every candidate states its range on the same cells.
+        """
+        if self._observed_range is not None:
+            return self._observed_range
+        found = [m.observed_range() for m in self.models.values()]
+        ranges = [r for r in found if r is not None and r.index is not None]
+        if len(ranges) < len(found):
+            return None
+        first = ranges[0]
+        if any(not np.array_equal(np.asarray(r.index), np.asarray(first.index)) for r in ranges):
+            return None
+        return ObservedRange(
+            np.min([r.lower for r in ranges], axis=0), np.max([r.upper for r in ranges], axis=0),
+            first.labels, index=first.index, source=first.source,
+        )
+
+    def history_flat(self) -> np.ndarray | None:
+        """The history cells of any candidate."""
+        masks = [m.history_flat() for m in self.models.values()]
+        known = [np.asarray(h, dtype=bool) for h in masks if h is not None]
+        return np.any(known, axis=0) if known else None
 
     # -- the pool -----------------------------------------------------------
     def _active(self) -> list[tuple[OutcomeModel, np.ndarray, np.ndarray]]:

@@ -26,6 +26,7 @@ import xarray as xr
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._draws import _label_array
+from decide.outcomes._range import ObservedRange
 
 __all__ = ["MappedOutcome", "discount_factors", "linear_map", "plan"]
 
@@ -165,6 +166,27 @@ class MappedOutcome(OutcomeModel):
     def parameters(self) -> xr.Dataset | None:
         """The base model's parameter draws."""
         return self.base.parameters
+
+    def observed_range(self) -> ObservedRange | None:
+        """The base model's observed range, stated on the base cells the decision moves.
+
+        A cell ``c`` of the base's range becomes the linear function
+        ``c(offset + matrix @ z)`` of the decision: the report speaks the model's cells
+        (``spend[2025-01-05, tv]``) and ``within_observed=`` turns the range into linear
+        constraints on ``z``. The cells the decision does not move (history, carry-out)
+        are left out.
+        """
+        if self._observed_range is not None:
+            return self._observed_range
+        rng = self.base.observed_range()
+        return None if rng is None else rng.composed(self.matrix, self.offset)
+
+    def history_flat(self) -> np.ndarray | None:
+        """The decided values that move a history cell of the base model (see its ``history_flat``)."""
+        hist = self.base.history_flat()
+        if hist is None:
+            return None
+        return np.any(self.matrix[np.asarray(hist, dtype=bool)] != 0.0, axis=0)
 
     def with_parameters(self, parameters: xr.Dataset) -> MappedOutcome:
         """The same map over the base model at other parameter draws."""

@@ -43,6 +43,11 @@ class _Solver:
         from decide.optimization import as_space
 
         resolved_space = None if space is None else as_space(space)
+        if resolved_space is not None and options.get("within_observed") is not None:
+            # the program path below solves without optimize: give it the guarded space
+            from decide.optimization import within_observed_space
+
+            resolved_space = within_observed_space(outcome, resolved_space, options["within_observed"])
         works = (
             available_methods(outcome, combined, resolved_space)
             if resolved_space is not None

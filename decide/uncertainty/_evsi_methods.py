@@ -46,6 +46,8 @@ class Setting:
     n_bootstrap: int
     client: Any
     rng: np.random.Generator
+    X_phi: np.ndarray | None = None  # draws of the informed parameters, (S, p)
+    n_candidates: int = 40  # preposterior points generating candidate actions (continuous space)
 
     @property
     def S(self) -> int:
@@ -78,6 +80,11 @@ def _value_of(st: Setting, fitted: np.ndarray) -> tuple[float, float]:
 def regression(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
     data = st.experiment.simulate(st.params, n, st.rng)
     T = st.experiment.summarize(data)
+    if st.U is None:  # a continuous space: candidate actions from the kernel smoother
+        from decide.uncertainty._evsi_continuous import candidate_estimate, regression_candidates
+
+        x0, found = regression_candidates(st, T)
+        return candidate_estimate(st, x0, found, lambda sub: (*_value_of(sub, _fit(sub, T, sub.D)), {}))
     raw, se = _value_of(st, _fit(st, T, st.D))
     return raw, se, {}
 
@@ -146,19 +153,14 @@ def nested(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
 def _nested_continuous(
     st: Setting, ups: list[tuple[xr.Dataset | None, np.ndarray | None]]
 ) -> tuple[np.ndarray, list[float]]:
-    from decide.measures import Mean
-    from decide.optimization import optimize
-    from decide.uncertainty._continuous import _PerSampleAverage
+    from decide.uncertainty._evsi_continuous import optimum, solver
 
-    out = st.outcome
-    obj = Mean() if st.objective is None else _PerSampleAverage(st.objective, out.n_replicates or 1)
-    seed = int(st.rng.integers(2**31 - 1))
-    x0 = np.asarray(optimize(out, obj, space=st.space, random_seed=seed).flat_action)
+    obj, seed = solver(st)
+    x0 = optimum(st, obj, seed)
     gains, ess = np.empty(len(ups)), []
     for j, (ds, w) in enumerate(ups):
-        model = out if ds is None else out.with_parameters(ds)
-        dec = optimize(model, obj, space=st.space, weights=w, random_seed=seed)
-        xj = np.asarray(dec.flat_action)
+        model = st.outcome if ds is None else st.outcome.with_parameters(ds)
+        xj = optimum(st, obj, seed, ds=ds, w=w)
         uj, u0 = _model_utility(model, xj, st.objective), _model_utility(model, x0, st.objective)
         if w is None:
             gains[j] = max(float(uj.mean() - u0.mean()), 0.0)
@@ -180,25 +182,51 @@ def _sqrtm(C: np.ndarray, inverse: bool = False) -> np.ndarray:
     return (vecs * vals) @ vecs.T
 
 
-def _rescaled_value(st: Setting, G_phi: np.ndarray, cov_D: np.ndarray, covs: np.ndarray) -> float:
+def _rescaled_value(
+    st: Setting, G_phi: np.ndarray, cov_D: np.ndarray, covs: np.ndarray,
+    inv_sqrt_phi: np.ndarray | None = None,
+) -> float:
     sigma_x = cov_D - covs.mean(axis=0)
     mean = G_phi.mean(axis=0)
-    cov_phi = np.atleast_2d(np.cov(G_phi, rowvar=False))
-    scale = _sqrtm(cov_phi, inverse=True) @ _sqrtm(sigma_x)
-    rescaled = mean + (G_phi - mean) @ scale
+    if inv_sqrt_phi is None:
+        inv_sqrt_phi = _sqrtm(np.atleast_2d(np.cov(G_phi, rowvar=False)), inverse=True)
+    rescaled = mean + (G_phi - mean) @ (inv_sqrt_phi @ _sqrtm(sigma_x))
     return _evppi_value(np.insert(rescaled, st.best, 0.0, axis=1))
 
 
 def moment_matching(st: Setting, n: int) -> tuple[float, float, dict[str, float]]:
-    assert st.G_phi is not None and st.U is not None
     Q = min(st.n_refits, st.S)
-    D = st.D
+    if st.U is None:  # a continuous space: candidate actions optimal after each update
+        from decide.uncertainty._evsi_continuous import candidate_estimate, update_candidates
+
+        idx = np.sort(st.rng.choice(st.S, size=Q, replace=False))
+        data = st.experiment.simulate({k: v[idx] for k, v in st.params.items()}, n, st.rng)
+        ups = _updates(st, data, n, Q)
+        x0, found = update_candidates(st, ups)
+
+        def on(sub: Setting) -> tuple[float, float, dict[str, float]]:
+            assert sub.X_phi is not None
+            sub.G_phi = _fit(sub, sub.X_phi, sub.D)
+            return _matched(sub, ups)
+
+        return candidate_estimate(st, x0, found, on)
+    assert st.G_phi is not None
     # Q draws at evenly spaced quantiles of the fitted incremental benefit (Heath et al. 2018)
     order = np.argsort(st.G_phi.sum(axis=1), kind="stable")
     idx = order[((np.arange(Q) + 0.5) / Q * st.S).astype(int)]
     data = st.experiment.simulate({k: v[idx] for k, v in st.params.items()}, n, st.rng)
+    return _matched(st, _updates(st, data, n, Q))
+
+
+def _matched(
+    st: Setting, ups: list[tuple[xr.Dataset | None, np.ndarray | None]]
+) -> tuple[float, float, dict[str, float]]:
+    """The moment-matching estimate from the posterior updates ``ups`` (one per dataset)."""
+    assert st.G_phi is not None and st.U is not None
+    D = st.D
+    Q = len(ups)
     covs, ess = [], []
-    for ds, w in _updates(st, data, n, Q):
+    for ds, w in ups:
         if ds is not None:
             Uq = _utilities(st, ds)
             Dq = np.delete(Uq - Uq[:, [st.best]], st.best, axis=1)
@@ -210,13 +238,19 @@ def moment_matching(st: Setting, n: int) -> tuple[float, float, dict[str, float]
             ess.append(_ess(w))
     C = np.array(covs)
     cov_D = np.atleast_2d(np.cov(D, rowvar=False))
-    raw = _rescaled_value(st, st.G_phi, cov_D, C)
+    inv_sqrt_phi = _sqrtm(np.atleast_2d(np.cov(st.G_phi, rowvar=False)), inverse=True)
+    raw = _rescaled_value(st, st.G_phi, cov_D, C, inv_sqrt_phi)
     se = math.nan
     if st.n_bootstrap > 0 and Q > 1:
-        boot = [
-            _rescaled_value(st, st.G_phi, cov_D, C[st.rng.integers(0, Q, size=Q)])
-            for _ in range(st.n_bootstrap)
-        ]
+        # resample both sources of Monte Carlo error: the posterior draws (the fitted
+        # benefits and their covariance) and the Q simulated datasets (their updates)
+        boot = []
+        for _ in range(st.n_bootstrap):
+            r = st.rng.integers(0, st.S, size=st.S)
+            boot.append(_rescaled_value(
+                st, st.G_phi[r], np.atleast_2d(np.cov(D[r], rowvar=False)),
+                C[st.rng.integers(0, Q, size=Q)],
+            ))
         se = float(np.std(boot, ddof=1))
     extra = {"n_refits": float(Q)}
     if ess:

@@ -80,9 +80,12 @@ class Experiment:
         array of shape ``(m, n, ...)`` (or a dict of such arrays), row ``j``
         simulated from draw ``j``.
     summary : callable ``summary(data) -> ndarray of shape (m, k)``, optional
-        The statistics the estimators regress on (:func:`evsi` with
-        ``method="regression"`` and ``"moment_matching"``). Default
-        :func:`default_summary`: the mean over the units of each variable.
+        The statistics the regression estimator regresses on (:func:`evsi`
+        with ``method="regression"``). Default :func:`default_summary`: the
+        mean over the units of each variable, sufficient for a Poisson,
+        Bernoulli/Binomial or known-scale Normal likelihood but not in general
+        (a Normal with unknown scale also needs the mean of squares).
+        :meth:`from_pymc` defaults to the likelihood's sufficient statistics.
     loglik : callable ``loglik(params, data) -> ndarray of shape (S,)``, optional
         Log-likelihood of ONE dataset (row ``j`` of ``simulate``'s output) under
         each of the ``S`` posterior draws in ``params``. Lets the refitting
@@ -101,6 +104,16 @@ class Experiment:
         Default: every parameter passed to ``simulate``.
     name : str, optional
         A label for tables and plots.
+
+    Attributes
+    ----------
+    summary_description : str
+        What the summary computes and whether it is sufficient (reported as
+        ``EVSI.summary``).
+    summary_sufficient : bool or None
+        Whether the summary is known sufficient for the likelihood (``True``),
+        known not to be (``False``), or unknown (``None``: a user summary, or
+        :func:`default_summary` of a simulator).
 
     Notes
     -----
@@ -135,6 +148,13 @@ class Experiment:
             raise DecideTypeError("simulate must be callable simulate(params, n, rng) -> data.")
         self._simulate = simulate
         self._summary = summary or default_summary
+        # a one-line statement of the summary (reported on EVSI.summary)
+        self.summary_description = (
+            "per-variable means over the units (default_summary)" if summary is None
+            else str(getattr(summary, "describe", lambda: "user summary")())
+        )
+        # whether the summary is known sufficient (True), known not (False) or unknown (None)
+        self.summary_sufficient: bool | None = getattr(summary, "sufficient", None)
         self.loglik = loglik
         self.refit = refit
         self.params = (
@@ -215,7 +235,7 @@ class Experiment:
         params: Sequence[str] | str | None = None,
         name: str = "experiment",
     ) -> Experiment:
-        """An experiment on a PyMC model: new units simulated from the model's own likelihood.
+        r"""An experiment on a PyMC model: new units simulated from the model's own likelihood.
 
         Parameters
         ----------
@@ -238,7 +258,11 @@ class Experiment:
             ``"importance"`` reweights the posterior draws by the likelihood of
             the new units, the model's own ``logp`` compiled once per ``n`` and
             vectorized over the draws (no sampling; check ``min_ess``).
-        summary, params, name
+        summary : callable, optional
+            As in :class:`Experiment`. Default: the sufficient statistics of
+            the observed variable's likelihood, found from its distribution in
+            the model (Notes).
+        params, name
             As in :class:`Experiment`.
 
         Returns
@@ -247,6 +271,36 @@ class Experiment:
             ``simulate`` runs ``pymc.sample_posterior_predictive`` of
             ``build(design(n))`` at the posterior draws; ``refit`` runs
             ``pymc.sample`` on ``build(data + new units)``.
+            ``summary_description`` and ``summary_sufficient`` state the
+            default summary.
+
+        Notes
+        -----
+        For ``n`` exchangeable units from an exponential family
+        :math:`p(y\mid\eta) = h(y)\exp(\eta^\top t(y) - A(\eta))`, the means
+        :math:`\bar t = n^{-1}\sum_i t(y_i)` are sufficient (Fisher-Neyman).
+        The default summary takes, by the observed variable's distribution
+        (a parameter is *free* when it depends on a free variable of the model):
+
+        * Normal: :math:`\bar y, \overline{y^2}` (:math:`\bar y` when sigma is fixed);
+        * HalfNormal: :math:`\bar y, \overline{y^2}`;
+        * LogNormal: :math:`\overline{\log y}, \overline{\log^2 y}` (the first when sigma is fixed);
+        * Poisson, Bernoulli, Binomial, Geometric, Exponential: :math:`\bar y`;
+        * NegativeBinomial: :math:`\bar y` when alpha is fixed;
+        * Gamma: :math:`\overline{\log y}, \bar y` (:math:`\bar y` when alpha is fixed);
+        * InverseGamma: :math:`\overline{\log y}, \overline{1/y}` (the second when alpha is fixed);
+        * Beta: :math:`\overline{\log y}, \overline{\log(1-y)}`;
+
+        per group of new units with the same design row (sufficient for any
+        mean function of the design). With more than 8 distinct design rows
+        it takes the generalised linear model's statistics
+        :math:`n^{-1}X^\top t(y)`, :math:`X = [1, \text{design}]`, sufficient
+        when the natural parameter is linear in the design. Other
+        likelihoods (StudentT, a NegativeBinomial with a free alpha,
+        mixtures, censored or multivariate ones) have no finite sufficient
+        statistics: the summary is then :math:`\bar y, \overline{y^2}` per group,
+        ``summary_sufficient`` is False and :func:`evsi` records a note
+        (regression on it values the information in that summary only).
         """
         if not callable(build):
             raise DecideTypeError(f"build must be callable build(data) -> pymc.Model; got {type(build).__name__}.")
@@ -261,6 +315,11 @@ class Experiment:
         if update not in ("refit", "importance"):
             raise DecideValueError(f"update must be 'refit' or 'importance'; got {update!r}.")
         runner = _PyMCRunner(build, base, design, str(observed), int(draws), int(tune), int(chains))
+        if summary is None:
+            from decide.uncertainty._sufficient import SufficientSummary, detect_statistics
+
+            family, stats, sufficient = detect_statistics(build(base), str(observed))
+            summary = SufficientSummary(family, stats, sufficient, runner.new_units)
         if update == "importance":
             return cls(runner.simulate, summary=summary, loglik=runner.loglik, params=params, name=name)
         return cls(runner.simulate, summary=summary, refit=runner.refit, params=params, name=name)

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from decide.errors import ExtrapolationWarning
+
 
 def _cvar(x, alpha):
     x = np.sort(np.asarray(x, float).reshape(-1))
@@ -90,8 +92,17 @@ def test_causalpy_example_skips_without_causalpy(example, tmp_path, capsys):
 
 def test_media_plan_next_quarter(example):
     m = example("media_plan_next_quarter")
-    r = m.main(posterior=m.known_draws(200))
+    # social above anything it ever spent, tv dark for 3 weeks: a legitimate extrapolation
+    with pytest.warns(ExtrapolationWarning, match="OUTSIDE the observed range"):
+        r = m.main(posterior=m.known_draws(200))
     d = r["decisions"]
+    # within_observed keeps every window cell within the channel's training min and max
+    spend = m.simulate()[0]
+    kept = r["weekly"].full_action_flat(d["CVaR(0.05), within observed"].flat_action)
+    cells = kept.reshape(-1, 2)[m.CARRY_IN : m.CARRY_IN + m.WINDOW]
+    assert np.all(cells >= spend.min(axis=0) - 1e-7) and np.all(cells <= spend.max(axis=0) + 1e-7)
+    assert not d["CVaR(0.05), within observed"].extrapolation["outside"].any()
+    assert d["risk-neutral"].extrapolation["outside"].any()
     neutral, careful = d["risk-neutral"].flat_action, d["CVaR(0.05)"].flat_action
     # the uncertain new channel loses budget to the well-known one under CVaR
     assert careful[1] < neutral[1] - 0.1

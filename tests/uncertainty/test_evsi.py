@@ -199,8 +199,11 @@ def test_other_bad_input():
         evsi(draws, experiment=exp, n=[5])
     with pytest.raises(DecideValueError, match="one dataset per draw"):
         evsi(draws, experiment=Experiment(lambda p, n, r: np.zeros((3, n))), n=[5], posterior=post)
-    with pytest.raises(DecideValueError, match="space= .* needs method='nested'"):
-        evsi(treat_outcome(post["effect"]), experiment=exp, n=[5], space=Box(-1.0, 1.0))
+    with pytest.raises(DecideValueError, match="either actions= .* or space="):
+        evsi(treat_outcome(post["effect"]), ACTIONS, experiment=exp, n=[5], space=Box(-1.0, 1.0))
+    with pytest.raises(DecideValueError, match="n_candidates must be an integer >= 1"):
+        evsi(treat_outcome(post["effect"]), experiment=exp, n=[5], space=Box(-1.0, 1.0),
+             n_candidates=0)
     with pytest.raises(DecideTypeError, match="summary must be callable"):
         Experiment(simulate, summary=3)
     with pytest.raises(DecideValueError, match="cannot be re-evaluated at new parameter draws"):

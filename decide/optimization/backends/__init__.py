@@ -6,7 +6,8 @@ its ``method`` name: ``"enumerate"`` (every option of a Discrete space), ``"cvxp
 ``"scipy"`` (local solves from several starts; integer search) and
 ``"scipy-global"`` (differential evolution then a polish), ``"derivative-free"`` (grid,
 global or local searches without gradients, for non-smooth objectives) and ``"highs"``
-(constraints on a linear outcome as one LP or MILP, chance constraints included). :func:`choose` is the
+(constraints on a linear outcome as one LP or MILP, chance constraints included; its
+MILP's big-M, preprocessing and warm start live in ``_chance_milp``). :func:`choose` is the
 rule of ``method="auto"``. To add a backend, write one module with a registered
 subclass and import it below.
 """

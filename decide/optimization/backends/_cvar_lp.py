@@ -164,10 +164,18 @@ def solve_cvar_lp_method(
         "relative gap "
         f"{res.gap:.3g}; {res.band_size} scenarios kept in the last reduced LP"
     )
+    shadow = None
     if floor is not None:
-        diag.notes.append("CVaR floor solved by the Lagrangian floor search; no shadow price "
-                          "(use method='highs' for the LP duals)")
-    return prob.finish(x, "cvar-lp", diag, exact="certificate")
+        price = float(res.floor_multiplier)
+        if np.isfinite(price):
+            # the floor's multiplier is a ratio of objective to CVaR units: the outcome scale cancels
+            shadow = [price if c.kind != "linear" else np.nan for c in prob.constraints]
+            diag.notes.append("CVaR floor solved by the Lagrangian floor search; its shadow price "
+                              "is the Lagrange weight where the last two solutions cross")
+        else:
+            diag.notes.append("CVaR floor solved by the Lagrangian floor search; no shadow price "
+                              "(the search did not end on a crossing; method='highs' gives LP duals)")
+    return prob.finish(x, "cvar-lp", diag, exact="certificate", shadow_prices=shadow)
 
 
 @register

@@ -122,11 +122,11 @@ def solve_cvar_slp(
         J = np.asarray(J, dtype=np.float64).reshape(d.size, -1) @ T
         return float(prob.objective(d)), d, J
 
-    from decide.optimization.cvar_lp._highs import _highs
+    from decide.optimization.cvar_lp._highs import silent_highs
 
 
     f, d, J = evaluate(y)
-    h = _highs()  # one HiGHS instance for every step
+    h = silent_highs()  # one HiGHS instance for every step
     converged, status, it = False, "maximum iterations reached", 0
     for it in range(1, int(maxiter) + 1):
         lb = np.maximum(sysr.lb, y - radius)

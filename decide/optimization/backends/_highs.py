@@ -47,10 +47,26 @@ from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._outcome_constraints import raise_infeasible
 from decide.optimization._problem import Problem
 from decide.optimization.backends._base import Backend, discrete_reason, register
+from decide.optimization.backends._chance_milp import (
+    MARGIN,
+    ChanceBlock,
+    box_range,
+    draw_bounds,
+    quantile_bounds,
+    reversed_form,
+    run_highspy,
+)
 
 __all__ = ["HighsBackend", "lp_form", "solve_highs"]
 
 _TERMS = (Mean, CVaR, MeanCVaR, WorstCase, ActionCost)
+#: Draws of the CVaR approximation that starts the chance MILP (a spread subsample beyond).
+_START_DRAWS = 5_000
+#: Seconds HiGHS needs per binary to set up a MILP before it checks its time limit
+#: (about 10 s for 100,000 binaries on one core).
+_SETUP_SECONDS_PER_BINARY = 1e-4
+#: Relative margin by which the final LP keeps a draw above its chance threshold.
+_MARGIN = MARGIN
 
 
 def lp_form(m: Objective) -> list[tuple[float, Objective]] | None:
@@ -175,26 +191,25 @@ def _box(prob: Problem) -> tuple[np.ndarray, np.ndarray]:
     return prob.system.implied_bounds()
 
 
-def _draw_range(A: np.ndarray, b: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Smallest and largest value of each draw ``A_i x + b_i`` over the box ``lb <= x <= ub``."""
-    with np.errstate(invalid="ignore"):
-        lo_t = np.where(A > 0, A * lb, A * ub)
-        hi_t = np.where(A > 0, A * ub, A * lb)
-    lo_t = np.where(A == 0, 0.0, lo_t)
-    hi_t = np.where(A == 0, 0.0, hi_t)
-    return b + lo_t.sum(axis=1), b + hi_t.sum(axis=1)
+def _chance_rows(prog: _Program, c: OutcomeConstraint, bounds: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 blocks: list[ChanceBlock]) -> int:
+    """``y_i >= t - M_i z_i`` and the cap on the probability of the z's; returns the cap row.
 
-
-def _chance_rows(prog: _Program, prob: Problem, c: OutcomeConstraint, ymin: np.ndarray) -> int:
-    """``y_i >= t - M_i z_i`` and the cap on the probability of the z's; returns the cap row."""
+    ``bounds``: ``(space_lower, lower, upper)``, valid bounds of each draw over the
+    space, the lower one raised by the quantile strengthening (valid over the actions
+    that meet the constraint). A draw with ``space_lower >= t`` needs no row; one with
+    ``lower >= t`` keeps its row ``y_i >= t`` with ``z_i`` fixed to 0; one with
+    ``upper < t`` gets ``z_i`` fixed to 1 and no row; ``M_i = t - lower_i``.
+    """
     from scipy import sparse
 
     form = c.chance_form()
     assert form is not None
     A, b, p = prog.A, prog.b, prog.p
     t = form.threshold
-    risky = np.flatnonzero(ymin < t)
-    if risky.size and not np.all(np.isfinite(ymin[risky])):
+    space_lower, lower, upper = bounds
+    risky = np.flatnonzero(space_lower < t)
+    if risky.size and not np.all(np.isfinite(lower[risky])):
         raise DecideValueError(
             f"the chance constraint {c!r} needs a bounded action space for its exact mixed-integer "
             "form (the big-M of each draw comes from the space's bounds); bound every action "
@@ -202,21 +217,97 @@ def _chance_rows(prog: _Program, prob: Problem, c: OutcomeConstraint, ymin: np.n
         )
     k = risky.size
     z = prog.add_vars(k, 0.0, 1.0, integer=True)
-    big_m = t - ymin[risky]
+    forced = upper[risky] < t
+    prog.lo[-1] = np.where(forced, 1.0, 0.0)
+    prog.hi[-1] = np.where(~forced & (lower[risky] >= t), 0.0, 1.0)
+    keep = np.flatnonzero(~forced)
+    big_m = np.maximum(t - lower[risky[keep]], 0.0)
     # -A_i x - M_i z_i <= b_i - t
     M = sparse.hstack([
-        sparse.csr_matrix(-A[risky]), sparse.csr_matrix((k, z - prog.n)),
-        -sparse.diags(big_m, format="csr"),
+        sparse.csr_matrix(-A[risky[keep]]), sparse.csr_matrix((keep.size, z - prog.n)),
+        -sparse.csr_matrix((big_m, (np.arange(keep.size), keep)), shape=(keep.size, k)),
     ], format="csr")
-    prog.add_rows(M, b[risky] - t)
+    first = prog.add_rows(M, b[risky[keep]] - t)
+    big_rows = np.full(k, -1, dtype=np.int64)
+    big_rows[keep] = first + np.arange(keep.size)
     equal = bool(np.allclose(p, p[0]))
     if equal:
         q, cap = np.ones(k), float(form.max_violations(p.shape[0]))
     else:
         q = p[risky]
         cap = form.prob * (1.0 - 1e-9) if form.strict else form.prob
+    blocks.append(ChanceBlock(z, risky, q, cap, t, big_rows))
     row = sparse.hstack([sparse.csr_matrix((1, z)), sparse.csr_matrix(q.reshape(1, -1))], format="csr")
     return prog.add_rows(row, np.array([cap]))
+
+
+def _reversed_rows(prog: _Program, c: OutcomeConstraint, bounds: tuple[np.ndarray, np.ndarray],
+                   blocks: list[ChanceBlock]) -> int:
+    """``y_i <= level + M_i (1 - w_i)`` and ``q . w >= need``; returns the count row.
+
+    A draw whose upper bound is at most the level is always held (no binary, counted);
+    one whose lower bound lies above it can never be (``w_i`` fixed to 0, no row).
+    """
+    from scipy import sparse
+
+    rev = reversed_form(c)
+    assert rev is not None
+    A, b, p = prog.A, prog.b, prog.p
+    level = rev.level
+    lower, upper = bounds
+    free = np.flatnonzero(upper > level)
+    if free.size and not np.all(np.isfinite(upper[free])):
+        raise DecideValueError(
+            f"the constraint {c!r} needs a bounded action space for its exact mixed-integer form "
+            "(the big-M of each draw comes from the space's bounds); bound every action element "
+            "with a Box or Budget."
+        )
+    equal = bool(np.allclose(p, p[0]))
+    held = np.flatnonzero(upper <= level)
+    if equal:
+        q, need = np.ones(free.size), float(rev.min_count(p.shape[0]) - held.size)
+    else:
+        q, need = p[free], rev.prob - float(p[held].sum())
+    k = free.size
+    w = prog.add_vars(k, 0.0, 1.0, integer=True)
+    never = lower[free] > level
+    prog.hi[-1] = np.where(never, 0.0, 1.0)
+    keep = np.flatnonzero(~never)
+    big_m = upper[free[keep]] - level
+    # A_i x + M_i w_i <= level - b_i + M_i
+    M = sparse.hstack([
+        sparse.csr_matrix(A[free[keep]]), sparse.csr_matrix((keep.size, w - prog.n)),
+        sparse.csr_matrix((big_m, (np.arange(keep.size), keep)), shape=(keep.size, k)),
+    ], format="csr")
+    first = prog.add_rows(M, level - b[free[keep]] + big_m)
+    big_rows = np.full(k, -1, dtype=np.int64)
+    big_rows[keep] = first + np.arange(keep.size)
+    blocks.append(ChanceBlock(w, free, q, need, rev.threshold, big_rows, sense=-1))
+    row = sparse.hstack([sparse.csr_matrix((1, w)), sparse.csr_matrix(-q.reshape(1, -1))], format="csr")
+    return prog.add_rows(row, np.array([-need]))
+
+
+def _chance_bounds(prob: Problem, A: np.ndarray, b: np.ndarray, p: np.ndarray,
+                   con: OutcomeConstraint, base: tuple[np.ndarray, np.ndarray],
+                   notes: list[str], budget: float) -> tuple[np.ndarray, np.ndarray]:
+    """The draws' bounds for one chance constraint: the space's, raised by the quantile bound."""
+    form = con.chance_form()
+    assert form is not None
+    lower, upper = base[0].copy(), base[1]
+    t = form.threshold
+    if not bool(np.allclose(p, p[0])):
+        return lower, upper
+    k = form.max_violations(p.shape[0])
+    risky = np.flatnonzero((lower < t) & (upper >= t))
+    lb, ub = _box(prob)
+    q = quantile_bounds(A, b, t, k, lb, ub, risky, budget)
+    if q is not None:
+        lower[risky] = np.maximum(lower[risky], q)
+        notes.append(
+            f"{con!r}: quantile strengthening of the big-M ({int(np.sum(q >= t))} of "
+            f"{risky.size} draws must meet the threshold; mean M {float(np.mean(np.maximum(t - lower[risky], 0))):.4g})"
+        )
+    return lower, upper
 
 
 @dataclass
@@ -227,6 +318,8 @@ class _Built:
     rows: list[int | None]  # the row of each constraint whose dual is its shadow price
     integer: bool
     chance_exact: bool
+    blocks: list[ChanceBlock] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _flat(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -242,10 +335,11 @@ def _flat(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstraint, ...],
-           chance: str, relax: bool = False) -> _Built:
+           chance: str, relax: bool = False, budget: float = 0.0,
+           data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> _Built:
     from scipy import sparse
 
-    A, b, p = _flat(prob)
+    A, b, p = _flat(prob) if data is None else data
     n = prob.n
     system = prob.system
     assert system is not None
@@ -256,14 +350,34 @@ def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstr
     assert terms is not None
     c, const = _score(prog, terms)
     rows: list[int | None] = []
-    ymin = None
+    base: tuple[np.ndarray, np.ndarray] | None = None
     exact = False
-    for con in constraints:
-        if con.chance_form() is not None and chance != "cvar":
-            if ymin is None:
+    blocks: list[ChanceBlock] = []
+    notes: list[str] = []
+    for ci, con in enumerate(constraints):
+        form = con.chance_form()
+        rev = reversed_form(con)
+        if rev is not None:  # no convex approximation: always the exact MILP
+            lb, ub = _box(prob)
+            lo_r, hi_r = box_range(A, b, lb, ub)
+            rows.append(_reversed_rows(prog, con, (lo_r, hi_r), blocks))
+            blocks[-1].constraint = ci
+            exact = True
+            continue
+        if form is not None and chance != "cvar":
+            if base is None:
                 lb, ub = _box(prob)
-                ymin, _ = _draw_range(A, b, lb, ub)
-            rows.append(_chance_rows(prog, prob, con, ymin))
+                lo0, hi0 = box_range(A, b, lb, ub)
+                tmax = max(c.chance_form().threshold for c in constraints  # type: ignore[union-attr]
+                           if c.chance_form() is not None)
+                lo0, hi0, solved = draw_bounds(A, b, system, lb, ub,
+                                               np.flatnonzero(np.isfinite(lo0) & (lo0 < tmax)), budget)
+                if solved:
+                    notes.append(f"big-M of {solved} draws from an LP over the polyhedron")
+                base = (lo0, hi0)
+            lower, upper = _chance_bounds(prob, A, b, p, con, base, notes, budget) if not relax else base
+            rows.append(_chance_rows(prog, con, (base[0], lower, upper), blocks))
+            blocks[-1].constraint = ci
             exact = True
             continue
         use = con.conservative()
@@ -280,7 +394,7 @@ def _build(prob: Problem, objective: Objective, constraints: tuple[OutcomeConstr
     if relax:
         prog.integer = [np.zeros_like(i) for i in prog.integer]
     integer = any(np.any(i) for i in prog.integer)
-    return _Built(prog, c, const, rows, integer, exact)
+    return _Built(prog, c, const, rows, integer, exact, blocks, notes)
 
 
 @dataclass
@@ -294,9 +408,16 @@ class _Result:
     message: str
 
 
-def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float) -> _Result:
+def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float,
+         start: np.ndarray | None = None, fix: np.ndarray | None = None) -> _Result:
+    """Solve the built program: an LP in ``linprog`` (duals), a MILP in HiGHS through highspy.
+
+    ``start``: a feasible point of the MILP (its first incumbent). ``fix``: values of the
+    chance binaries (concatenated over ``built.blocks``); they are fixed and the rest
+    solved as an LP.
+    """
     from scipy import sparse
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+    from scipy.optimize import linprog
 
     prog = built.prog
     system = prob.system
@@ -307,13 +428,31 @@ def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float) ->
     A_eq = _pad(sparse.csr_matrix(system.A_eq), size) if system.A_eq.shape[0] else None
     lo, hi = np.concatenate(prog.lo), np.concatenate(prog.hi)
     cmin = -np.concatenate([built.c, np.zeros(size - built.c.shape[0])])
-    if not built.integer:
+    integer = built.integer
+    opts: dict[str, Any] = {"time_limit": time_limit}
+    if fix is not None:
+        pos = np.concatenate([blk.start + np.arange(blk.rows.size) for blk in built.blocks])
+        lo, hi = lo.copy(), hi.copy()
+        lo[pos] = hi[pos] = fix
+        integer = False
+        # the draws kept above a threshold are kept there by a hair more than HiGHS's
+        # feasibility tolerance: a draw at t - 1e-9 would count as below t on the draws
+        b_ub = b_ub.copy()
+        off = 0
+        for blk in built.blocks:
+            zb = fix[off:off + blk.rows.size]
+            off += blk.rows.size
+            on = 0 if blk.sense > 0 else 1  # the rows that bind the draw to its side of t
+            up = blk.big_rows[(zb == on) & (blk.big_rows >= 0)]
+            b_ub[up] -= _MARGIN * max(1.0, abs(blk.threshold))
+        opts["primal_feasibility_tolerance"] = 0.1 * _MARGIN
+    if not integer:
         res = linprog(
             cmin, A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
             A_eq=A_eq, b_eq=system.b_eq if A_eq is not None else None,
             bounds=[(a if np.isfinite(a) else None, b if np.isfinite(b) else None)
                     for a, b in zip(lo.tolist(), hi.tolist())],
-            method="highs", options={"time_limit": time_limit},
+            method="highs", options=opts,
         )
         names = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded"}
         status = names.get(res.status, "failed")
@@ -323,23 +462,86 @@ def _run(prob: Problem, built: _Built, time_limit: float, mip_rel_gap: float) ->
             duals = np.asarray(res.ineqlin.marginals, float)
         value = -float(res.fun) + built.const if x is not None else np.nan
         return _Result(status, x, value, duals, value, 0.0, str(res.message))
-    cons = []
-    if A_ub.shape[0]:
-        cons.append(LinearConstraint(A_ub, -np.inf, b_ub))
-    if A_eq is not None:
-        cons.append(LinearConstraint(A_eq, system.b_eq, system.b_eq))
-    res = milp(
-        cmin, integrality=np.concatenate(prog.integer), bounds=Bounds(lo, hi), constraints=cons,
-        options={"time_limit": float(time_limit), "mip_rel_gap": float(mip_rel_gap)},
-    )
-    names = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded"}
-    status = names.get(res.status, "failed")
-    x = np.asarray(res.x, float) if res.x is not None else None
-    value = -float(res.fun) + built.const if x is not None else np.nan
-    dual_bound = getattr(res, "mip_dual_bound", None)
-    bound = -float(dual_bound) + built.const if dual_bound is not None and np.isfinite(dual_bound) else np.inf
-    gap = float(getattr(res, "mip_gap", np.nan)) if x is not None else np.inf
-    return _Result(status, x, value, None, bound, gap, str(res.message))
+    M = sparse.vstack([A_ub] + ([A_eq] if A_eq is not None else []), format="csr")
+    rlo = np.concatenate([np.full(A_ub.shape[0], -np.inf)] + ([system.b_eq] if A_eq is not None else []))
+    rhi = np.concatenate([b_ub] + ([system.b_eq] if A_eq is not None else []))
+    out = run_highspy(cmin, M, rlo, rhi, lo, hi, np.concatenate(prog.integer).astype(bool),
+                      time_limit, mip_rel_gap, start)
+    value = -out.objective + built.const if out.x is not None else np.nan
+    bound = -out.dual_bound + built.const if np.isfinite(out.dual_bound) else np.inf
+    msg = out.message + (" (the incumbent is the warm start)" if out.from_start else "")
+    return _Result(out.status, out.x, value, None, bound, out.gap if out.x is not None else np.inf, msg)
+
+
+def _warm_start(prob: Problem, built: _Built, tl: float, notes: list[str]) -> _Result | None:
+    """A feasible point of the exact chance-constrained MILP, or None.
+
+    The CVaR approximation's action (feasible for every chance constraint), then the LP
+    with the binaries fixed: in each chance constraint the draws lowest at the current
+    action are allowed below the threshold up to the cap; repeated while it improves.
+    """
+    if prob.space.integer or not built.blocks:
+        return None
+    t0 = time.perf_counter()
+    approx = None
+    A, b = built.prog.A, built.prog.b
+    sub = ""
+    if all(blk.sense > 0 for blk in built.blocks):
+        data = None
+        if A.shape[0] > _START_DRAWS:  # the CVaR LP on every draw is slow: a spread subsample
+            idx = np.linspace(0, A.shape[0] - 1, _START_DRAWS).astype(np.int64)
+            p = built.prog.p[idx]
+            data = (A[idx], b[idx], p / p.sum())
+            sub = f" on {_START_DRAWS} of the {A.shape[0]} draws"
+        try:
+            approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar", data=data),
+                          tl, 1e-9)
+        except DecideValueError:
+            approx = None
+    if approx is None or approx.x is None or approx.status != "optimal":
+        rel = _run(prob, _build(prob, prob.objective, prob.constraints, "exact", relax=True), tl, 1e-9)
+        if rel.x is None:
+            return None
+        x = rel.x[: prob.n]
+        first = "the LP relaxation's action"
+    else:
+        x = approx.x[: prob.n]
+        first = f"the CVaR approximation{sub} (value {approx.value:.10g})"
+    lo_all = np.concatenate(built.prog.lo)
+    hi_all = np.concatenate(built.prog.hi)
+    best: _Result | None = None
+    rounds = 0
+    while rounds == 0 or (rounds < 20 and time.perf_counter() - t0 < 0.25 * tl):
+        z = []
+        for blk in built.blocks:
+            y = A[blk.rows] @ x + b[blk.rows]
+            zb = np.zeros(blk.rows.size)
+            lo_z = lo_all[blk.start:blk.start + blk.rows.size]
+            forced = lo_z >= 1.0
+            zb[forced] = 1.0
+            used = float(blk.q[forced].sum())
+            hi_z = hi_all[blk.start:blk.start + blk.rows.size]
+            for i in np.argsort(y - blk.threshold, kind="stable"):
+                if forced[i] or hi_z[i] <= 0.0:
+                    continue
+                if blk.sense > 0 and used + blk.q[i] > blk.cap + 1e-12:
+                    break  # the cap on the draws allowed below t is used up
+                if blk.sense < 0 and used >= blk.cap - 1e-12:
+                    break  # enough draws held at or below t
+                zb[i] = 1.0
+                used += blk.q[i]
+            z.append(zb)
+        res = _run(prob, built, tl, 1e-9, fix=np.concatenate(z))
+        rounds += 1
+        if res.x is None or res.status != "optimal":
+            break
+        if best is not None and res.value <= best.value + 1e-9 * max(1.0, abs(best.value)):
+            break
+        best, x = res, res.x[: prob.n]
+    if best is not None:
+        notes.append(f"warm start: {first}, then {rounds} LP(s) with the binaries fixed at the "
+                     f"lowest draws (value {best.value:.10g}, {time.perf_counter() - t0:.3g} s)")
+    return best
 
 
 def _best_value(prob: Problem, con: OutcomeConstraint, chance: str, time_limit: float) -> float | None:
@@ -374,7 +576,7 @@ def _best_chance(prob: Problem, con: OutcomeConstraint, time_limit: float) -> fl
     assert form is not None
     A, b, p = _flat(prob)
     lb, ub = _box(prob)
-    ymin, ymax = _draw_range(A, b, lb, ub)
+    ymin, ymax = box_range(A, b, lb, ub)
     if not (np.all(np.isfinite(ymin)) and np.all(np.isfinite(ymax))):
         return None
     system = prob.system
@@ -432,11 +634,33 @@ def solve_highs(
         raise DecideValueError(f"mip_rel_gap must be in [0, 1); got {mip_rel_gap!r}.")
     chance = prob.chance
     t0 = time.perf_counter()
-    built = _build(prob, prob.objective, prob.constraints, chance)
-    res = _run(prob, built, tl, mip_rel_gap)
-    diag = Diagnostics(solver="HIGHS", status=res.message)
-    if built.chance_exact and res.status != "optimal" and res.status not in ("infeasible", "unbounded"):
-        res = _keep_better(prob, res, tl, diag)
+    built = _build(prob, prob.objective, prob.constraints, chance, budget=0.1 * tl)
+    diag = Diagnostics(solver="HIGHS", status="")
+    diag.notes.extend(built.notes)
+    start = None
+    reserve = 0.0
+    if built.chance_exact:
+        t1 = time.perf_counter()
+        start = _warm_start(prob, built, tl, diag.notes)
+        # after the MILP one more LP with the binaries fixed (the final action and the
+        # prices): keep time for it, about what one LP of the warm start took
+        reserve = (time.perf_counter() - t1) / 3.0
+    left = max(tl - (time.perf_counter() - t0) - reserve, 0.05 * tl)
+    n_bin = int(sum(blk.rows.size for blk in built.blocks))
+    if start is not None and left < _SETUP_SECONDS_PER_BINARY * n_bin:
+        # HiGHS sets up a MILP (clique table, probing) before it looks at its clock
+        # again: with too little time left for that, keep the start within the limit
+        res = _Result("time_limit", start.x, start.value, None, np.inf, np.inf,
+                      f"MILP not run: {left:.3g} s left for {n_bin} binaries")
+        diag.notes.append(f"the MILP was not run ({left:.3g} s of the time limit left for {n_bin} "
+                          "binaries); the answer is the warm start, with no bound")
+    else:
+        res = _run(prob, built, left, mip_rel_gap, start=start.x if start is not None else None)
+    if res.x is None and start is not None and res.status not in ("infeasible", "unbounded"):
+        res = _Result(res.status, start.x, start.value, None, res.bound,
+                      abs(res.bound - start.value) / max(abs(start.value), 1e-300)
+                      if np.isfinite(res.bound) else np.inf, res.message + " (warm start kept)")
+    diag.status = res.message
     kind = "MILP" if built.integer else "LP"
     diag.notes.append(
         f"one {kind} in HiGHS ({built.prog.size} variables, "
@@ -465,6 +689,7 @@ def solve_highs(
     x = res.x[: prob.n]
     diag.converged = res.status == "optimal"
     if built.integer:
+        diag.iterations = 1
         diag.certificate = {"lower_bound": res.value, "upper_bound": res.bound, "gap": res.gap}
         diag.notes.append(
             f"MILP {'certified' if diag.converged else 'NOT certified (time limit)'}: value "
@@ -478,43 +703,63 @@ def solve_highs(
         # and relaxing a bound raises rhs: the optimal score gains -marginal per unit
         shadow = np.array([-res.duals[r] if r is not None else np.nan for r in built.rows]) + 0.0
     elif prob.constraints:
-        diag.notes.append("no shadow prices: a mixed-integer program has no duals")
+        shadow = _fixed_prices(prob, built, res, tl, diag)
+        if built.blocks and res.x is not None:
+            x = res.x[: prob.n]
     if any(c.chance_form() is not None for c in prob.constraints):
         _chance_notes(prob, built, res, diag, tl)
     diag.evaluations = 1
     return prob.finish(x, "highs", diag, exact="certificate", shadow_prices=shadow)
 
 
-def _keep_better(prob: Problem, res: _Result, tl: float, diag: Diagnostics) -> _Result:
-    """A MILP stopped before optimality: keep the CVaR approximation's action when it is better.
+def _fixed_prices(prob: Problem, built: _Built, res: _Result, tl: float,
+                  diag: Diagnostics) -> np.ndarray | None:
+    """Shadow prices of a MILP's solution: the duals of its LP with the binaries fixed.
 
-    The approximation's action meets every chance constraint (CVaR(prob) >= t implies
-    VaR(prob) >= t), so it is a feasible point of the exact problem; after a time limit
-    the MILP's incumbent can be worse, or missing. The MILP's bound stays the upper bound.
+    Local prices: the optimal value's rate of change while the same draws stay below
+    each chance threshold. A floor ``VaR(alpha) >= t`` is priced through its rows
+    ``y_i >= t`` of the draws kept above ``t`` (``M_i`` moves with ``t``);
+    ``ProbabilityOfShortfall(t) <= p`` has none (the value is a step function of ``p``).
     """
-    try:
-        approx = _run(prob, _build(prob, prob.objective, prob.constraints, "cvar"), tl, 1e-9)
-    except DecideValueError:
-        return res
-    if approx.x is None or approx.status != "optimal":
-        return res
-    if res.x is None or approx.value > res.value:
-        diag.notes.append(
-            f"the MILP stopped before optimality ({res.status}) with "
-            + ("no incumbent" if res.x is None else f"incumbent {res.value:.10g}")
-            + f"; kept the CVaR approximation's action (value {approx.value:.10g}), which meets "
-            "the chance constraints"
-        )
-        return _Result(res.status, approx.x, approx.value, None, res.bound,
-                       (res.bound - approx.value) / max(abs(approx.value), 1e-300)
-                       if np.isfinite(res.bound) else np.inf, res.message)
-    return res
+    assert res.x is not None
+    if prob.space.integer or not built.blocks:
+        diag.notes.append("no shadow prices: an integer action space has no duals")
+        return None
+    z = np.concatenate([np.round(res.x[blk.start:blk.start + blk.rows.size]) for blk in built.blocks])
+    fixed = _run(prob, built, tl, 1e-9, fix=z)
+    if fixed.duals is None or fixed.status != "optimal" or abs(fixed.value - res.value) > 1e-6 * max(1.0, abs(res.value)):
+        diag.notes.append("no shadow prices: the LP with the binaries fixed at the solution did not "
+                          "reproduce its value")
+        return None
+    # the action of the fixed LP: the same binaries, the draws kept above t by a margin
+    assert fixed.x is not None  # optimal
+    res.x = fixed.x
+    out = []
+    of = {blk.constraint: blk for blk in built.blocks}
+    for ci, (con, r) in enumerate(zip(prob.constraints, built.rows)):
+        form = con.chance_form()
+        blk = of.get(ci)
+        if blk is None:
+            out.append(-fixed.duals[r] if r is not None else np.nan)
+            continue
+        if blk.sense < 0 or form is None or not form.strict:
+            out.append(np.nan)  # a probability cap or a reversed constraint: a step function
+            continue
+        zb = np.round(res.x[blk.start:blk.start + blk.rows.size])
+        # relaxing VaR(alpha) >= t lowers t: each row -A_i x <= b_i - t of a draw kept above t
+        # gains 1 of right-hand side
+        rows = blk.big_rows[(zb == 0) & (blk.big_rows >= 0)]
+        out.append(-float(np.sum(fixed.duals[rows])))
+    diag.notes.append("shadow prices from the LP with the chance binaries fixed at the solution "
+                      "(local: valid while the same draws stay below each threshold; none for a "
+                      "probability cap)")
+    return np.array(out, dtype=np.float64) + 0.0
 
 
 def _chance_notes(prob: Problem, built: _Built, res: _Result, diag: Diagnostics, tl: float) -> None:
-    if built.chance_exact:
+    if built.chance_exact and prob.chance != "cvar":
         diag.notes.append("chance constraints solved exactly: one binary per draw that may fall "
-                          "below the threshold, big-M from the space's bounding box")
+                          "below the threshold (see the notes above for the big-M and the start)")
         return
     diag.notes.append("chance constraints replaced by CVaR(prob) >= threshold (conservative: "
                       "implies VaR(prob) >= threshold)")
@@ -556,7 +801,7 @@ class HighsBackend(Backend):
             return (f"the objective {problem.objective!r} is not linear-programmable (Mean, CVaR, "
                     "MeanCVaR, WorstCase, ActionCost with non-negative risk weights)")
         for c in problem.constraints:
-            if c.chance_form() is not None:
+            if c.chance_form() is not None or reversed_form(c) is not None:
                 continue
             terms = lp_form(c.objective)
             if terms is None or (c.direction < 0 and c.kind != "linear"):
@@ -568,6 +813,8 @@ class HighsBackend(Backend):
         # bound) and integer spaces; LP-only problems go to cvxpy first (CLARABEL's interior
         # point beats HiGHS's simplex on the CVaR rows of many draws), then here
         chance = any(c.chance_form() is not None for c in problem.constraints)
+        if any(reversed_form(c) is not None for c in problem.constraints):
+            return 1.5  # only this backend solves a reversed chance constraint exactly
         if problem.space.integer or (chance and problem.chance != "cvar"):
             return 1.5
         if chance and int(problem.outcome.n_samples) <= _config.CHANCE_GAP_MAX_SAMPLES:

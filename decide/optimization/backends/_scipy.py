@@ -201,10 +201,12 @@ def _local(
         assert rows is not None
         lcons.append(NonlinearConstraint(lambda z, k=k: rows.fun(k, z), 0.0, np.inf,
                                          jac=lambda z, k=k: rows.jac(k, z).reshape(1, -1)))
-    return minimize(
+    res = minimize(
         fun, z0, jac=jac, method="trust-constr", bounds=bounds, constraints=lcons,
         options={"maxiter": maxiter, "gtol": tol, "xtol": tol},
     )
+    res["outcome_rows_first"] = len(lcons) - len(rows or ())  # where our rows sit in res.v
+    return res
 
 
 def _success(res: Any, method: str) -> bool:
@@ -397,7 +399,7 @@ def solve_scipy(
                 f"the {local_method} polish ended at a worse point ({best_key[2]:.6g} against "
                 f"{v_de:.6g}); kept differential evolution's point"
             )
-            best_key, best_x = (True, True, v_de), x_de
+            best_key, best_x, best_res = (True, True, v_de), x_de, None
     if best_key is None:
         raise SolverError(
             f"every {local_method} start failed ({'; '.join(diag.fallbacks)}). Try another "
@@ -414,7 +416,39 @@ def solve_scipy(
         _check_reachable(prob, rng, maxiter, tol)
     if not finish:
         return x, diag
-    return prob.finish(x, method_name, diag)
+    shadow = None
+    if rows is not None and best_res is not None and best_key[0] and best_key[1]:
+        shadow = _prices(best_res, local_method, rows, f.fs)
+        diag.notes.append(f"shadow prices from {local_method}'s Lagrange multipliers (none for a "
+                          "chance constraint: its multiplier prices the CVaR approximation)")
+    return prob.finish(x, method_name, diag, shadow_prices=shadow)
+
+
+def _prices(res: Any, method: str, rows: _OutcomeRows, fs: float) -> np.ndarray | None:
+    """Shadow prices of the constraints on outcomes from the solver's Lagrange multipliers.
+
+    The solver minimizes ``f = -score / fs`` subject to ``g_k = d_k (value_k - bound_k) /
+    scale_k >= 0`` (``d_k = +1`` for ``>=``, ``-1`` for ``<=``). Its multiplier ``mu_k =
+    d f* / d r`` of ``g_k >= r``; relaxing the bound by one unit is ``r = -1 / scale_k``,
+    so the optimal score gains ``mu_k fs / scale_k``. SLSQP returns ``multipliers``
+    (equality rows first, then inequality rows in order: ours are the last ``K``);
+    trust-constr returns ``v`` per constraint with ``L = f + v . c`` (``mu = -v``).
+    """
+    K = len(rows)
+    if method == "SLSQP":
+        mult = getattr(res, "multipliers", None)
+        if mult is None or np.asarray(mult).shape[0] < K:
+            return None
+        mu = np.asarray(mult, dtype=np.float64)[-K:]
+    else:
+        v, first = res.get("v"), res.get("outcome_rows_first")
+        if v is None or first is None or len(v) < first + K:
+            return None
+        mu = -np.array([float(np.asarray(v[first + k]).reshape(-1)[0]) for k in range(K)])
+    mu = np.maximum(mu, 0.0)
+    out = mu * fs / rows.scale
+    chance = np.array([c.chance_form() is not None for c in rows.prob.constraints])
+    return np.where(chance, np.nan, out) + 0.0
 
 
 def _check_reachable(prob: Problem, rng: np.random.Generator, maxiter: int, tol: float) -> None:

@@ -86,6 +86,7 @@ class CoreResult:
     ray: np.ndarray | None = None
     lp_iterations: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
+    floor_price: float = math.nan
 
 
 def _rec_value(R: np.ndarray, d: np.ndarray, alpha: float, wm: float, wc: float) -> tuple[float, float]:

@@ -91,7 +91,7 @@ def _quiet_c_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
-def _highs() -> Any:
+def silent_highs() -> Any:
     """A silent HiGHS instance (the first one in a process prints a banner from C)."""
     global _BANNER_SILENCED
     import highspy
@@ -107,7 +107,7 @@ def _highs() -> Any:
     return h
 
 
-def _pass_lp(
+def pass_lp(
     h: Any,
     cost: np.ndarray,
     col_lower: np.ndarray,
@@ -118,7 +118,9 @@ def _pass_lp(
     index: np.ndarray,
     value: np.ndarray,
     offset: float = 0.0,
+    integer: np.ndarray | None = None,
 ) -> None:
+    """Load ``min cost . v + offset`` s.t. row and column bounds into ``h`` (CSC columns)."""
     import highspy
 
     lp = highspy.HighsLp()
@@ -136,6 +138,9 @@ def _pass_lp(
     lp.a_matrix_.start_ = np.ascontiguousarray(start, dtype=np.int32)
     lp.a_matrix_.index_ = np.ascontiguousarray(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.ascontiguousarray(value, dtype=np.float64)
+    if integer is not None and np.any(integer):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
     h.passModel(lp)
 
 
@@ -248,11 +253,11 @@ def solve_reduced_dual(
         offset += int(s[-1])
     rhs = np.concatenate([a, [wc * tau]])
     if h is None:
-        h = _highs()
+        h = silent_highs()
     _set_tolerances(h, tol)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "simplex")
-    _pass_lp(
+    pass_lp(
         h,
         np.concatenate(costs),
         np.concatenate(lowers),
@@ -337,10 +342,10 @@ def solve_reduced_primal(
     cost = -np.concatenate([a, [wc * tau], np.full(nb, -wc * c)])
     col_lower = np.concatenate([cons.lb, [-_INF], np.zeros(nb)])
     col_upper = np.concatenate([cons.ub, [_INF], np.full(nb, _INF)])
-    h = _highs()
+    h = silent_highs()
     _set_tolerances(h, tol)
     h.setOptionValue("solver", "simplex")
-    _pass_lp(h, cost, col_lower, col_upper, row_lower, row_upper, A.indptr, A.indices, A.data, -const)
+    pass_lp(h, cost, col_lower, col_upper, row_lower, row_upper, A.indptr, A.indices, A.data, -const)
     h.run()
     status = _status(h)
     iters = int(h.getInfo().simplex_iteration_count)
@@ -398,9 +403,9 @@ def max_linear(r: np.ndarray, cons: LinearSystem, tol: float = 1e-10) -> tuple[s
     index = np.tile(np.arange(A.shape[0], dtype=np.int64), n)
     row_lower = np.concatenate([np.full(m_ub, -_INF), cons.b_eq])
     row_upper = np.concatenate([cons.b_ub, cons.b_eq])
-    h = _highs()
+    h = silent_highs()
     _set_tolerances(h, tol)
-    _pass_lp(h, -r, cons.lb, cons.ub, row_lower, row_upper, start, index, colA.ravel())
+    pass_lp(h, -r, cons.lb, cons.ub, row_lower, row_upper, start, index, colA.ravel())
     h.run()
     status = _status(h)
     if status == "unbounded_or_infeasible":

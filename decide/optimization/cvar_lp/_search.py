@@ -13,6 +13,7 @@ Conventions: outcomes are rewards (higher is better), risk is the lower tail,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -137,7 +138,7 @@ def floor_search(
         return None, None
     rounds, cuts = lo.rounds, lo.n_cuts
     if meets(lo.cvar, floor, lo):  # the floor does not bind: the free optimum is the answer
-        return lo, x0
+        return dataclasses.replace(lo, floor_price=0.0), x0
     hi, _ = solve_plain(R, b, alpha, 0.0, 1.0, None, cons, tol, None, max_rounds)
     if hi.status == "unbounded" or hi.x is None:
         return None, None
@@ -182,8 +183,15 @@ def floor_search(
         pts["hi" if point.cvar >= floor else "lo"] = point
     status = "optimal" if gap <= tol else "max_rounds"
     value = best.value(wm, wc)
+    # the optimum mixes lo and hi along the floor: there the optimal value moves with the floor
+    # at the slope of the segment, -(s - wc) for the crossing weight s of lo and hi
+    p_lo, p_hi = pts["lo"], pts["hi"]
+    price = math.nan
+    if status == "optimal" and p_hi.cvar > p_lo.cvar:
+        price = max(wm * (p_lo.mean - p_hi.mean) / (p_hi.cvar - p_lo.cvar) - wc, 0.0)
     core = CoreResult(status, best.x, value, value, max(upper, value), max(gap, 0.0), rounds,
-                      state.band_size, cuts, state.band_target, cvar=best.cvar, mean=best.mean)
+                      state.band_size, cuts, state.band_target, cvar=best.cvar, mean=best.mean,
+                      floor_price=price)
     return core, x0
 
 

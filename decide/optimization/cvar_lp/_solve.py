@@ -73,6 +73,11 @@ class CVaRLPResult:
         ``CVaR_alpha(y)`` and ``mean(y)`` at ``x``.
     warm : CVaRLPWarm
         Pass as ``warm_start=`` to the next solve of a sweep.
+    floor_multiplier : float
+        With ``cvar_floor``: the floor's Lagrange multiplier, the gain of the optimal
+        value per unit the floor is lowered (0 when the floor does not bind; from the
+        crossing weight ``s`` of the floor search, ``s - weight_cvar``). NaN without a
+        floor or when the search did not certify its answer.
     """
 
     x: np.ndarray
@@ -88,6 +93,7 @@ class CVaRLPResult:
     cvar: float
     mean: float
     warm: CVaRLPWarm
+    floor_multiplier: float = math.nan
 
 
 def _as_matrix(R: Any) -> np.ndarray:
@@ -368,6 +374,7 @@ def _result(core: CoreResult, S: int, t_start: float, x0: np.ndarray | None) -> 
             x=core.x.copy(), n_scenarios=S, band_target=int(core.band_target),
             radius=moved if moved > 0 else math.inf,
         ),
+        floor_multiplier=core.floor_price,
     )
 
 

@@ -23,7 +23,14 @@ import numpy as np
 
 from decide.errors import DecideTypeError, DecideValueError
 
-__all__ = ["history_warning", "model_with_data", "resize_observed", "tied_observed"]
+__all__ = [
+    "history_warning",
+    "model_with_data",
+    "refitted_elsewhere",
+    "resize_observed",
+    "tied_observed",
+    "training_range",
+]
 
 
 def _data_names(model: Any) -> list[str]:
@@ -276,3 +283,163 @@ def history_warning(model: Any, action: Sequence[str]) -> str | None:
                 "really what you decide, pass data={} to say so."
             )
     return None
+
+
+def refitted_elsewhere(model: Any, idata: Any, names: Sequence[str]) -> bool:
+    """Whether the model's action data differ from the data the fit recorded.
+
+    A planning-window model (pymc-marketing's ``create_optimization_model``, or a clone
+    given the new period with ``pm.set_data``) holds another period than the fit's
+    ``constant_data``: it is not the fitted history, whatever its length.
+    """
+    from decide._posterior import data_group
+
+    fitted = data_group(idata, "constant_data")
+    if fitted is None:
+        return False
+    for name in names:
+        var = model.named_vars.get(name)
+        if name not in fitted.data_vars or not hasattr(var, "get_value"):
+            continue
+        now, then = np.asarray(var.get_value()), np.asarray(fitted[name].values)
+        if now.shape != then.shape or not np.array_equal(now, then):
+            return True
+    return False
+
+
+def _observation_dims(model: Any, idata_observed: Any) -> tuple[set[str], set[int]]:
+    """Dims and leading lengths of the observed variables (the model's and the fit's)."""
+    dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
+    dims: set[str] = set()
+    for rv in model.observed_RVs:
+        dims.update(d for d in (dims_map.get(rv.name) or ()) if d is not None)
+    if idata_observed is not None:
+        for da in idata_observed.data_vars.values():
+            dims.update(str(d) for d in da.dims)
+    lengths = set()
+    for rv in model.observed_RVs:
+        obs = model.rvs_to_values.get(rv)
+        data = getattr(obs, "data", None)
+        if data is None and hasattr(obs, "get_value"):
+            data = obs.get_value()
+        if data is not None and np.ndim(data) and len(data) > 1:
+            lengths.add(len(data))
+    return dims, lengths
+
+
+def _training_values(
+    model: Any, fitted: Any, name: str
+) -> tuple[np.ndarray, tuple[str | None, ...], dict[str, Any]] | None:
+    """The action's values at fit time with their dims and labels, or None when unknown.
+
+    ``fitted`` is the fit's ``constant_data`` group (``pm.sample`` records every
+    ``pm.Data`` there): it holds the training data even when the model has been given
+    another period since (a planning-window model). Else the model's own data.
+    """
+    from pytensor.compile.sharedvalue import SharedVariable
+
+    if fitted is not None and name in fitted.data_vars:
+        da = fitted[name]
+        coords = {str(d): np.asarray(da.coords[d].values) for d in da.dims if d in da.coords}
+        return np.asarray(da.values, dtype=np.float64), tuple(str(d) for d in da.dims), coords
+    var = model.named_vars.get(name)
+    if not isinstance(var, SharedVariable):
+        return None
+    value = np.asarray(var.get_value())
+    if value.dtype.kind not in "iufb":
+        return None
+    dims = tuple((dict(getattr(model, "named_vars_to_dims", {}) or {}).get(name)) or ())
+    if len(dims) != value.ndim:
+        dims = (None,) * value.ndim
+    coords = {d: np.asarray(model.coords[d]) for d in dims if d is not None and model.coords.get(d) is not None}
+    return value.astype(np.float64), dims, coords
+
+
+def training_range(model: Any, idata: Any, spec: Any) -> tuple[Any, np.ndarray | None]:
+    """The observed range of each action variable and the history mask of the flat action.
+
+    Per action variable, the training data (see :func:`_training_values`) is reduced
+    (min and max) over its *observation axes*: the axes whose dim an observed variable
+    carries (``date`` of an MMM's ``y``), unnamed axes as long as an observed variable,
+    and axes whose length the new period's data changed; the other axes (``channel``)
+    are kept and the range is broadcast over the action's observation axes. A variable
+    with no observation axis, fewer than two observed values per element, or kept axes
+    of another length than the action's has no range.
+
+    History: along an observation axis labelled both in the training data and in the
+    action, the action's periods whose labels are training labels, when the action
+    also has new periods (the carry-in weeks of a planning window).
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The user's model (as given to ``from_pymc``, before ``data=``).
+    idata : object
+        The posterior object given to ``from_pymc`` (its ``constant_data`` is read).
+    spec : ActionSpec
+        The outcome's action (after ``data=``).
+
+    Returns
+    -------
+    tuple (ObservedRange or None, ndarray of bool of shape (spec.size,) or None)
+    """
+    import pandas as pd
+
+    from decide._posterior import data_group
+    from decide.outcomes._range import ObservedRange
+
+    fitted = data_group(idata, "constant_data")
+    model_dims = set(model.coords or {})
+    obs_dims, obs_lengths = _observation_dims(model, data_group(idata, "observed_data"))
+    lows, highs, index, sources = [], [], [], []
+    history = np.zeros(spec.size, dtype=bool)
+    labels = np.asarray(spec.labels, dtype=object)
+    start = 0
+    for name, shape, dims in zip(spec.names, spec.shapes, spec.dims):
+        size = int(np.prod(shape))
+        found = _training_values(model, fitted, name)
+        begin, start = start, start + size
+        if found is None:
+            continue
+        train, tdims, tcoords = found
+        if train.ndim != len(shape) or not shape:
+            continue
+        axes = [
+            i for i in range(train.ndim)
+            if (tdims[i] is not None and tdims[i] in obs_dims)
+            or ((tdims[i] is None or tdims[i] not in model_dims) and train.shape[i] in obs_lengths)
+            or train.shape[i] != shape[i]
+        ]
+        kept = [i for i in range(train.ndim) if i not in axes]
+        if not axes or any(train.shape[i] != shape[i] for i in kept):
+            continue
+        if int(np.prod([train.shape[i] for i in axes])) < 2:
+            continue
+        lo = np.broadcast_to(train.min(axis=tuple(axes), keepdims=True), shape).reshape(-1)
+        hi = np.broadcast_to(train.max(axis=tuple(axes), keepdims=True), shape).reshape(-1)
+        lows.append(lo)
+        highs.append(hi)
+        index.append(np.arange(begin, begin + size))
+        over = ", ".join(str(tdims[i] or f"axis {i}") for i in axes)
+        sources.append(f"{name}: min and max over {over} of the data the model was fitted on")
+        mask = np.zeros(shape, dtype=bool)
+        for i in axes:
+            d = dims[i]
+            new_labels = spec.coords.get(d)
+            old_labels = tcoords.get(str(tdims[i])) if tdims[i] is not None else None
+            if new_labels is None or old_labels is None:
+                continue
+            inside = np.asarray(pd.Index(list(new_labels)).isin(pd.Index(list(old_labels))))
+            if inside.any() and not inside.all():
+                sel: list[Any] = [slice(None)] * len(shape)
+                sel[i] = np.flatnonzero(inside)
+                mask[tuple(sel)] = True
+        history[begin : begin + size] = mask.reshape(-1)
+    rng = None
+    if index:
+        idx = np.concatenate(index)
+        rng = ObservedRange(
+            np.concatenate(lows), np.concatenate(highs), tuple(labels[idx]), index=idx,
+            source="; ".join(sources),
+        )
+    return rng, (history if history.any() else None)

@@ -25,7 +25,13 @@ from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_redu
 from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
-from decide.outcomes.pymc._data import history_warning, model_with_data, tied_observed
+from decide.outcomes.pymc._data import (
+    history_warning,
+    model_with_data,
+    refitted_elsewhere,
+    tied_observed,
+    training_range,
+)
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key, valid_convolutions
@@ -780,6 +786,19 @@ def from_pymc(
     DecideTypeError
         If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
 
+    The data the model was fitted on (the fit's ``constant_data`` group when
+    ``idata`` has it, else the model's own data before ``data=``) gives
+    :meth:`~decide.outcomes.OutcomeModel.observed_range`: per action element, the
+    minimum and maximum over the *observation axes* (the dims an observed variable
+    carries, e.g. ``date``; unnamed axes as long as the observed data; axes whose
+    length ``data=`` changed), other axes (``channel``) kept. Along a labelled
+    observation axis, periods whose labels are training labels, in an action that
+    also has new periods (a planning window's carry-in weeks), are
+    :meth:`~decide.outcomes.OutcomeModel.history_flat`: ``optimize`` refuses a space
+    that moves them. A model that already holds another period than the fit's
+    ``constant_data`` (e.g. pymc-marketing's ``create_optimization_model``) is not
+    taken for the fitted history.
+
     Notes
     -----
     With draws :math:`\theta_s` and the intervened model :math:`M_{do(a)}`,
@@ -860,10 +879,11 @@ def from_pymc(
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
     resolve_blas_flags_quietly(backend or default_backend())
+    fitted_model = model
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
         history = None if unknown else history_warning(model, names)
-        if history is not None:
+        if history is not None and not refitted_elsewhere(model, idata, names):
             warnings.warn(history, UserWarning, stacklevel=2)
     else:
         tied = frozenset(tied_observed(model)) if data or coords else frozenset()
@@ -901,4 +921,6 @@ def from_pymc(
         om._categorical = cat
         om.options = cat.labels
         om.categorical = True
+    else:
+        om._observed_range, om._history = training_range(fitted_model, idata, om.action_space)
     return om
