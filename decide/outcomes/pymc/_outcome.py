@@ -457,9 +457,18 @@ class PyMCOutcome(OutcomeModel):
         v = self._plain_fn()
         red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
-        fn = _function([*self._inputs(v), cot], outs, self.backend)
-        fn.trust_input = True
-        return fn
+        inputs = [*self._inputs(v), cot]
+        key = graph_key(inputs, outs)
+        if key is not None:  # through the compile cache, like the main function
+            reduce = self.reduce if isinstance(self.reduce, str) else "callable"
+            key = ("vjp", self.vjp_strategy, self.backend, reduce, key)
+
+        def build() -> Any:
+            fn = _function(inputs, outs, self.backend)
+            fn.trust_input = True
+            return fn
+
+        return cached_compile(key, build)
 
     def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
         """Reduced draws and their vector-Jacobian product in one call.
