@@ -64,6 +64,9 @@ CHANCE_GAP_MAX_SAMPLES: Final[int] = 5_000
 #: entropic risk) whose weights have a Kish effective sample size below this many draws warns
 #: ``UnreliableEstimateWarning`` (``compare``, ``evpi``, ``decompose``).
 MIN_EXPONENTIAL_ESS: Final[float] = 2.0
+#: ``compare`` flags a policy as dominated only when another policy's held-out mean is higher by
+#: more than this many paired standard errors (and its CVaR 5% is not lower by more than as many).
+DOMINANCE_Z: Final[float] = 3.0
 #: Compiled functions of ``from_pymc`` outcomes kept in memory, keyed on the outcome's graph
 #: (least recently used dropped first; 0 disables the cache).
 PYMC_COMPILE_CACHE_SIZE: Final[int] = 16

@@ -73,5 +73,7 @@ class UnreliableEstimateWarning(UserWarning):
 
     For example a CARA certainty equivalent dominated by a few of the worst
     draws; the message names the estimate, its effective sample size and what
-    to do.
+    to do. Also an EVPPI whose regression fails its check (residuals with a
+    non-zero mean given the fitted values, or overfitting), or EVPPI estimates
+    of nested parameter sets that contradict each other beyond their errors.
     """

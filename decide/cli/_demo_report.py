@@ -12,7 +12,8 @@ from decide.cli._report import markdown_table, save_figure, versions, write_json
 
 __all__ = ["SHOWN", "uncertainty_table", "write_demo_outputs"]
 
-SHOWN = ["spend[A]", "spend[B]", "mean", "sd", "cvar_10", "prob_loss", "regret", "optimism"]
+SHOWN = ["spend[A]", "spend[B]", "mean", "sd", "cvar_10", "prob_loss", "regret", "optimism",
+         "held_out"]
 
 
 def uncertainty_table(splits: dict[str, Any]) -> pd.DataFrame:
@@ -65,7 +66,9 @@ def _report(result: dict[str, Any], files: dict[str, Path], random_seed: int) ->
         markdown_table(table[SHOWN]),
         "",
         "`cvar_10` is the mean of the worst 10% of outcomes; `regret` the expected loss against",
-        "perfect information; `optimism` the in-sample minus held-out objective (optimizer's curse).",
+        "perfect information; `optimism` the in-sample minus held-out objective (optimizer's curse),",
+        "empty for a fixed action (`held_out` no): compare did not choose it, so it may have seen",
+        "the held-out draws.",
         "",
         "Share of the budget on A: "
         + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()) + ".",

@@ -207,9 +207,11 @@ def _show(table: pd.DataFrame, quiet: bool) -> None:
     if quiet:
         return
     cols = [c for c in table.columns if c in table.attrs.get("action_columns", [])]
-    cols += ["mean", "sd", "cvar_5", "prob_loss", "regret", "optimism"]
+    cols += ["mean", "sd", "cvar_5", "prob_loss", "regret", "optimism", "held_out"]
     with pd.option_context("display.width", 120, "display.float_format", "{:.4g}".format):
         print(table[cols].to_string())
+    for note in table.attrs.get("notes", []):
+        print(f"note: {note}")
 
 
 def run_compare(spec: Spec, *, out_dir: Path | None = None, random_seed: int | None = None,

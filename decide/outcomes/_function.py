@@ -107,10 +107,28 @@ class FunctionOutcome(OutcomeModel):
         As declared to :func:`from_function` (see :attr:`OutcomeModel.smoothness`).
     """
 
+    #: Dims and coordinates of each parameter as given to :func:`from_function` (a
+    #: Dataset, InferenceData or DataTree), so that :attr:`parameters` keeps them.
+    _param_layout: dict[str, tuple[tuple[str, ...], dict[str, np.ndarray]]] | None = None
+
     @property
     def parameters(self) -> xr.Dataset:
-        """The parameter draws ``params`` as a Dataset with a leading ``"sample"`` dim."""
-        return posterior_dataset(self.params, name="params")
+        """The parameter draws ``params`` as a Dataset with a leading ``"sample"`` dim.
+
+        Dims and coordinates of ``params`` given as a Dataset, InferenceData or
+        DataTree are kept (so that :func:`decide.uncertainty.evppi` can select
+        parameters by coordinate); a dict's dims are named ``<name>_dim_<i>``.
+        """
+        layout = self._param_layout
+        if layout is None or set(layout) != set(self.params) or any(
+            len(layout[k][0]) != np.ndim(v) - 1 for k, v in self.params.items()
+        ):
+            return posterior_dataset(self.params, name="params")
+        coords = {d: c for dims_, cs in layout.values() for d, c in cs.items()}
+        return xr.Dataset(
+            {k: ((SAMPLE_DIM, *layout[k][0]), np.array(v)) for k, v in self.params.items()},
+            coords=coords,
+        )
 
     def __init__(
         self,
@@ -315,7 +333,7 @@ class FunctionOutcome(OutcomeModel):
             With every parameter array sliced along its sample axis.
         """
         idx = as_indices(indices, self.n_samples)
-        return FunctionOutcome(
+        out = FunctionOutcome(
             self.fn,
             _read_only({k: v[idx] for k, v in self.params.items()}),
             self.action_space,
@@ -327,6 +345,8 @@ class FunctionOutcome(OutcomeModel):
             conditional_mean=self._is_mean,
             smoothness=self._smoothness,
         )._with_guards_of(self)
+        out._param_layout = self._param_layout
+        return out
 
     def with_parameters(self, parameters: xr.Dataset) -> FunctionOutcome:
         """The same function over other parameter draws (a refitted posterior, say).
@@ -355,7 +375,7 @@ class FunctionOutcome(OutcomeModel):
                     f"parameters[{k!r}] must have shape (n, *{v.shape[1:]}); got {arr.shape}."
                 )
             new[k] = arr
-        return FunctionOutcome(
+        out = FunctionOutcome(
             self.fn,
             _read_only(new),
             self.action_space,
@@ -366,6 +386,8 @@ class FunctionOutcome(OutcomeModel):
             outcome_dims=self.outcome_dims,
             conditional_mean=self._is_mean,
         )._with_guards_of(self)
+        out._param_layout = self._param_layout
+        return out
 
 
 def _read_only(params: Params) -> Params:
@@ -543,7 +565,7 @@ def from_function(
             f"{n_samples} (variables {list(arrays)}). Pass the full posterior, not one draw."
         )
     space = _function_space(action_shape, names, dims, coords)
-    return FunctionOutcome(
+    model = FunctionOutcome(
         fn,
         arrays,
         space,
@@ -555,3 +577,11 @@ def from_function(
         conditional_mean=conditional_mean,
         smoothness=smoothness,
     )
+    model._param_layout = {
+        str(k): (
+            tuple(str(d) for d in ds[k].dims if d != SAMPLE_DIM),
+            {str(d): np.asarray(ds.indexes[d]) for d in ds[k].dims if d != SAMPLE_DIM and d in ds.indexes},
+        )
+        for k in ds.data_vars
+    }
+    return model

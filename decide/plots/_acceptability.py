@@ -53,7 +53,10 @@ def plot_acceptability(
     -----
     At each risk aversion the curves add up to one: the share of posterior
     draws in which each action has the highest certainty equivalent of its
-    outcome replicates.
+    outcome replicates. A flat curve says why in its title (the short form of
+    ``curve.attrs["flat_reason"]``; the full explanation is in
+    ``curve.attrs["notes"]``), e.g. "noise additive and common to all actions:
+    CARA cannot reorder them".
 
     Examples
     --------
@@ -81,9 +84,15 @@ def plot_acceptability(
         ax.plot(x, curve[col].to_numpy(dtype=np.float64), marker="o", markersize=3, label=str(col))
     ax.set_ylim(-0.02, 1.02)
     relative = curve.attrs.get("relative", True)
+    title = "Acceptability curves"
+    reason = curve.attrs.get("flat_reason")
+    if curve.attrs.get("flat") and reason:
+        import textwrap
+
+        title = "\n".join(textwrap.wrap(f"Acceptability curves are flat: {reason}", width=60))
     return finish(
         fig, ax, show,
         xlabel="relative risk aversion k (CARA a = k / sd)" if relative else "CARA risk aversion a",
         ylabel="probability best",
-        title="Acceptability curves",
+        title=title,
     )

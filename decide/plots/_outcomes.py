@@ -12,7 +12,7 @@ from decide.errors import DecideTypeError
 from decide.measures import cvar
 from decide.optimization import Decision
 from decide.outcomes import OutcomeModel
-from decide.plots._common import finish, get_ax, named_actions
+from decide.plots._common import finish, get_ax, named_actions, readable, thousands
 
 __all__ = ["plot_outcomes"]
 
@@ -75,7 +75,9 @@ def plot_outcomes(
     ax : matplotlib.axes.Axes
         One step histogram (density) per policy and one dashed vertical line at
         its :math:`\mathrm{CVaR}_\alpha` (the mean of its worst ``alpha`` share of
-        draws), in the same colour; legend entries ``"<name> (CVaR 5% = ...)"``.
+        draws), in the same colour; legend entries ``"<name> (CVaR 5% = ...)"``
+        (a reward; values from 10,000 on with thousands separators, as on the
+        x axis: ``"CVaR 5% = 286,000"``).
 
     Raises
     ------
@@ -105,9 +107,10 @@ def plot_outcomes(
         c = float(cvar(x, a))
         *_, patches = ax.hist(
             x, bins=edges, density=True, histtype="step", linewidth=1.5,
-            label=f"{name} (CVaR {a:.0%} = {c:.3g})",
+            label=f"{name} (CVaR {a:.0%} = {readable(c)})",
         )
         ax.axvline(c, color=patches[0].get_edgecolor(), linestyle="--", linewidth=1.2)
+    thousands(ax.xaxis, edges)
     return finish(
         fig, ax, show,
         xlabel="outcome (reward, higher is better)",

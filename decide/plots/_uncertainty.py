@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, DecideValueError
-from decide.plots._common import finish, get_ax
+from decide.plots._common import finish, fit_category_labels, get_ax
 
 __all__ = ["plot_uncertainty"]
 
@@ -79,7 +79,12 @@ def plot_uncertainty(
     -------
     fig : matplotlib.figure.Figure
     ax : matplotlib.axes.Axes
-        Two bar containers (``"epistemic"``, ``"aleatoric"``), one bar each per row.
+        Two bar containers (``"epistemic"``, ``"aleatoric"``), one bar each per row,
+        labelled on the y axis with the full row names (never cut: a figure made
+        here widens to the longest name, e.g.
+        ``channel_data[2024-11-17T00:00:00.000000000, tv]``, grows about 0.32
+        inch per row and is laid out once with ``tight_layout``; with ``ax=`` the caller's
+        figure is left as it is).
 
     Raises
     ------
@@ -114,14 +119,22 @@ def plot_uncertainty(
             epi, ale = np.where(total > 0, epi / total, np.nan), np.where(total > 0, ale / total, np.nan)
     labels = [str(i) for i in table.index]
     y = np.arange(len(labels))
+    created = ax is None
     fig, ax = get_ax(ax)
     ax.barh(y, epi, label="epistemic (more data would remove)")
     ax.barh(y, ale, left=epi, label="aleatoric (irreducible noise)")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    return finish(
-        fig, ax, show,
+    finish(
+        fig, ax, False,
         xlabel="share of the outcome variance" if share else "outcome variance",
         title="Epistemic and aleatoric uncertainty",
         legend="below",
     )
+    if created:  # the figure is ours: make it wide and tall enough for every full label
+        fit_category_labels(fig, ax, len(labels))
+    if show:
+        import matplotlib.pyplot as plt
+
+        plt.show()
+    return fig, ax

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from decide.errors import DecideTypeError, DecideValueError
@@ -28,6 +29,7 @@ from decide.outcomes import OutcomeModel
 
 __all__ = [
     "CE_LEVELS",
+    "NotedFrame",
     "Policy",
     "action_columns",
     "as_outcome",
@@ -47,8 +49,35 @@ CE_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0)
 _RESERVED = {
     "mean", "sd", "cvar_5", "cvar_10", "prob_loss", "regret", "objective", "objective_in_sample",
     "objective_held_out", "optimism", "dominated", "dominated_by", "converged", "risk",
-    "risk_aversion", "value", "option", "verification",
+    "risk_aversion", "value", "option", "verification", "held_out", "dominance_gap",
+    "dominance_se", "risk_value",
 }
+
+
+class NotedFrame(pd.DataFrame):
+    """A DataFrame whose repr ends with the notes in ``attrs["notes"]`` (a list of str).
+
+    Tables derived from it (a column selection, a copy) are plain DataFrames
+    that keep ``attrs`` but print without the notes.
+    """
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _notes(self) -> list[str]:
+        return [str(n) for n in self.attrs.get("notes", [])]
+
+    def __repr__(self) -> str:
+        return super().__repr__() + "".join(f"\nnote: {n}" for n in self._notes())
+
+    def _repr_html_(self) -> str | None:
+        html = super()._repr_html_()
+        if html is None:
+            return None
+        from html import escape
+
+        return html + "".join(f"<p>note: {escape(n)}</p>" for n in self._notes())
 
 
 @dataclass(frozen=True)

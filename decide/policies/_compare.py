@@ -10,14 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decide._config import MIN_EXPONENTIAL_ESS
+from decide._config import DOMINANCE_Z, MIN_EXPONENTIAL_ESS
 from decide._validation import as_rng, check_finite_scalar
-from decide.errors import UnreliableEstimateWarning
+from decide.errors import DecideValueError, UnreliableEstimateWarning
 from decide.measures import Mean, Objective, exponential_ess, exponential_risk_aversion
 from decide.optimization import Decision, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import (
     CE_LEVELS,
+    NotedFrame,
     Policy,
     action_columns,
     as_outcome,
@@ -31,6 +32,7 @@ from decide.policies._common import (
     policy_summary,
     pooled_sd,
 )
+from decide.policies._dominance import dominance
 
 __all__ = ["compare"]
 
@@ -139,19 +141,29 @@ def _regret(draws: dict[str, np.ndarray]) -> dict[str, float]:
     return {str(k): float(v) for k, v in expected_regret(draws, debias=False).items()}
 
 
-def _dominance(table: pd.DataFrame) -> tuple[list[bool], list[str]]:
-    """Policies whose held-out mean AND CVaR 5% are both below another policy's."""
-    m, c = table["mean"].to_numpy(), table["cvar_5"].to_numpy()
-    tol = 1e-9 * (1.0 + max(float(np.max(np.abs(m))), float(np.max(np.abs(c)))))
-    flags, by = [], []
-    for i in range(len(m)):
-        better = [
-            str(table.index[j]) for j in range(len(m))
-            if j != i and m[j] > m[i] + tol and c[j] > c[i] + tol
-        ]
-        flags.append(bool(better))
-        by.append(", ".join(better))
-    return flags, by
+def _notes(table: pd.DataFrame, fits: list[_Fit], z: float) -> list[str]:
+    """What a reader of the table must know: fixed plans not held out, close calls on dominance."""
+    notes = []
+    fixed = [f.policy.name for f in fits if f.policy.fixed]
+    if fixed:
+        shown = ", ".join(repr(n) for n in fixed)
+        notes.append(
+            f"not held out: {shown} {'is a fixed action' if len(fixed) == 1 else 'are fixed actions'} "
+            "given to compare, not chosen by it on training draws. A plan chosen elsewhere may "
+            "have seen the held-out draws (optimized on all of them), so its held-out columns can "
+            "be optimistic and its optimism is unknown (NaN, not 0). Column held_out is False."
+        )
+    close = [
+        (str(p), float(table.loc[p, "dominance_gap"]), float(table.loc[p, "dominance_se"]))
+        for p in table.index
+        if not table.loc[p, "dominated"] and float(table.loc[p, "dominance_gap"]) > 0
+    ]
+    for p, gap, se in close[:4]:
+        notes.append(
+            f"{p!r}: another policy's held-out mean is higher by {gap:.4g}, within the Monte "
+            f"Carlo error ({z:g} paired standard errors = {z * se:.4g}); not flagged as dominated."
+        )
+    return notes
 
 
 def compare(
@@ -165,6 +177,7 @@ def compare(
     target: float = 0.0,
     ce_risk_aversions: Any = CE_LEVELS,
     method: str = "auto",
+    dominance_z: float | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     r"""Optimize each policy on part of the posterior draws and judge it on the rest.
@@ -205,6 +218,10 @@ def compare(
         the absolute risk aversion is ``a = k / s`` (see Notes).
     method : str, default "auto"
         Passed to :func:`~decide.optimize`.
+    dominance_z : float, optional
+        Paired standard errors a difference must exceed for one policy to
+        dominate another (default ``decide._config.DOMINANCE_Z`` = 3; see Notes).
+        0 flags any difference beyond round-off.
     **options
         Passed to :func:`~decide.optimize` (e.g. ``n_starts``).
 
@@ -224,10 +241,21 @@ def compare(
         * ``objective`` (the policy's objective, ``Mean()`` for a fixed action),
           ``objective_in_sample`` (its value on the draws it was optimized on),
           ``objective_held_out`` and ``optimism`` (in-sample minus held-out: the
-          optimizer's curse);
+          optimizer's curse); NaN in-sample value and optimism for a fixed action
+          (see ``held_out``);
         * the same risk columns on all draws with the suffix ``_all``
           (``mean_all``, ..., ``regret_all``);
-        * ``dominated`` (bool) and ``dominated_by`` (names, comma separated);
+        * ``dominated`` (bool) and ``dominated_by`` (names, comma separated):
+          another policy is better beyond the Monte Carlo error (see Notes);
+          ``dominance_gap`` and ``dominance_se``: the held-out mean advantage of
+          the strongest challenger (the largest ``gap / se`` among the policies
+          not worse in CVaR 5% beyond its error) and its paired standard error,
+          so ``dominated`` is ``dominance_gap > z * dominance_se`` (NaN when no
+          other policy qualifies);
+        * ``held_out`` (bool): True when compare optimized the row's action on
+          draws disjoint from the ones that judge it; False for a fixed action
+          (an array, a dict, a Decision, an option label), which compare cannot
+          know was chosen without the held-out draws;
         * ``converged`` (every optimization behind the row converged and was
           verified) and ``verification`` (the label of the check of the row's
           optimization, :attr:`~decide.optimization.Verification.label`, with any
@@ -235,7 +263,10 @@ def compare(
 
         ``DataFrame.attrs`` records ``holdout``, ``n_folds``, ``n_train``,
         ``n_test``, ``target``, ``ce_scale`` (``s``), ``ce_risk_aversions``
-        (column to absolute ``a``), ``action_columns``, and the sample positions
+        (column to absolute ``a``), ``action_columns``, ``dominance_z``,
+        ``notes`` (a list of sentences the table's repr prints after it: the
+        fixed actions not held out, policies within Monte Carlo error of being
+        dominated), and the sample positions
         held out: ``held_out`` (an array) or, with ``"crossfit"``, ``folds`` (a
         list of arrays).
 
@@ -246,8 +277,8 @@ def compare(
         is neither an Objective nor an action.
     DecideValueError
         If ``policies`` is empty, ``holdout`` is outside (0, 1) (and not
-        ``"crossfit"``), a split leaves fewer than 2 draws on a side, or there
-        are fewer than ``2 * n_folds`` draws.
+        ``"crossfit"``), a split leaves fewer than 2 draws on a side, there
+        are fewer than ``2 * n_folds`` draws, or ``dominance_z`` is negative.
 
     Warns
     -----
@@ -276,11 +307,33 @@ def compare(
       an action chosen because it scores best on some draws is partly chosen for
       the noise of those draws, so its score there is biased upward (the
       optimizer's curse); on draws it never saw the bias is gone. A fixed action
-      shows only Monte Carlo noise. With ``"crossfit"`` the in-sample value is the
-      mean over folds and the held-out value is scored on the pooled
-      out-of-fold draws (each draw under the action chosen without it).
-    * A policy is dominated when another has a strictly higher held-out mean
-      **and** a strictly higher held-out CVaR 5%.
+      would show only Monte Carlo noise, if it was chosen without these draws;
+      compare cannot know that (a plan optimized elsewhere on all the draws has
+      seen the held-out ones, and its optimism would be 0 by construction), so
+      a fixed action's row has ``held_out`` False and NaN optimism. With
+      ``"crossfit"`` the in-sample value is the mean over folds and the
+      held-out value is scored on the pooled out-of-fold draws (each draw
+      under the action chosen without it).
+    * Dominance beyond Monte Carlo error. Policy :math:`j` dominates :math:`i`
+      when, on the held-out draws,
+
+      .. math:: \bar m_j - \bar m_i > z\,\mathrm{se}(m_j - m_i)
+                \quad\text{and}\quad
+                c_j - c_i \ge -z\,\mathrm{se}(c_j - c_i),
+
+      :math:`\bar m` the mean and :math:`c` the CVaR 5% (``mean``,
+      ``cvar_5``), :math:`z` = ``dominance_z`` (3 by default, so that among a
+      handful of policies that are equal in truth a false flag is rare). Both
+      standard errors are paired: every policy is judged on the same draws, so
+      the error of a difference is :math:`\mathrm{sd}(d_s)/\sqrt{n_\text{eff}}`
+      of the per-draw differences :math:`d_s` (the draw's replicate mean for
+      the mean; the CVaR's influence terms :math:`q + (y - q)1[y \le q]/0.05`
+      averaged over the draw's replicates, :math:`q` the 5% quantile, for the
+      CVaR), and :math:`n_\text{eff}` is ArviZ's effective sample size of the
+      mean of :math:`d_s` in sample order (``arviz.ess(..., method="mean")``,
+      at most the number of draws), which discounts autocorrelated MCMC draws.
+      Two plans that are the same allocation up to solver round-off differ by
+      far less than this error and are not flagged.
 
     References
     ----------
@@ -309,12 +362,22 @@ def compare(
     status quo           1.0            0.0
     >>> bool(table.loc["neutral", "cvar_5"] < table.loc["cautious", "cvar_5"])
     True
+    >>> table["held_out"].tolist(), table["optimism"].isna().tolist()
+    ([True, True, False], [False, False, True])
+    >>> print(table.attrs["notes"][0][:61])
+    not held out: 'status quo' is a fixed action given to compare
     """
     outcome = as_outcome(outcome)
     parsed = parse_policies(outcome, policies)
     how = check_holdout(holdout)
     target = check_finite_scalar(target, "target")
     levels = check_levels(ce_risk_aversions, "ce_risk_aversions")
+    z = DOMINANCE_Z if dominance_z is None else check_finite_scalar(dominance_z, "dominance_z")
+    if z < 0:
+        raise DecideValueError(
+            f"dominance_z must be a number >= 0 (standard errors a difference must exceed, e.g. "
+            f"{DOMINANCE_Z:g}); got {dominance_z!r}."
+        )
     rng = as_rng(random_seed)
     if how == "crossfit":
         k = check_n_folds(n_folds, outcome.n_samples)
@@ -322,7 +385,7 @@ def compare(
     else:
         assert isinstance(how, float)
         fits, info = _fit_holdout(outcome, parsed, space, how, rng, method, options)
-    return _table(outcome, fits, how, n_folds, target, levels, info)
+    return _table(outcome, fits, how, n_folds, target, levels, info, z)
 
 
 def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[Any] | None:
@@ -369,7 +432,7 @@ def _warn_low_ess(table: pd.DataFrame) -> None:
 
 def _table(
     outcome: OutcomeModel, fits: list[_Fit], how: float | str, n_folds: int, target: float,
-    levels: tuple[float, ...], info: dict[str, Any],
+    levels: tuple[float, ...], info: dict[str, Any], z: float,
 ) -> pd.DataFrame:
     s = pooled_sd([f.all_draws for f in fits])
     ce = [(col, k / s) for col, k in zip(ce_columns(levels), levels)]
@@ -390,9 +453,13 @@ def _table(
         row.update(held)
         score = _score(f.policy)
         row["objective"] = repr(score)
-        row["objective_in_sample"] = float(np.mean(f.in_sample))
         row["objective_held_out"] = float(score(f.held_out))
-        row["optimism"] = row["objective_in_sample"] - row["objective_held_out"]
+        if f.policy.fixed:  # not optimized here: no in-sample value, no measurable optimism
+            row["objective_in_sample"] = math.nan
+            row["optimism"] = math.nan
+        else:
+            row["objective_in_sample"] = float(np.mean(f.in_sample))
+            row["optimism"] = row["objective_in_sample"] - row["objective_held_out"]
         row.update(_ess_columns(f.held_out, ce, score))
         every = policy_summary(f.all_draws, target=target, ce=ce)
         every["regret"] = regret_a[f.policy.name]
@@ -400,16 +467,24 @@ def _table(
         row["converged"] = f.converged
         row["verification"] = f.verification
         rows.append(row)
-    table = pd.DataFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
+    table = NotedFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
     _warn_low_ess(table)
-    flags, by = _dominance(table)
+    dom = dominance(
+        [f.policy.name for f in fits], [f.held_out for f in fits],
+        table["mean"].to_numpy(dtype=np.float64), table["cvar_5"].to_numpy(dtype=np.float64), z,
+    )
     converged = table.pop("converged")
     verification = table.pop("verification")
-    table["dominated"] = flags
-    table["dominated_by"] = by
+    table["dominated"] = dom.dominated
+    table["dominated_by"] = dom.dominated_by
+    table["dominance_gap"] = dom.gap
+    table["dominance_se"] = dom.se
+    table["held_out"] = [not f.policy.fixed for f in fits]
     table["converged"] = converged
     table["verification"] = verification
     table.attrs.update(
+        dominance_z=z,
+        notes=_notes(table, fits, z),
         holdout=how,
         n_folds=n_folds if how == "crossfit" else None,
         target=target,

@@ -191,7 +191,12 @@ def frontier(
         (:math:`\lambda`), ``mean`` (:math:`E[Y]` at the point's action, all
         draws), ``risk`` (:math:`-\rho(Y)`, the risk on the loss scale: lower is
         better, e.g. minus the worst-5% mean for ``CVaR(0.05)``, the variance for
-        ``Variance()``), ``converged``, then one column per flat action element.
+        ``Variance()``), ``risk_value`` (the risk measure on its own conventional
+        scale, as a reader states it: a reward for a tail measure, higher is
+        better, e.g. the worst-5% mean itself for ``CVaR(0.05)``, so +286,000
+        where ``risk`` reads -286,000; the variance for ``Variance()``, lower is
+        better; it is ``-risk.conventional_sign * risk``), ``converged``, then
+        one column per flat action element.
         ``DataFrame.attrs`` holds ``risk`` (the objective), ``action_columns``,
         ``chord_slope`` (:math:`c` below), ``n_solves``, ``reuse`` (how the
         program was re-solved) and ``verification`` (one
@@ -234,7 +239,9 @@ def frontier(
     >>> R = np.random.default_rng(0).normal([0.08, 0.03], [0.30, 0.05], size=(1000, 2))
     >>> table = frontier(linear(R), CVaR(0.05), Budget(1.0), n_points=5)
     >>> list(table.columns)
-    ['risk_aversion', 'mean', 'risk', 'converged', 'action[0]', 'action[1]']
+    ['risk_aversion', 'mean', 'risk', 'risk_value', 'converged', 'action[0]', 'action[1]']
+    >>> bool(np.allclose(table["risk_value"], -table["risk"]))  # CVaR as a reward
+    True
     >>> bool(np.all(np.diff(table["mean"]) < 1e-7) and np.all(np.diff(table["risk"]) < 1e-7))
     True
     """
@@ -271,7 +278,10 @@ def frontier(
     rows = []
     for lam, d in results:
         mean, loss = mean_and_risk(d.draws, risk)
-        row: dict[str, Any] = {"risk_aversion": lam, "mean": mean, "risk": loss, "converged": d.converged}
+        row: dict[str, Any] = {
+            "risk_aversion": lam, "mean": mean, "risk": loss,
+            "risk_value": -risk.conventional_sign * loss, "converged": d.converged,
+        }
         row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -306,13 +316,15 @@ def _floor_frontier(
         try:
             d = optimize(outcome, Mean(), space, method=method, random_seed=rng, subject_to=[con], **options)
         except InfeasibleError:
-            row.update(risk_aversion=np.nan, mean=np.nan, risk=np.nan, converged=False)
+            row.update(risk_aversion=np.nan, mean=np.nan, risk=np.nan, risk_value=np.nan,
+                       converged=False)
             row.update(dict.fromkeys(cols, np.nan))
             rows.append(row)
             continue
         mean, loss = mean_and_risk(d.draws, risk)
         price = float(d.constraints["shadow_price"].iloc[0])
-        row.update(risk_aversion=price, mean=mean, risk=loss, converged=d.converged)
+        row.update(risk_aversion=price, mean=mean, risk=loss,
+                   risk_value=-risk.conventional_sign * loss, converged=d.converged)
         row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
         rows.append(row)
     table = pd.DataFrame(rows)

@@ -16,7 +16,8 @@ Outcomes are rewards (higher is better); risk is in the lower tail and
 from decide.uncertainty._decompose import decompose
 from decide.uncertainty._decomposition import Decomposition
 from decide.uncertainty._enbs import ENBS, enbs
-from decide.uncertainty._evppi import evppi
+from decide.uncertainty._evppi import RegressionCheck, evppi
+from decide.uncertainty._evppi_table import evppi_table
 from decide.uncertainty._evsi import EVSI, evsi
 from decide.uncertainty._experiment import Experiment
 from decide.uncertainty._voi import ValueOfInformation, evpi, expected_regret, prob_best
@@ -27,11 +28,13 @@ __all__ = [
     "EVSI",
     "Decomposition",
     "Experiment",
+    "RegressionCheck",
     "ValueOfInformation",
     "decompose",
     "enbs",
     "evpi",
     "evppi",
+    "evppi_table",
     "evsi",
     "expected_regret",
     "prob_best",

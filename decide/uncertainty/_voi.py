@@ -63,6 +63,9 @@ class ValueOfInformation:
         upward; ``value`` removes that bias (see :func:`evpi`). Else ``value``.
     n_replicates : int
         Replicates per draw the utilities were estimated from (0: exact).
+    regression : RegressionCheck or None
+        EVPPI only: the fit of the regression the value rests on (in-sample and
+        cross-validated :math:`R^2`, the residual check; shown in the repr).
     """
 
     value: float
@@ -78,12 +81,15 @@ class ValueOfInformation:
     notes: tuple[str, ...] = field(default_factory=tuple)
     plug_in: float = math.nan
     n_replicates: int = 0
+    regression: Any = None
 
     def __float__(self) -> float:
         return float(self.value)
 
     def __repr__(self) -> str:
         extra = f", params={list(self.params)}" if self.params else ""
+        if self.regression is not None:
+            extra += f", regression={self.regression!r}"
         return (
             f"ValueOfInformation(kind={self.kind!r}, value={self.value:.4g}, "
             f"standard_error={self.standard_error:.2g}, best_action={self.best_action!r}, "

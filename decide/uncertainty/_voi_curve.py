@@ -13,7 +13,7 @@ import pandas as pd
 
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
-from decide.uncertainty._evppi import evppi
+from decide.uncertainty._evppi_table import evppi_table
 from decide.uncertainty._voi import evpi
 
 __all__ = ["voi_curve"]
@@ -44,8 +44,10 @@ def voi_curve(
         The parameter values (at least one, finite).
     actions : optional
         As in :func:`evpi`.
-    params : dict of str to list of str, optional
-        Groups of parameters for :func:`evppi`: one column ``"evppi[<label>]"`` per group.
+    params : dict of str to params, optional
+        Groups of parameters (anything :func:`evppi` accepts as ``params``): one
+        column ``"evppi[<label>]"`` per group, estimated together by
+        :func:`evppi_table` (monotone over nested groups).
     posterior : optional
         Parameter draws for :func:`evppi` (default: the outcome's own).
     name : str, default "parameter"
@@ -90,10 +92,11 @@ def voi_curve(
         outcome, objective = built if isinstance(built, tuple) else (built, None)
         full = evpi(outcome, actions, objective=objective)
         row = {"evpi": full.value, "evpi_se": full.standard_error}
-        for label, group in (params or {}).items():
-            part = evppi(outcome, actions, list(group), posterior=posterior, objective=objective,
-                         random_seed=rng)
-            row[f"evppi[{label}]"] = part.value
-            row[f"evppi[{label}]_se"] = part.standard_error
+        if params:
+            table = evppi_table(outcome, actions, groups=dict(params), posterior=posterior,
+                                objective=objective, random_seed=rng)
+            for label in params:
+                row[f"evppi[{label}]"] = float(table.loc[str(label), "value"])
+                row[f"evppi[{label}]_se"] = float(table.loc[str(label), "standard_error"])
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(vals, name=str(name)))

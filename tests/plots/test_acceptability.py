@@ -40,3 +40,21 @@ def test_computes_the_curve_when_given_draws(draws: dict[str, np.ndarray]) -> No
     assert ax.get_xlabel() == "CARA risk aversion a"
     with pytest.raises(DecideValueError, match=r"replicates"):
         plot_acceptability({k: v[:, 0] for k, v in draws.items()})
+
+
+def test_a_flat_curve_says_why_in_the_title() -> None:
+    rng = np.random.default_rng(1)
+    theta = rng.normal(0.0, 0.3, size=(200, 1))
+    noise = rng.normal(0.0, 1.0, size=(200, 20))
+    flat = acceptability({"a": theta + noise, "b": 0.1 - theta + noise}, risk_aversions=[0, 2, 4])
+    _, ax = plot_acceptability(flat)
+    title = ax.get_title().replace("\n", " ")
+    assert title.startswith("Acceptability curves are flat:")
+    assert "additive and common to all actions" in title
+
+
+def test_no_flat_title_when_the_ranking_changes(draws: dict[str, np.ndarray]) -> None:
+    curve = acceptability(draws, risk_aversions=np.linspace(0, 3, 7))
+    assert not curve.attrs["flat"]
+    _, ax = plot_acceptability(curve)
+    assert ax.get_title() == "Acceptability curves"

@@ -58,3 +58,16 @@ def test_bad_input(arms: dict[str, np.ndarray]) -> None:
         plot_outcomes({})
     with pytest.raises(DecideTypeError, match=r"ax must be a matplotlib Axes"):
         plot_outcomes(arms, ax="left")
+
+
+def test_large_outcomes_read_with_thousands_separators() -> None:
+    rng = np.random.default_rng(4)
+    draws = {"plan": rng.normal(300_000.0, 10_000.0, 2000)}
+    fig, ax = plot_outcomes(draws, alpha=0.05)
+    fig.canvas.draw()
+    y = np.sort(draws["plan"])
+    expected = y[:100].mean()  # the worst 5% of 2000 draws
+    (text,) = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert text == f"plan (CVaR 5% = {expected:,.0f})"
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all("," in t for t in ticks)

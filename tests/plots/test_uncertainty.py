@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -56,3 +58,35 @@ def test_bad_input(parts: dict) -> None:
         plot_uncertainty([1, 2])
     with pytest.raises(DecideValueError, match=r"missing \['aleatoric_variance'\]"):
         plot_uncertainty(parts["A"].to_dataframe().drop(columns="aleatoric_variance"))
+
+
+def test_long_labels_are_shown_whole_inside_the_figure() -> None:
+    """Labels of a window model's cells: every tick label is the full name and fits in the figure."""
+    rng = np.random.default_rng(2)
+    days = [f"2024-11-{d:02d}T00:00:00.000000000" for d in (3, 10, 17, 24)]
+    names = [f"channel_data[{d}, {c}]" for d in days for c in ("tv", "search", "podcast")]
+    theta = rng.normal(0, 1, (200, 1))
+    parts = {n: decompose((k + 1) * 0.1 * theta + rng.normal(0, 1, (200, 20))) for k, n in enumerate(names)}
+    fig, ax = plot_uncertainty(parts)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ticks = ax.get_yticklabels()
+    assert [t.get_text() for t in ticks] == names  # no ellipsis, no wrapping
+    frame = fig.bbox
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    for name, b in zip(names, boxes):
+        assert b.x0 >= frame.x0 and b.x1 <= frame.x1 and b.y0 >= frame.y0 and b.y1 <= frame.y1, name
+    for a, b in pairwise(boxes):  # one row per label, no two labels on top of each other
+        assert a.y0 >= b.y1 or b.y0 >= a.y1
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= frame.x0 and legend.y0 >= frame.y0 and legend.x1 <= frame.x1
+    title = ax.title.get_window_extent(renderer)
+    assert title.y1 <= frame.y1 and title.x0 >= frame.x0
+
+
+def test_given_axes_keep_their_figure_size(parts: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.0, 3.0))
+    plot_uncertainty(parts, ax=ax)
+    np.testing.assert_allclose(fig.get_size_inches(), [4.0, 3.0])

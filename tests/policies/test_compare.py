@@ -116,16 +116,15 @@ def test_optimizers_curse_is_detected(holdout: float | str) -> None:
         )
         best.append(table.loc["best", "optimism"])
         fixed.append(table.loc["fixed", "optimism"])
+        assert table["held_out"].tolist() == [True, False]
+        assert np.isnan(table.loc["fixed", "objective_in_sample"])
     best_arr, fixed_arr = np.array(best), np.array(fixed)
     # the maximum of 20 equal-mean sample means is biased upward; held out it is not
     se = best_arr.std(ddof=1) / np.sqrt(best_arr.size)
     assert best_arr.mean() > 4 * se
     assert best_arr.mean() > 0.1
-    # a fixed action: in-sample and held-out means agree within Monte Carlo error
-    se_fixed = max(fixed_arr.std(ddof=1), 1e-12) / np.sqrt(fixed_arr.size)
-    assert abs(fixed_arr.mean()) < 4 * se_fixed
-    per_seed_sd = np.sqrt(1 / 100 + 1 / 100)  # two halves of 200 unit-variance draws
-    assert np.all(np.abs(fixed_arr) < 5 * per_seed_sd)
+    # a fixed action may have seen every draw: its optimism is unknown, not 0
+    assert np.all(np.isnan(fixed_arr))
 
 
 def test_crossfit_matches_direct_out_of_fold_computation() -> None:

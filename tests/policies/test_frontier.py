@@ -48,7 +48,7 @@ def _assert_monotone(table) -> None:
 def test_cvar_frontier_monotone_with_the_right_ends(R: np.ndarray) -> None:
     table = frontier(linear(R), CVaR(0.05), Budget(1.0), n_points=12)
     assert len(table) == 12
-    assert list(table.columns) == ["risk_aversion", "mean", "risk", "converged",
+    assert list(table.columns) == ["risk_aversion", "mean", "risk", "risk_value", "converged",
                                    "action[0]", "action[1]", "action[2]"]
     _assert_monotone(table)
     assert table["converged"].all()
@@ -59,9 +59,10 @@ def test_cvar_frontier_monotone_with_the_right_ends(R: np.ndarray) -> None:
     assert table["risk"].iloc[-1] == pytest.approx(_min_cvar_lp(R, 0.05), abs=1e-6)
     # the loss-scale risk of each point is minus the CVaR of its draws
     W = table[["action[0]", "action[1]", "action[2]"]].to_numpy()
-    for w, risk, mean in zip(W, table["risk"], table["mean"]):
+    for w, risk, value, mean in zip(W, table["risk"], table["risk_value"], table["mean"]):
         y = np.sort(R @ w)
         assert risk == pytest.approx(-y[:30].mean(), abs=1e-9)
+        assert value == pytest.approx(y[:30].mean(), abs=1e-9)  # the CVaR itself, a reward
         assert mean == pytest.approx(y.mean(), abs=1e-12)
     # the points spread along the frontier (not all at one end)
     assert table["mean"].nunique() > 4
@@ -70,6 +71,8 @@ def test_cvar_frontier_monotone_with_the_right_ends(R: np.ndarray) -> None:
 def test_variance_frontier_monotone_and_min_variance_end(R: np.ndarray) -> None:
     table = frontier(linear(R), Variance(), Budget(1.0), n_points=10)
     _assert_monotone(table)
+    W = table[["action[0]", "action[1]", "action[2]"]].to_numpy()
+    np.testing.assert_allclose(table["risk_value"], [np.var(R @ w) for w in W], rtol=1e-9)
     # minimum-variance portfolio on the simplex, closed form when it is interior
     S = np.cov(R, rowvar=False, bias=True)
     w = np.linalg.solve(S, np.ones(3))
@@ -199,12 +202,14 @@ def test_frontier_over_floors_matches_direct_lps_and_prices_the_floor() -> None:
     R = np.random.default_rng(21).normal([0.08, 0.05, 0.03], [0.3, 0.15, 0.05], size=(300, 3))
     floors = [-0.5, -0.2, -0.1, -0.05, 5.0]  # the last one cannot be reached
     table = frontier(linear(R), CVaR(0.05), Budget(1.0), floors=floors)
-    assert list(table.columns[:5]) == ["floor", "risk_aversion", "mean", "risk", "converged"]
+    assert list(table.columns[:6]) == ["floor", "risk_aversion", "mean", "risk", "risk_value",
+                                       "converged"]
     for f, row in zip(floors[:-1], table.itertuples()):
         assert row.mean == pytest.approx(_direct_max_mean(R, 0.05, f), abs=1e-8)
         assert -row.risk >= f - 1e-8  # risk is on the loss scale: minus the CVaR
+        assert row.risk_value == -row.risk  # risk_value is the CVaR itself, the floor's scale
     last = table.iloc[-1]
-    assert np.isnan(last["mean"]) and not last["converged"]
+    assert np.isnan(last["mean"]) and np.isnan(last["risk_value"]) and not last["converged"]
     # shadow prices: non-negative and growing as the floor tightens (the LP value is concave)
     prices = table["risk_aversion"].to_numpy()[:-1]
     assert np.all(prices >= -1e-12) and np.all(np.diff(prices) >= -1e-9)

@@ -91,3 +91,26 @@ def test_evppi_reads_the_public_posterior(marketing: Case) -> None:
         random_seed=1,
     )
     assert auto.value == pytest.approx(explicit.value, rel=1e-12, abs=1e-12)
+
+
+def test_evppi_selects_a_channel_of_the_posterior_by_coordinate(marketing: Case) -> None:
+    from decide.errors import UnreliableEstimateWarning
+    from decide.uncertainty import evppi
+
+    from .conftest import CHANNELS
+
+    om = from_pymc(marketing.model, marketing.idata, action="spend", outcome="mu")
+    spend = marketing.data["spend"]
+    actions = {"low": spend * 0.5, "high": spend * 2.0}
+    last = CHANNELS[-1]
+    # the fixture's few draws make a two-parameter regression overfit: the check says so
+    with pytest.warns(UnreliableEstimateWarning, match="overfits"):
+        picked = evppi(om, actions, params={"beta": {"channel": last}, "k": {"channel": last}},
+                       n_bootstrap=0, random_seed=1)
+    # the same columns cut by hand from the draws the fixture sampled
+    with pytest.warns(UnreliableEstimateWarning, match="overfits"):
+        by_hand = evppi(om, actions, params=["b", "kk"], n_bootstrap=0, random_seed=1,
+                        posterior={"b": marketing.draws["beta"][:, -1], "kk": marketing.draws["k"][:, -1]})
+    assert not picked.regression.ok
+    assert picked.value == pytest.approx(by_hand.value, rel=1e-12, abs=1e-12)
+    assert picked.params == (f"beta[channel={last}]", f"k[channel={last}]")
