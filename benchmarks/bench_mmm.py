@@ -18,8 +18,12 @@ a call otherwise):
 - *solve only*: the optimizer (pymc-marketing) or the outcome model (decide) built
   once, the solve timed.
 
-pymc-marketing 1.x (``MMM.budget_optimizer``) is required; the 0.x API is reported
-as skipped. Run with the optional ``bench`` extra, e.g.::
+Both pymc-marketing APIs are driven: 1.x (pymc 6; ``MMM.budget_optimizer`` and
+``MMM.create_optimization_model``, the window with its carry-in dates) and 0.x (pymc 5;
+the multidimensional ``MMM``, ``MultiDimensionalBudgetOptimizerWrapper`` and
+``BudgetOptimizer``, the window without carry-in). decide optimizes the model each
+version's optimizer builds, on the same posterior draws. Run with the optional
+``bench`` extra, e.g.::
 
     python benchmarks/bench_mmm.py [--draws 300] [--chains 2] [--repeats 5]
 
@@ -94,6 +98,21 @@ OBJECTIVES = ("mean", "cvar5")
 TARGETS = {"first": 0.7, "repeated": 0.5, "solve": 0.5}
 
 
+def pmm_api() -> str:
+    """``"1.x"`` (``MMM.budget_optimizer``) or ``"0.x"`` (the multidimensional wrapper)."""
+    from pymc_marketing.mmm import MMM
+
+    return "1.x" if hasattr(MMM, "budget_optimizer") else "0.x"
+
+
+def mmm_class():
+    if pmm_api() == "1.x":
+        from pymc_marketing.mmm import MMM
+    else:
+        from pymc_marketing.mmm.multidimensional import MMM
+    return MMM
+
+
 class Bench:
     """The fitted MMM and both libraries' calls on its 8-week window."""
 
@@ -103,6 +122,7 @@ class Bench:
         from decide.measures import CVaR, Mean
 
         self.mmm, self.method, self.backend = mmm, method, backend
+        self.api = pmm_api()
         self.start = dates[-1] + (dates[1] - dates[0])
         self.end = self.start + (WINDOW - 1) * (dates[1] - dates[0])
         self.budget = float(X[CHANNELS].sum(axis=1).mean())  # weekly budget, as pymc-marketing
@@ -111,22 +131,41 @@ class Bench:
         self.response = "total_media_contribution_original_scale"
 
     # -- pymc-marketing
+    def _wrapper(self):  # 0.x: the window (plan dates, then l_max carry-over dates)
+        from pymc_marketing.mmm.multidimensional import MultiDimensionalBudgetOptimizerWrapper
+
+        return MultiDimensionalBudgetOptimizerWrapper(self.mmm, self.start, self.end)
+
     def theirs_build(self, obj: str):
-        return self.mmm.budget_optimizer(self.start, self.end, utility_function=self.theirs_u[obj])
+        if self.api == "1.x":
+            return self.mmm.budget_optimizer(self.start, self.end,
+                                             utility_function=self.theirs_u[obj])
+        from pymc_marketing.mmm.budget_optimizer import BudgetOptimizer
+
+        wrapper = self._wrapper()
+        return BudgetOptimizer(num_periods=wrapper.num_periods, model=wrapper,
+                               utility_function=self.theirs_u[obj],
+                               response_variable=self.response)
 
     def theirs_solve(self, opt) -> np.ndarray:
         res = opt.allocate_budget(total_budget=self.budget)
-        return np.asarray(res.budgets.transpose("channel").values, float)
+        budgets = res.budgets if self.api == "1.x" else res[0]
+        return np.asarray(budgets.transpose("channel").values, float)
 
     # -- decide
     def ours_build(self):
         from decide.outcomes import from_pymc
 
-        model = self.mmm.create_optimization_model(self.start, self.end)
+        if self.api == "1.x":
+            model = self.mmm.create_optimization_model(self.start, self.end)
+            date_coord = np.asarray(model.coords["date"])
+            rows = np.flatnonzero((date_coord >= np.datetime64(self.start)) &
+                                  (date_coord <= np.datetime64(self.end)))
+        else:
+            wrapper = self._wrapper()
+            model = wrapper._set_predictors_for_optimization(wrapper.num_periods)
+            rows = np.arange(wrapper.num_periods)  # the optimizer's budget rows
         base = np.asarray(model["channel_data"].get_value(), dtype=float)  # (date, channel)
-        date_coord = np.asarray(model.coords["date"])
-        rows = np.flatnonzero((date_coord >= np.datetime64(self.start)) &
-                              (date_coord <= np.datetime64(self.end)))
         outcome = from_pymc(model, self.mmm.idata, action="channel_data", outcome=self.response,
                             backend=self.backend)
         space = plan_space(outcome.action_space, base, rows, self.budget)
@@ -136,7 +175,8 @@ class Bench:
         from decide.optimization import optimize
 
         outcome, space, _, _ = built
-        return optimize(outcome, self.ours_m[obj], space, method=self.method, n_starts=1)
+        kw = {} if self.method == "cvar-slp" else {"n_starts": 1}
+        return optimize(outcome, self.ours_m[obj], space, method=self.method, **kw)
 
     def full(self, lib: str, obj: str):
         if lib == "pmm":
@@ -152,8 +192,9 @@ def timed(fn):
 
 
 def load(args):
-    from pymc_marketing.mmm import MMM, GeometricAdstock, LogisticSaturation
+    from pymc_marketing.mmm import GeometricAdstock, LogisticSaturation
 
+    MMM = mmm_class()
     X, y, dates = synthetic_data()
     if args.load:
         return MMM.load(args.load), X, dates
@@ -209,13 +250,7 @@ def main() -> int:
           f"{scipy.__version__}  decide {decide.__version__}")
     print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()],
           "(decide pins BLAS to 1 thread while solving)")
-    from pymc_marketing.mmm import MMM
-
-    if not hasattr(MMM, "budget_optimizer"):
-        print(f"SKIPPED: pymc-marketing {pymc_marketing.__version__} has no "
-              "MMM.budget_optimizer / create_optimization_model (the 1.x API this benchmark "
-              "drives); the 0.x optimize_budget API is not wired here.")
-        return 0
+    print(f"pymc-marketing API {pmm_api()}; load average {os.getloadavg()}")
     t = time.perf_counter()
     tmp = None
     if not args.load:
@@ -287,6 +322,7 @@ def main() -> int:
             print(f"{kind:9s} {obj:9s} {tp:12.3f}  {td:15.3f}  {td / tp:5.2f}  "
                   f"{TARGETS[kind]:6.1f}  {rel:19.2e}  {'MET' if ok else 'NOT MET'}")
     print("all targets met" if ok_all else "some targets NOT met (see above)")
+    print(f"load average {os.getloadavg()}")
     return 0
 
 

@@ -237,9 +237,10 @@ def optimize(
         mean-CVaR objectives on an affine outcome with at least 20000 samples and a
         continuous space it picks ``"cvar-lp"``, an exact specialized CVaR solver.
         ``"scipy-global"`` runs differential evolution, then a local polish.
-        ``"cvar-slp"`` (opt-in) maximizes a mean-CVaR objective of a smooth non-linear
+        ``"cvar-slp"`` maximizes a mean-CVaR objective of a smooth non-linear
         outcome by trust-region sequential linear programming on the per-draw
-        Jacobian (:meth:`~decide.outcomes.OutcomeModel.draws_and_jacobian`).
+        Jacobian (:meth:`~decide.outcomes.OutcomeModel.draws_and_jacobian`);
+        ``"auto"`` picks it for such an outcome when it is not affine.
         ``"scipy"`` and ``"cvar-slp"`` first presolve the space: elements fixed by
         their bounds and equality rows are eliminated, so the solver works on the
         free dimensions only.

@@ -176,6 +176,10 @@ class LinearSystem:
             self, lb=np.maximum(self.lb, center - radius), ub=np.minimum(self.ub, center + radius)
         )
 
+    def within_box(self, lb: np.ndarray, ub: np.ndarray) -> LinearSystem:
+        """The same rows with the bounds ``lb <= x <= ub`` (already intersected by the caller)."""
+        return dataclasses.replace(self, lb=lb, ub=ub)
+
     def tighter_bound_active(self, x: np.ndarray, outer: LinearSystem) -> bool:
         """Whether ``x`` touches a bound of this set that is tighter than ``outer``'s."""
         tol = FEASIBILITY_RTOL * max(1.0, float(np.max(np.abs(x), initial=0.0)))

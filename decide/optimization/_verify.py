@@ -81,21 +81,29 @@ def objective_scale(value: float, draws: np.ndarray) -> float:
 
 
 def _directions(system: LinearSystem) -> np.ndarray:
-    """Probe directions: the coordinates, projected onto the equality constraints' null space."""
+    """Probe directions: the coordinates, projected onto the equality constraints' null space.
+
+    A direction that moves only elements fixed by their bounds (``lb == ub``) is
+    left out: every step along it leaves the space and its clip is the point itself.
+    """
     n = system.n
     eye = np.eye(n)
+    fixed = system.lb == system.ub
     if system.A_eq.shape[0] == 0:
-        return eye
+        return eye[~fixed]
     A = system.A_eq
     proj = eye - A.T @ np.linalg.pinv(A @ A.T) @ A
     dirs = proj.T
     norms = np.linalg.norm(dirs, axis=1)
-    unit = dirs[norms > 1e-9] / norms[norms > 1e-9, None]
-    out: list[np.ndarray] = []
-    for d in unit:  # both signs are probed: drop a direction parallel to an earlier one
-        if all(abs(float(d @ e)) < 1 - 1e-9 for e in out):
-            out.append(d)
-    return np.array(out).reshape(-1, n)
+    keep = (norms > 1e-9) & np.any((dirs != 0.0) & ~fixed, axis=1)
+    unit = dirs[keep] / norms[keep, None]
+    # both signs are probed: drop a direction parallel to an earlier one
+    near = np.abs(unit @ unit.T) >= 1 - 1e-9
+    out: list[int] = []
+    for i in range(unit.shape[0]):
+        if not near[i, out].any():
+            out.append(i)
+    return unit[out].reshape(-1, n)
 
 
 def _widths(system: LinearSystem) -> np.ndarray:

@@ -182,8 +182,11 @@ def solve_reduced_dual(
     tau: float,
     cons: LinearSystem,
     tol: float,
+    h: Any = None,
 ) -> LPOutcome:
     """Solve the reduced problem (no CVaR floor) through its n + 1 row LP dual.
+
+    ``h``: a HiGHS instance to reuse (its model is replaced), else a new one.
 
     Primal (maximized)::
 
@@ -249,7 +252,8 @@ def solve_reduced_dual(
         start.append(s[1:] + offset)
         offset += int(s[-1])
     rhs = np.concatenate([a, [wc * tau]])
-    h = silent_highs()
+    if h is None:
+        h = silent_highs()
     _set_tolerances(h, tol)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "simplex")

@@ -34,7 +34,7 @@ from decide.outcomes.pymc._data import (
 )
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
-from decide.outcomes.pymc._ops import graph_key
+from decide.outcomes.pymc._ops import graph_key, valid_convolutions
 from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
@@ -49,6 +49,37 @@ def default_backend() -> str:
     against 2.4-4.9 with the ``"split"`` strategy).
     """
     return "NUMBA"
+
+
+def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
+    """``pytensor.function`` in ``backend``; on pytensor 2.x, numba falls back to C.
+
+    pytensor 2.x's numba backend compiles a ``Blockwise`` only once its core shape
+    is explicit; one it cannot rewrite (e.g. a batched ``Convolve1d`` whose output
+    length depends on a batched input, as in pymc-marketing 0.x's adstock) runs its
+    core op per item in Python and can fail there. Such a graph is compiled with the
+    C backend (``"FAST_RUN"``) instead; the values are the same.
+    """
+    import warnings
+
+    import pytensor
+
+    if str(backend).upper() == "NUMBA":
+        single = not isinstance(outputs, list | tuple)
+        outs = valid_convolutions([outputs] if single else list(outputs))
+        outputs = outs[0] if single else outs
+    if str(backend).upper() != "NUMBA" or not pytensor.__version__.startswith("2."):
+        return pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+    from pytensor.tensor.blockwise import Blockwise
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn = pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+    if any(type(n.op) is Blockwise for n in fn.maker.fgraph.apply_nodes):
+        return pytensor.function(inputs, outputs, mode="FAST_RUN", on_unused_input="ignore")
+    for w in caught:  # the numba function is kept: its warnings stand
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return fn
 
 
 class PyMCOutcome(OutcomeModel):
@@ -199,7 +230,7 @@ class PyMCOutcome(OutcomeModel):
                     raise _NoGradient(str(exc)) from None
                 outs += list(grads)
             try:
-                fn = pytensor.function(inputs, outs, mode=backend, on_unused_input="ignore")
+                fn = _function(inputs, outs, backend)
             except Exception as exc:
                 raise DecideValueError(
                     f"backend {backend!r} could not compile the outcome graph ({exc}); pass "
@@ -423,16 +454,21 @@ class PyMCOutcome(OutcomeModel):
 
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
-        import pytensor
-
         v = self._plain_fn()
         red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
-        fn = pytensor.function(
-            [*self._inputs(v), cot], outs, mode=self.backend, on_unused_input="ignore"
-        )
-        fn.trust_input = True
-        return fn
+        inputs = [*self._inputs(v), cot]
+        key = graph_key(inputs, outs)
+        if key is not None:  # through the compile cache, like the main function
+            reduce = self.reduce if isinstance(self.reduce, str) else "callable"
+            key = ("vjp", self.vjp_strategy, self.backend, reduce, key)
+
+        def build() -> Any:
+            fn = _function(inputs, outs, self.backend)
+            fn.trust_input = True
+            return fn
+
+        return cached_compile(key, build)
 
     def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
         """Reduced draws and their vector-Jacobian product in one call.
@@ -485,14 +521,12 @@ class PyMCOutcome(OutcomeModel):
         if self.mode == "mean":
             return self._value_flat(x)
         if self._mean_fn is None:
-            import pytensor
 
             g = self._graph
-            self._mean_fn = pytensor.function(
+            self._mean_fn = _function(
                 [*g.action_inputs, *[b for _, b, _, _ in g.params], *[v for v, _ in g.shared]],
                 g.mean_output,
-                mode=self.backend,
-                on_unused_input="ignore",
+                self.backend,
             )
             self._mean_fn.trust_input = True
         return np.asarray(self._mean_fn(*self._args(x, None, replicate=False)), dtype=np.float64)

@@ -125,3 +125,19 @@ def test_memory_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # the least recently used (scale 1) was dropped: building it again misses
     from_pymc(_model(scale=1.0), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
     assert cache_info()["misses"] == 5
+
+
+def test_vjp_function_is_cached_and_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_grad, "default_jacobian", lambda: False)  # the vjp path
+    a, cot = np.array([0.5, 1.0, 3.0]), np.array([1.0, -2.0, 0.5, 3.0])
+    expected = cot @ (BETA[:, None] / (1 + a))
+    first = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
+    np.testing.assert_allclose(first.vjp(a, cot), expected, rtol=1e-12)
+    hits = cache_info()["hits"]
+    again = from_pymc(_model(), _post(), action="spend", outcome="sales", backend="FAST_COMPILE")
+    np.testing.assert_array_equal(again.vjp(a, cot), first.vjp(a, cot))
+    assert cache_info()["hits"] >= hits + 2  # the draws function and the vjp function
+    other = from_pymc(_model(scale=3.0), _post(), action="spend", outcome="sales",
+                      backend="FAST_COMPILE")
+    np.testing.assert_allclose(other.vjp(a, cot), expected, rtol=1e-12)  # scale: no slope
+    np.testing.assert_allclose(other.draws(a), _expect(a, scale=3.0), rtol=1e-12)
