@@ -121,8 +121,9 @@ class RegressionCheck:
         Near 0 for a parameter that does not matter; ``r2 - cv_r2`` large means the
         fit chases noise (the EVPPI is then biased upward).
     residual_z : float
-        The largest :math:`|z|` of the mean out-of-fold residual within deciles of
-        the fitted values, over the incremental utilities of the (at most 20)
+        The largest :math:`|z|` of the mean residual within deciles of the fitted
+        values the value is computed from (in-sample for ``gam``, cross-fitted for
+        ``gbm``), over the incremental utilities of the (at most 20)
         actions best in expectation after the reference one.
     ok : bool
         False when the residuals have a material, significant non-zero mean
@@ -180,7 +181,7 @@ def _warn_check(
         )
     else:
         why = (
-            f"its out-of-fold residuals do not have mean zero given the fitted values (|z| up "
+            f"its residuals do not have mean zero given the fitted values (|z| up "
             f"to {check.residual_z:.3g}): it misses structure or chases noise, so the EVPPI may "
             "be biased; "
             + ("try method='gbm', more knots (n_knots) or fewer parameters per set"
@@ -411,8 +412,9 @@ def evppi(
     standard errors.
 
     Check. ``regression`` reports the in-sample and ``n_folds``-fold
-    cross-validated :math:`R^2` and whether the out-of-fold residuals have mean
-    zero within deciles of the fitted values (the check of R's voi package);
+    cross-validated :math:`R^2` and whether the residuals have mean zero
+    within deciles of the fitted values the value uses (in-sample for gam,
+    cross-fitted for gbm) (the check of R's voi package);
     a failed check warns.
 
     Standard error. Each bootstrap resample of the draws refits the regression

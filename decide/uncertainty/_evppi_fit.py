@@ -194,7 +194,7 @@ def _r2(Z: np.ndarray, fitted: np.ndarray, total: float, discarded_ss: float) ->
 
 
 def residual_check(Z: np.ndarray, oof: np.ndarray) -> tuple[float, bool]:
-    """Largest |z| of the mean out-of-fold residual within deciles of the fitted values, per column.
+    """Largest |z| of the mean residual within deciles of the fitted values ``oof``, per column.
 
     The residuals of a good regression have mean zero given the fitted values
     (the check of R's voi package). Flagged when a bin's mean is significant at
@@ -290,9 +290,12 @@ def _fit(
         r2 = _r2(Z, Zhat, total, discarded_ss)
     cv_r2 = _r2(Z, oof, total, discarded_ss)
     # the check in action space, on the actions that compete with the reference one
-    # (what the value depends on), not on weak components that barely move any action
+    # (what the value depends on), not on weak components that barely move any action; on
+    # the fitted values the value is computed from (in-sample for gam, cross-fitted for
+    # gbm): out-of-fold predictions of a noisy but right gam overshoot in the extreme
+    # deciles (regression dilution), which flagged correct linear models
     top = np.argsort(-D.mean(axis=0), kind="stable")[:_CHECKED_ACTIONS]
-    rz, flag = residual_check(D[:, top], mu[top] + oof @ V[:, top])
+    rz, flag = residual_check(D[:, top], mu[top] + Zhat @ V[:, top])
     return RegressionFit(mu + Zhat @ V, r2, cv_r2, rz, flag, r, discarded, se, basis)
 
 

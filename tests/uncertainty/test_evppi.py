@@ -57,6 +57,9 @@ def test_evppi_of_unrelated_parameter_is_near_zero():
     assert part.value < 0.05 * full
 
 
+# 300 draws of a weak parameter: the regression check may rightly flag an overfit; the
+# law tested here (0 <= EVPPI <= EVPI) must hold whatever the check says
+@pytest.mark.filterwarnings("ignore::decide.errors.UnreliableEstimateWarning")
 @settings(max_examples=15, deadline=None)
 @given(
     n_actions=st.integers(2, 4),
