@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decide._config import SAMPLE_DIM
 from decide._posterior import posterior_dataset
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError, UnreliableEstimateWarning
@@ -33,25 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["RegressionCheck", "evppi"]
 
 def _design(ds: xr.Dataset, params: Sequence[str], n_samples: int) -> np.ndarray:
-    available = sorted(str(v) for v in ds.data_vars)
-    unknown = [p for p in params if p not in ds.data_vars]
-    if unknown:
-        raise DecideValueError(
-            f"params {unknown} are not in the posterior; available parameters: {available}."
-        )
-    if ds.sizes[SAMPLE_DIM] != n_samples:
-        raise DecideValueError(
-            f"the parameter draws have {ds.sizes[SAMPLE_DIM]} samples but the outcome has "
-            f"{n_samples}; pass the posterior the outcome was built from (same draws, same order)."
-        )
-    cols = []
-    for p in params:
-        da = ds[p].transpose(SAMPLE_DIM, ...)
-        cols.append(np.asarray(da.values, dtype=np.float64).reshape(n_samples, -1))
-    X = np.concatenate(cols, axis=1)
-    if not np.all(np.isfinite(X)):
-        raise DecideValueError(f"the draws of params {list(params)} must be finite.")
-    return X
+    """Regressors ``(n_samples, n_columns)``: every element of each whole parameter."""
+    return design_matrix(ds, [Selection(p) for p in params], n_samples)[0]
 
 
 def _gam(n_knots: int) -> Any:
