@@ -260,7 +260,9 @@ def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
     raise DecideValueError(
         f"the space would move {len(labels)} history cells of the action (periods of the data "
         f"the model was fitted on, e.g. the carry-in weeks of a planning window): {shown}. "
-        "Decide the window only with decide.outcomes.plan(outcome, window=...) and "
-        "plan_space(...), or pin these cells with a Box whose lower == upper; pass "
+        "Decide the window with decide.outcomes.plan(outcome, window=...) and "
+        "plan_space(...): it fixes these cells and the weeks after the window (carry-out), "
+        "which decide cannot tell from the window's own weeks. Pinning these cells with a Box "
+        "whose lower == upper leaves the carry-out weeks free: pin those too. Pass "
         "optimize(..., move_history=True) if moving the past is really meant."
     )
