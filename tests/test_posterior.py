@@ -80,3 +80,15 @@ def test_thin_is_seeded_and_bounded():
     assert thin(ds, None, random_seed=1) is ds
     with pytest.raises(DecideValueError, match="max_draws must be a positive integer"):
         thin(ds, 0, random_seed=1)
+
+
+@pytest.mark.skipif(not hasattr(xr, "DataTree"), reason="xarray without DataTree")
+def test_the_posterior_node_of_a_datatree_is_the_posterior():
+    # arviz 1.x: idata.posterior is a DataTree node (no children), not a Dataset
+    draws = np.random.default_rng(0).normal(size=(2, 50))
+    ds = xr.Dataset({"b": (("chain", "draw"), draws)})
+    node = xr.DataTree.from_dict({"posterior": ds, "constant_data": xr.Dataset()})["posterior"]
+    got = posterior_dataset(node)
+    np.testing.assert_array_equal(got["b"].values, draws.reshape(-1))
+    with pytest.raises(DecideValueError, match="no group 'constant_data'"):
+        posterior_dataset(node, group="constant_data")
