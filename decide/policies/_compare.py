@@ -250,8 +250,9 @@ def compare(
           ``dominance_gap`` and ``dominance_se``: the held-out mean advantage of
           the strongest challenger (the largest ``gap / se`` among the policies
           not worse in CVaR 5% beyond its error) and its paired standard error,
-          so ``dominated`` is ``dominance_gap > z * dominance_se`` (NaN when no
-          other policy qualifies);
+          so ``dominated`` is ``dominance_gap > z * dominance_se`` (zero or
+          negative when no qualifying policy has a higher mean; NaN when no other
+          policy qualifies);
         * ``held_out`` (bool): True when compare optimized the row's action on
           draws disjoint from the ones that judge it; False for a fixed action
           (an array, a dict, a Decision, an option label), which compare cannot
@@ -332,8 +333,12 @@ def compare(
       CVaR), and :math:`n_\text{eff}` is ArviZ's effective sample size of the
       mean of :math:`d_s` in sample order (``arviz.ess(..., method="mean")``,
       at most the number of draws), which discounts autocorrelated MCMC draws.
-      Two plans that are the same allocation up to solver round-off differ by
-      far less than this error and are not flagged.
+      Two plans that are the same allocation up to solver round-off, at an
+      optimum (where the mean is flat), differ by far less than this error and
+      are not flagged. Away from an optimum, two different allocations can
+      differ deterministically on every draw (the paired error is then tiny):
+      a small but real advantage is flagged however small; read
+      ``dominance_gap`` for its size.
 
     References
     ----------
