@@ -152,6 +152,16 @@ def raise_infeasible(
             "no action meets the constraints: " + "; ".join(alone) + f" ({how}). Relax the "
             "bound or widen the space."
         )
+    unknown = [c for c in prob.constraints if best(c) is None]
+    if len(prob.constraints) == 1 or len(unknown) == len(prob.constraints):
+        # nothing shows that each can be met alone: do not call them contradictory
+        shown = "; ".join(parts)
+        raise InfeasibleError(
+            f"no action meets {'the constraint' if len(prob.constraints) == 1 else 'the constraints'} "
+            f"{', '.join(repr(c) for c in prob.constraints)}"
+            + (f" ({shown}; {how})" if shown else "")
+            + ". Relax the bound or widen the space."
+        )
     raise InfeasibleError(
         "the constraints are contradictory: each can be met on its own, but no action meets "
         f"them all ({'; '.join(parts) or 'no per-constraint values available'}; {how}). "

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.stats import norm
 
-from decide.errors import ConvergenceWarning, DecideTypeError, DecideValueError, InfeasibleError
+from decide.errors import (
+    ConvergenceWarning,
+    DecideTypeError,
+    DecideValueError,
+    InfeasibleError,
+    SolverError,
+)
 from decide.measures import ActionCost, CVaR, Mean, ProbabilityOfShortfall, VaR
 from decide.optimization import Box, Budget, Discrete, available_methods, optimize
 from decide.outcomes import from_draws, from_function, linear
@@ -339,3 +345,20 @@ def test_action_cost_beside_an_outcome_with_a_jacobian(method):
     assert d.converged
     np.testing.assert_allclose(d.flat_action, (R.mean(axis=0) > c).astype(float), atol=1e-7)
     assert d.value == pytest.approx(np.maximum(R.mean(axis=0) - c, 0.0).sum(), abs=1e-8)
+
+
+def test_one_unreachable_reversed_constraint_is_not_called_contradictory():
+    R = np.random.default_rng(0).normal([0.08, 0.05, 0.03], [0.30, 0.15, 0.05], size=(200, 3))
+    # the lowest VaR(0.1) over the simplex is above -0.4 (the 10% quantile of any mix of
+    # these returns); -1 cannot be met, and there is no other constraint to contradict
+    assert min(np.quantile(R @ w, 0.1) for w in np.eye(3)) > -0.4
+    with pytest.raises(InfeasibleError, match="no action meets the constraint VaR") as err:
+        optimize(linear(R), Mean(), Budget(1.0), subject_to=[VaR(0.1) <= -1.0])
+    assert "contradictory" not in str(err.value)
+
+
+def test_no_method_for_a_reversed_chance_constraint_on_a_nonlinear_outcome_says_why():
+    b = np.random.default_rng(0).normal([3.0, 2.0], [1.0, 0.3], size=(100, 2))
+    f = from_function(lambda a, p: (p["b"] * np.log1p(a)).sum(-1), {"b": b}, action_shape=2)
+    with pytest.raises(SolverError, match="each refused it: .*highs: the outcome .* not affine"):
+        optimize(f, Mean(), Box(0.0, 10.0), subject_to=[VaR(0.2) <= 6.0])

@@ -176,12 +176,17 @@ def choose(problem: Problem, *, repeated: bool = False) -> Backend:
     Backend
     """
     best: tuple[float, int, Backend] | None = None
+    refused: list[str] = []
     for order, backend in enumerate(_REGISTRY.values()):
-        if backend.accepts(problem) is not None:
+        reason = backend.accepts(problem)
+        if reason is not None:
+            refused.append(f"{backend.name}: {reason}")
             continue
         rank = backend.auto_rank(problem, repeated=repeated)
         if rank is not None and (best is None or (rank, order) < best[:2]):
             best = (rank, order, backend)
-    if best is None:  # pragma: no cover - scipy accepts every linear space
-        raise SolverError(f"no backend can solve this problem ({problem!r}).")
+    if best is None:
+        raise SolverError(
+            "no method can solve this problem; each refused it: " + "; ".join(refused) + "."
+        )
     return best[2]
