@@ -362,3 +362,14 @@ def test_no_method_for_a_reversed_chance_constraint_on_a_nonlinear_outcome_says_
     f = from_function(lambda a, p: (p["b"] * np.log1p(a)).sum(-1), {"b": b}, action_shape=2)
     with pytest.raises(SolverError, match="each refused it: .*highs: the outcome .* not affine"):
         optimize(f, Mean(), Box(0.0, 10.0), subject_to=[VaR(0.2) <= 6.0])
+
+
+@pytest.mark.parametrize("method", ["highs", "cvxpy"])
+def test_a_chance_constraint_solved_by_its_cvar_form_has_no_shadow_price(method):
+    # the row's dual prices CVaR(0.1) >= t, not VaR(0.1) >= t: reported as NaN
+    R = np.random.default_rng(3).normal([1.0, 0.6], [0.5, 0.1], size=(300, 2))
+    t = float(np.sort(R[:, 1])[:30].mean()) - 0.01  # its CVaR form is met by the safe asset
+    d = optimize(linear(R), Mean(), Budget(1.0), subject_to=[VaR(0.1) >= t], chance="cvar",
+                 method=method)
+    row = d.constraints.iloc[0]
+    assert row["satisfied"] and math.isnan(row["shadow_price"])

@@ -425,14 +425,17 @@ class ConvexProblem:
         shadow = None
         if self._outcome_cons:
             # the dual of "score >= floor" in a maximization is the gain per unit of relaxation
+            # a chance constraint's row is its CVaR approximation: its dual prices the
+            # approximation, not the constraint (NaN, as for scipy and highs)
             shadow = [
                 float(np.abs(np.asarray(c.dual_value).reshape(-1)[0]))
-                if c.dual_value is not None else np.nan for c in self._outcome_cons
+                if c.dual_value is not None and oc.kind != "chance" else np.nan
+                for c, oc in zip(self._outcome_cons, self.constraints, strict=True)
             ]
             if any(c.kind == "chance" for c in self.constraints):
                 diag.notes.append("chance constraints replaced by CVaR(prob) >= threshold "
-                                  "(conservative: implies VaR(prob) >= threshold); shadow "
-                                  "prices are those of the approximation")
+                                  "(conservative: implies VaR(prob) >= threshold); no shadow "
+                                  "price for them (the dual prices the approximation)")
         return prob.finish(x, method, diag, exact="certificate", shadow_prices=shadow)
 
 
