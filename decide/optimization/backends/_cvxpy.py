@@ -43,6 +43,10 @@ _INACCURATE = "optimal_inaccurate"
 
 def _call_solver(problem: Any, solver: str, **kwargs: Any) -> str:
     """Solve ``problem`` with ``solver`` and return the status (patched in tests)."""
+    if solver.upper() == "HIGHS":  # the first HiGHS instance of a process prints a banner
+        from decide.optimization.cvar_lp._highs import silence_banner
+
+        silence_banner()
     with warnings.catch_warnings():
         # cvxpy's bound propagation multiplies infinite bounds by zero (harmless nan)
         warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"cvxpy\..*")

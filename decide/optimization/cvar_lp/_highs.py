@@ -91,6 +91,12 @@ def _quiet_c_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
+def silence_banner() -> None:
+    """Make HiGHS's one banner per process silent (before another library creates a Highs)."""
+    if not _BANNER_SILENCED:
+        silent_highs()
+
+
 def silent_highs() -> Any:
     """A silent HiGHS instance (the first one in a process prints a banner from C)."""
     global _BANNER_SILENCED
