@@ -704,9 +704,9 @@ def solve_highs(
         shadow = np.array([-res.duals[r] if r is not None else np.nan for r in built.rows]) + 0.0
         # an LP holds a chance constraint only as its CVaR form: that row's dual prices the
         # approximation, not the constraint (scipy reports NaN there too)
-        chance = np.array([c.chance_form() is not None for c in prob.constraints], dtype=bool)
-        if chance.any():
-            shadow = np.where(chance, np.nan, shadow) + 0.0
+        is_chance = np.array([c.chance_form() is not None for c in prob.constraints], dtype=bool)
+        if is_chance.any():
+            shadow = np.where(is_chance, np.nan, shadow) + 0.0
             diag.notes.append("no shadow price for a chance constraint solved through its CVaR "
                               "approximation (its dual prices the approximation)")
     elif prob.constraints:
