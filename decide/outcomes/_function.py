@@ -333,9 +333,13 @@ class FunctionOutcome(OutcomeModel):
             With every parameter array sliced along its sample axis.
         """
         idx = as_indices(indices, self.n_samples)
+        return self._over({k: v[idx] for k, v in self.params.items()})
+
+    def _over(self, params: Params) -> FunctionOutcome:
+        """The same function, options, guards and parameter layout over other draws."""
         out = FunctionOutcome(
             self.fn,
-            _read_only({k: v[idx] for k, v in self.params.items()}),
+            _read_only(params),
             self.action_space,
             jac=self.jac,
             vectorized=self.vectorized,
@@ -375,19 +379,7 @@ class FunctionOutcome(OutcomeModel):
                     f"parameters[{k!r}] must have shape (n, *{v.shape[1:]}); got {arr.shape}."
                 )
             new[k] = arr
-        out = FunctionOutcome(
-            self.fn,
-            _read_only(new),
-            self.action_space,
-            jac=self.jac,
-            vectorized=self.vectorized,
-            fd_step=self.fd_step,
-            reduce=self.reduce,
-            outcome_dims=self.outcome_dims,
-            conditional_mean=self._is_mean,
-        )._with_guards_of(self)
-        out._param_layout = self._param_layout
-        return out
+        return self._over(new)
 
 
 def _read_only(params: Params) -> Params:

@@ -52,3 +52,11 @@ def test_pymc_outcome_at_new_draws_equals_the_formula():
     np.testing.assert_allclose(out.draws(2.0), 2.0 * np.linspace(-1, 1, 20), rtol=1e-6)
     with pytest.raises(DecideValueError, match=r"missing \['effect'\]"):
         out.with_parameters(_ds(other=new_effect))
+
+
+def test_function_outcome_keeps_its_declared_smoothness_at_new_draws():
+    rng = np.random.default_rng(1)
+    fn = lambda a, p: np.floor(p["b"] * a[0])  # noqa: E731
+    old = from_function(fn, {"b": rng.normal(size=40)}, action_shape=1, smoothness="nonsmooth")
+    assert old.with_parameters(_ds(b=rng.normal(size=60))).smoothness == "nonsmooth"
+    assert old.subset(np.arange(10)).smoothness == "nonsmooth"
