@@ -315,10 +315,11 @@ def solve_scipy(
             method_name=method_name,
         )
         if found is not None:
-            xu, du = found
+            xu, du, draws_u = found
             if not finish:
                 return xu, du
-            return prob.finish(xu, method_name, du, shadow_prices=np.zeros(len(prob.constraints)))
+            return prob.finish(xu, method_name, du, draws=draws_u,
+                               shadow_prices=np.zeros(len(prob.constraints)))
     user_first = check_start(x0, prob.spec, system) if x0 is not None else None
     # presolve: fixed elements and equality rows eliminated, the solver works on y (x = T y + t)
     red = presolve(system)
@@ -440,8 +441,8 @@ def solve_scipy(
 
 def _unconstrained_if_feasible(
     prob: Problem, **kw: Any
-) -> tuple[np.ndarray, Diagnostics] | None:
-    """The optimum without the constraints on outcomes, if it converged and meets them all.
+) -> tuple[np.ndarray, Diagnostics, np.ndarray] | None:
+    """The optimum without the constraints on outcomes (and its draws), if it converged and meets them all.
 
     A feasible point that is optimal for the larger problem is optimal for the
     constrained one, and no constraint binds there (every shadow price is zero).
@@ -458,7 +459,7 @@ def _unconstrained_if_feasible(
                for c in prob.constraints):
         return None
     diag.notes.append("the unconstrained optimum meets every constraint on the draws: none binds")
-    return x, diag
+    return x, diag, np.asarray(draws)
 
 
 def _prices(res: Any, method: str, rows: _OutcomeRows, fs: float) -> np.ndarray | None:
