@@ -26,7 +26,8 @@ def _group(obj: Any, group: str) -> xr.Dataset:
     if isinstance(obj, xr.Dataset):
         return obj
     if hasattr(xr, "DataTree") and isinstance(obj, xr.DataTree):
-        if not obj.children and obj.data_vars and (obj.name == group or obj.name is None):
+        named = obj.name == group or (obj.name is None and group == "posterior")
+        if not obj.children and obj.data_vars and named:
             return obj.to_dataset()  # the group's own node, e.g. ``idata.posterior``
         if group not in obj.children:
             raise DecideValueError(

@@ -92,3 +92,7 @@ def test_the_posterior_node_of_a_datatree_is_the_posterior():
     np.testing.assert_array_equal(got["b"].values, draws.reshape(-1))
     with pytest.raises(DecideValueError, match="no group 'constant_data'"):
         posterior_dataset(node, group="constant_data")
+    nameless = xr.DataTree(dataset=ds)  # a bare node stands for the posterior only
+    np.testing.assert_array_equal(posterior_dataset(nameless)["b"].values, draws.reshape(-1))
+    with pytest.raises(DecideValueError, match="no group 'constant_data'"):
+        posterior_dataset(nameless, group="constant_data")
