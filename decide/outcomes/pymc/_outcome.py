@@ -64,6 +64,8 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
 
     import pytensor
 
+    # read here, when rewriting runs (a function relinked from the disk cache never needs it)
+    resolve_blas_flags_quietly(backend)
     if str(backend).upper() == "NUMBA":
         single = not isinstance(outputs, list | tuple)
         outs = valid_convolutions([outputs] if single else list(outputs))
@@ -80,6 +82,22 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
     for w in caught:  # the numba function is kept: its warnings stand
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fn
+
+
+def _mode_of(backend: Any) -> Callable[[Any], str] | None:
+    """The mode a function of :func:`_function` was compiled with (for the disk cache).
+
+    None for a backend given as a ``Mode`` object (not cached on disk).
+    """
+    if not isinstance(backend, str):
+        return None
+
+    def mode(fn: Any) -> str:
+        if backend.upper() == "NUMBA" and type(fn.maker.linker).__name__ != "NumbaLinker":
+            return "FAST_RUN"  # the C fallback of pytensor 2.x
+        return backend
+
+    return mode
 
 
 class PyMCOutcome(OutcomeModel):
@@ -239,7 +257,7 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        v.fn = cached_compile(key, build)
+        v.fn = cached_compile(key, build, _mode_of(backend))
         return v
 
     def _plain_fn(self) -> _Fn:
@@ -468,7 +486,7 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        return cached_compile(key, build)
+        return cached_compile(key, build, _mode_of(self.backend))
 
     def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
         """Reduced draws and their vector-Jacobian product in one call.
@@ -887,7 +905,6 @@ def from_pymc(
             f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
-    resolve_blas_flags_quietly(backend or default_backend())
     fitted_model = model
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
