@@ -200,7 +200,9 @@ def _check_param_shapes(
     """Compare the model's shape of each posterior-fed variable with the draws' shape."""
     import pytensor
 
-    rvs = list(core_params)
+    # a fully static shape was compared with the draws already (``_classify``): compile a
+    # shape function only for the others
+    rvs = [rv for rv in core_params if None in tuple(rv.type.shape)]
     if not rvs:
         return
     try:
