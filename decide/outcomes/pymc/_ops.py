@@ -338,7 +338,11 @@ def _shared_inputs(outputs: Sequence[Any]) -> tuple[list[Any], list[tuple[Any, n
         value = v.get_value(borrow=False)
         if not isinstance(value, np.ndarray | np.generic | int | float | bool):
             continue  # random generators and other non-array states
-        new = v.type(f"{v.name or 'shared'}__data")
+        arr = np.asarray(value)
+        try:  # the shape of the copied value, static: shapes fold at once in the rewrites
+            new = v.type.clone(shape=arr.shape)(f"{v.name or 'shared'}__data")
+        except Exception:  # a type without a static shape
+            new = v.type(f"{v.name or 'shared'}__data")
         repl[v] = new
         shared.append((new, np.array(value, copy=True)))
     if not repl:
