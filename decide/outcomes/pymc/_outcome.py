@@ -35,7 +35,7 @@ from decide.outcomes.pymc._data import (
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key, valid_convolutions
-from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
+from decide.outcomes.pymc._quiet import no_tag_traces, resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -257,7 +257,8 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        v.fn = cached_compile(key, build, _mode_of(backend))
+        with no_tag_traces():
+            v.fn = cached_compile(key, build, _mode_of(backend))
         return v
 
     def _plain_fn(self) -> _Fn:
@@ -473,7 +474,8 @@ class PyMCOutcome(OutcomeModel):
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         v = self._plain_fn()
-        red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
+        with no_tag_traces():
+            red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
         inputs = [*self._inputs(v), cot]
         key = graph_key(inputs, outs)
@@ -486,7 +488,8 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        return cached_compile(key, build, _mode_of(self.backend))
+        with no_tag_traces():
+            return cached_compile(key, build, _mode_of(self.backend))
 
     def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
         """Reduced draws and their vector-Jacobian product in one call.
@@ -914,14 +917,15 @@ def from_pymc(
     else:
         tied = frozenset(tied_observed(model)) if data or coords else frozenset()
         model = model_with_data(model, data, coords)
-    graph = build_graph(
-        model,
-        names,
-        outcome,
-        mode,
-        {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
-        resize=frozenset() if data is None and coords is None else tied,
-    )
+    with no_tag_traces():
+        graph = build_graph(
+            model,
+            names,
+            outcome,
+            mode,
+            {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
+            resize=frozenset() if data is None and coords is None else tied,
+        )
     used: dict[str, Any] = {}
     for name, _, _, dtype in graph.params:
         da = ds[name].transpose(SAMPLE_DIM, ...)

@@ -264,3 +264,14 @@ def test_crn_round_trips(disk: Path) -> None:
     noise = again - (BETA[:, None, None] * np.log1p(A))
     assert noise.shape == (4, 2, 3) and np.all(np.abs(noise) < 0.5 * 6)
     assert np.std(noise) > 0
+
+
+def test_pytensor_trace_flag_is_restored(disk: Path) -> None:
+    """decide builds and compiles without creation traces, and leaves the flag as it was."""
+    import pytensor
+
+    before = pytensor.config.traceback__limit
+    om = _build(_model())
+    np.testing.assert_allclose(om.vjp(A, np.ones(4)), (BETA[:, None] / (1 + A)).sum(0),
+                               rtol=1e-12)
+    assert pytensor.config.traceback__limit == before
