@@ -279,7 +279,7 @@ class _L1Projector:
             sparse.hstack([sparse.csc_matrix(system.A_eq), zero_eq]),
         ]).tocsc()
         A.eliminate_zeros()
-        k_ub, k_eq = system.A_ub.shape[0], system.A_eq.shape[0]
+        k_ub = system.A_ub.shape[0]
         inf = np.inf
         row_lower = np.concatenate([np.full(2 * n + k_ub, -inf), system.b_eq])
         row_upper = np.concatenate([np.zeros(2 * n), system.b_ub, system.b_eq])
