@@ -29,6 +29,26 @@ __all__ = [
 ]
 
 
+def label_text(value: Any) -> str:
+    """A coordinate label as text: a date at midnight as ``YYYY-MM-DD``, else ``str``.
+
+    Dates read the same whether the coordinate holds ``numpy.datetime64`` (any unit),
+    ``pandas.Timestamp`` or ``datetime``: ``2024-11-17``, or ``2024-11-17T06:30:00``
+    with a time of day. Used for every label decide builds from coordinates (action
+    cells, outcome elements).
+    """
+    import datetime as _dt
+
+    import pandas as pd
+
+    if isinstance(value, np.datetime64 | pd.Timestamp | _dt.datetime):
+        ts = pd.Timestamp(value)
+        if ts is pd.NaT:
+            return "NaT"
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+    return str(value)
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import xarray as xr
 
+from decide._validation import label_text
 from decide.errors import DecideTypeError, DecideValueError
-from decide.outcomes._window import label_text
 
 if TYPE_CHECKING:
     from decide.outcomes._range import ObservedRange

@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decide._validation import label_text
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._draws import _label_array
 from decide.outcomes._range import ObservedRange
-from decide.outcomes._window import label_text
 
 __all__ = ["MappedOutcome", "discount_factors", "linear_map", "plan"]
 
@@ -541,7 +541,7 @@ def plan(
 def _unit_labels(coords: Mapping[str, Any], dims: tuple[str, ...], shape: tuple[int, ...]) -> list[Hashable]:
     """One label per position of the non-period dims (channel names where known)."""
     axes = [
-        [str(v) for v in np.asarray(coords[d]).tolist()] if d in coords else [str(i) for i in range(s)]
+        [label_text(v) for v in np.asarray(coords[d])] if d in coords else [str(i) for i in range(s)]
         for d, s in zip(dims, shape)
     ]
     if not axes:

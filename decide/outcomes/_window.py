@@ -24,27 +24,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from decide._validation import label_text
 from decide.errors import DecideTypeError, DecideValueError
 
 if TYPE_CHECKING:
     from decide.outcomes._base import ActionSpec, OutcomeModel
 
-__all__ = ["PlanningWindow", "label_text", "resolve_window", "with_window"]
-
-
-def label_text(value: Any) -> str:
-    """A coordinate label as text: a date at midnight as ``YYYY-MM-DD``, else ``str``.
-
-    Dates read the same whether the coordinate holds ``numpy.datetime64`` (any unit),
-    ``pandas.Timestamp`` or ``datetime``: ``2024-11-17``, or ``2024-11-17T06:30:00``
-    with a time of day.
-    """
-    if isinstance(value, np.datetime64 | pd.Timestamp | _dt.datetime):
-        ts = pd.Timestamp(value)
-        if ts is pd.NaT:
-            return "NaT"
-        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
-    return str(value)
+__all__ = ["PlanningWindow", "resolve_window", "with_window"]
 
 
 @dataclass(frozen=True, eq=False)
