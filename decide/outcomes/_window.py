@@ -198,6 +198,8 @@ def resolve_window(spec: ActionSpec, window: Any) -> PlanningWindow:
         candidates = [str(dim)]
     else:
         bounds, candidates = window, list(dims)
+    if isinstance(bounds, slice) and bounds.step is None and None not in (bounds.start, bounds.stop):
+        bounds = (bounds.start, bounds.stop)  # a label slice, both ends included (as pandas')
     if isinstance(bounds, str) or not isinstance(bounds, Sequence) or len(bounds) != 2:
         raise DecideTypeError(f"{form} (the first and last period, both included); got {window!r}.")
     start, end = bounds
@@ -272,7 +274,7 @@ def with_window(outcome: OutcomeModel, window: Any) -> OutcomeModel:
     ----------
     outcome : OutcomeModel
         The outcome (not changed: a shallow copy is returned).
-    window : tuple (start, end) or dict {dim: (start, end)}
+    window : tuple (start, end), slice(start, end) or dict {dim: (start, end)}
         The first and last period of the window, both included, along the period dim:
         dates for a dim of dates (``("2025-01-05", "2025-03-30")``), numbers for a
         numeric dim, two labels for a dim of names, positions for a dim without

@@ -32,6 +32,8 @@ def test_window_fixes_the_cells_outside_and_plan_decides_it_against_linprog() ->
     om = with_window(weekly(), ("2025-01-12", "2025-01-26"))  # weeks 1..3
     w = om.planning_window()
     assert w.positions.tolist() == [1, 2, 3] and (w.start, w.end) == ("2025-01-12", "2025-01-26")
+    as_slice = with_window(weekly(), {"week": slice(WEEKS[1], WEEKS[3])}).planning_window()
+    assert as_slice.positions.tolist() == [1, 2, 3]
     np.testing.assert_array_equal(om.history_flat().reshape(6, 2)[:, 0], [1, 0, 0, 0, 1, 1])
     with pytest.raises(DecideValueError, match=(
             r"2 before the window \(carry-in\): spend\[2025-01-05, tv\].*4 after the window")):

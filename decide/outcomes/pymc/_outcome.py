@@ -781,7 +781,7 @@ def from_pymc(
         ``Discrete`` space (the default of ``optimize``), labels as fixed policies
         in ``compare``; a continuous space is an error. Option ``k`` gives every
         row category ``k``; other assignments are arrays of the action's shape.
-    window : tuple (start, end), dict {dim: (start, end)} or None
+    window : tuple (start, end), slice(start, end), dict {dim: (start, end)} or None
         A planning window: the first and last period decided, both included, along
         the action's period dim (dates for a dim of dates, e.g.
         ``("2025-01-05", "2025-03-30")``; the dim is found from the bounds, name it
