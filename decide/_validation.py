@@ -7,11 +7,13 @@ value received.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from decide._config import REPLICATE_DIM, SAMPLE_DIM, SAMPLE_DIMS
@@ -37,10 +39,6 @@ def label_text(value: Any) -> str:
     with a time of day. Used for every label decide builds from coordinates (action
     cells, outcome elements).
     """
-    import datetime as _dt
-
-    import pandas as pd
-
     if isinstance(value, np.datetime64 | pd.Timestamp | _dt.datetime):
         ts = pd.Timestamp(value)
         if ts is pd.NaT:
