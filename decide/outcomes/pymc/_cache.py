@@ -156,12 +156,21 @@ def _environment() -> tuple[Any, ...]:
 _SOURCE_HASHES: dict[str, str] = {}
 
 
-def _class_path(obj: Any) -> str:
-    """``module.qualname`` of a class or function; its source hash outside versioned packages."""
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None)
-    if not module or not qualname or "<locals>" in qualname or "<lambda>" in qualname:
-        raise _Unkeyable(repr(obj))
+def _class_path(obj: Any, local: bool = False) -> str:
+    """``module.qualname`` of a class, function or module (with its source hash).
+
+    The module's source hash is added outside the versioned packages. Functions defined
+    inside functions are named only when ``local``.
+    """
+    if isinstance(obj, types.ModuleType):
+        module, qualname = obj.__name__, ""
+    else:
+        module = getattr(obj, "__module__", None)
+        qualname = getattr(obj, "__qualname__", None)
+        if not module or not qualname or "<lambda>" in qualname:
+            raise _Unkeyable(repr(obj))
+        if "<locals>" in qualname and not local:
+            raise _Unkeyable(repr(obj))
     if module.split(".")[0] in _VERSIONED:
         return f"{module}.{qualname}"
     if module not in _SOURCE_HASHES:
@@ -204,10 +213,31 @@ def _canon(v: Any, depth: int = 0) -> Any:
     if isinstance(v, slice):
         return ("slice", _canon(v.start, depth + 1), _canon(v.stop, depth + 1),
                 _canon(v.step, depth + 1))
+    if isinstance(v, types.FunctionType) and v.__closure__ is not None:
+        # a closure (e.g. the gradient override of an OpFromGraph): where its code is (the
+        # module's source hash covers it) and the values it closes over
+        cells = tuple(_canon(c.cell_contents, depth + 1) for c in v.__closure__)
+        return ("closure", _class_path(v, local=True), cells,
+                _canon(v.__defaults__, depth + 1), _canon(v.__kwdefaults__, depth + 1))
     if isinstance(v, type | types.FunctionType | types.BuiltinFunctionType):
-        return ("ref", _class_path(v))
+        return ("ref", _class_path(v, local=isinstance(v, types.FunctionType)))
+    if isinstance(v, types.ModuleType):
+        return ("module", _class_path(v))
+    from pytensor.compile.builders import OpFromGraph
     from pytensor.graph.basic import Variable
     from pytensor.graph.fg import FunctionGraph
+
+    if isinstance(v, OpFromGraph):  # an inner graph: its structure, and its settings
+        from decide.outcomes.pymc._ops import graph_key
+
+        inner = graph_key(list(v.fgraph.inputs), list(v.fgraph.outputs))
+        if inner is None:
+            raise _Unkeyable("inner graph")
+        fields = [
+            (k, _canon(x, depth + 1)) for k, x in sorted(vars(v).items())
+            if k != "fgraph" and not k.endswith("_cache") and not k.startswith("_frozen")
+        ]  # the caches hold gradient ops derived from the rest
+        return ("ofg", _class_path(type(v)), _canon(inner, depth + 1), tuple(fields))
 
     if isinstance(v, Variable | FunctionGraph):  # inner graphs (Composite, OpFromGraph)
         raise _Unkeyable(type(v).__name__)

@@ -275,3 +275,36 @@ def test_pytensor_trace_flag_is_restored(disk: Path) -> None:
     np.testing.assert_allclose(om.vjp(A, np.ones(4)), (BETA[:, None] / (1 + A)).sum(0),
                                rtol=1e-12)
     assert pytensor.config.traceback__limit == before
+
+
+def test_inner_graphs_and_closures_are_part_of_the_digest() -> None:
+    """An OpFromGraph with a gradient closure (the unrolled adstock) is keyed by its inner
+    graph and the values its closure holds; an op defined in <locals> is not keyed."""
+    import pytensor.tensor as pt
+
+    from decide.outcomes.pymc._cache import _digest
+    from decide.outcomes.pymc._ops import _shift_conv_op, graph_key
+
+    def digest(m: int, full: bool) -> str | None:
+        x, k = pt.tensor3("x"), pt.tensor3("k")
+        y = _shift_conv_op(x, k, m, full)
+        return _digest(("value", "NUMBA", "sum", graph_key([x, k], [y])))
+
+    same = digest(4, True)
+    assert same is not None and digest(4, True) == same
+    assert len({same, digest(3, True), digest(4, False)}) == 3
+
+    from pytensor.graph.basic import Apply
+    from pytensor.graph.op import Op
+
+    class Local(Op):
+        __props__ = ()
+
+        def make_node(self, v):
+            return Apply(self, [v], [v.type()])
+
+        def perform(self, node, inputs, out):
+            out[0][0] = inputs[0]
+
+    v = pt.vector("v")
+    assert _digest(("value", "NUMBA", "sum", graph_key([v], [Local()(v)]))) is None
