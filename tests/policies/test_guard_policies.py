@@ -55,6 +55,9 @@ def test_one_extrapolation_warning_per_call_with_the_per_row_reports_in_attrs() 
     om, lo, hi = _outcome(2)
     calls = {
         "frontier": lambda: frontier(om, CVaR(0.1), Budget(1.0), n_points=4, method="scipy"),
+        # the reused convex program (ConvexProblem) reports each row too
+        "frontier cvxpy": lambda: frontier(om, CVaR(0.1), Budget(1.0), n_points=4,
+                                           method="cvxpy"),
         "sweep": lambda: sweep(om, lambda a: Mean() + a * CVaR(0.1), [0.0, 0.5, 2.0], Budget(1.0)),
         "compare": lambda: compare(om, {"mean": Mean(), "cvar": CVaR(0.1), "cvar5": CVaR(0.05)},
                                    Budget(1.0), random_seed=0),

@@ -367,6 +367,8 @@ class ConvexProblem:
         Returns
         -------
         Decision
+            With ``extrapolation``, the action against the observed range, as
+            :func:`~decide.optimization.optimize` reports it.
 
         Raises
         ------
@@ -396,7 +398,15 @@ class ConvexProblem:
             f"the objective {objective!r} over {self.space!r}", **solver_options,
         )
         if x is not None:
-            return self._finish(prob, x, diag, method_name)
+            from decide.optimization._guard import extrapolation_report, pinned, warn_extrapolation
+
+            decision = self._finish(prob, x, diag, method_name)
+            # the action against the observed range, as optimize reports it
+            decision.extrapolation = extrapolation_report(
+                self.outcome, decision.flat_action, pinned(self.outcome, self.space)
+            )
+            warn_extrapolation(decision.extrapolation, stacklevel=3)
+            return decision
         if self.constraints and any("infeasible" in f for f in diag.fallbacks):
             from decide.optimization._outcome_constraints import raise_infeasible
 
