@@ -138,7 +138,7 @@ def test_step_lp_dual_matches_the_primal(seed: int) -> None:
     lb, ub = rng.uniform(-1.0, 0.0, k), rng.uniform(0.2, 1.0, k)
     A_ub, b_ub = np.ones((1, k)), np.array([0.5])
     cons = LinearSystem(lb, ub, A_ub, b_ub, np.zeros((0, k)), np.zeros(0))
-    y, value = _ru_dual(R, b, alpha, wm, wc, cons)
+    y, value, _ = _ru_dual(R, b, alpha, wm, wc, cons)
     # primal: min -wm mean(R y + b) - wc (eta - sum(u) / (alpha S)), u >= eta - R y - b, u >= 0
     c = np.concatenate([-wm * R.mean(axis=0), [-wc], np.full(S, wc / (alpha * S))])
     A = np.vstack([np.hstack([-R, np.ones((S, 1)), -np.eye(S)]),
