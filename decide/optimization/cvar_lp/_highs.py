@@ -320,10 +320,6 @@ def solve_reduced_dual(
         _pass_hessian(h, hessian_inv, n_before_v)
     h.run()
     status = _status(h)
-    if status == "error" and os.environ.get("SQP_DEBUG"):
-        print("   HiGHS", h.getModelStatus())
-        import pickle
-        pickle.dump(dict(R_band=R_band, b_band=b_band, a=a, const=const, wc=wc, c=c, tau=tau, cons=cons, tol=tol, hessian_inv=hessian_inv, center=center), open("/tmp/sqp/err.pkl", "wb"))
     info = h.getInfo()
     iters = int(info.simplex_iteration_count if hessian_inv is None else info.qp_iteration_count)
     if status == "optimal":
