@@ -348,7 +348,9 @@ def _qp_step(
     ``hint``, the expected step length) the draws surely in or out of the tail are
     folded (:func:`_tail_split`), so the QP has few columns; a solution that does not
     touch the round's own box solves the QP over ``cons`` (a concave program: a local
-    maximum is global), else ``r`` grows fourfold. Returns ``(y, model value at y,
+    maximum is global), else ``r`` grows fourfold. ``r`` is also kept small enough
+    for at most ``_QP_MAX_BAND`` draws in the band: the step is then that of a
+    smaller trust region. Returns ``(y, model value at y,
     weights w)`` (the model value computed here from ``y``), or ``None`` when the QP
     fails (the caller takes the SLP step).
     """
@@ -375,25 +377,32 @@ def _qp_step(
     outer = cons.within_box(
         np.maximum(cons.lb, y0 + centre - half), np.minimum(cons.ub, y0 + centre + half)
     )
-    r = hint
-    while True:
+    def split(r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
         lb, ub = np.maximum(outer.lb, y0 - r), np.minimum(outer.ub, y0 + r)
         whole = bool(np.all(lb == outer.lb) and np.all(ub == outer.ub))
+        return lb, ub, *_tail_split(R, b, alpha, lb, ub), whole
+
+    r = hint
+    lb, ub, surely_in, band, whole = split(r)
+    floor = 1e-12 * (1.0 + float(np.max(np.abs(y0))))
+    while int(band.sum()) > _QP_MAX_BAND and r > floor:  # a smaller region, fewer draws
+        r /= 4.0
+        lb, ub, surely_in, band, whole = split(r)
+    while True:
         sub = cons.within_box(lb, ub)
-        surely_in, band = _tail_split(R, b, alpha, lb, ub)
-        if int(band.sum()) > _QP_MAX_BAND and whole:
-            return None  # too many draws in play for HiGHS's QP solver: the SLP step
         a = wm * R.mean(axis=0) + wc * c * R[surely_in].sum(axis=0)
         const = wm * float(b.mean()) + wc * c * float(b[surely_in].sum())
         scaled = dataclasses.replace(
             sub, lb=lb / sigma, ub=ub / sigma, b_ub=sub.b_ub / sigma, b_eq=sub.b_eq / sigma,
         )
+        nb = int(band.sum())
         args = (R[band] * sigma, b[band], a * sigma, const, wc, c,
                 1.0 - c * int(surely_in.sum()), scaled, _LP_TOL)
+        h.setOptionValue("qp_iteration_limit", 20 * nb + 200)  # it can cycle
         lp = None
         # the primal (one row per band draw) when the band is small, else the dual; each
         # is the other's fallback (HiGHS's QP solver fails now and then on either)
-        for primal in (True, False) if int(band.sum()) <= _PRIMAL_QP_MAX_BAND else (False, True):
+        for primal in (True, False) if nb <= _PRIMAL_QP_MAX_BAND else (False, True):
             try:
                 if primal:
                     lp = solve_reduced_qp_primal(*args, B=Bs, center=y0 / sigma, h=h)
@@ -405,14 +414,16 @@ def _qp_step(
                 lp = None
             if lp is not None and lp.status == "optimal":
                 break
-        if lp is None:
-            return None
-        if lp.status != "optimal" or lp.x is None or not np.all(np.isfinite(lp.x)):
+        if lp is None or lp.status != "optimal" or lp.x is None or not np.all(np.isfinite(lp.x)):
             return None
         y = np.clip(np.asarray(lp.x, dtype=np.float64) * sigma, lb, ub)
         if whole or not sub.tighter_bound_active(y, outer):
             break
+        nxt = split(4.0 * r)
+        if int(nxt[3].sum()) > _QP_MAX_BAND:
+            break  # the step of a smaller trust region (|d|_inf <= r): still a valid step
         r *= 4.0
+        lb, ub, surely_in, band, whole = nxt
     w = np.full(S, wm / S)
     w[surely_in] += wc * c
     assert lp.lam is not None
@@ -509,8 +520,9 @@ def _ru_dual(
 #: Largest band for which the SQP step's QP is solved in primal form first.
 _PRIMAL_QP_MAX_BAND = 100
 
-#: Largest band for an SQP step's QP (the active-set QP grows with it); beyond, the SLP step.
-_QP_MAX_BAND = 5_000
+#: Largest band of an SQP step's QP (the active-set QP's work grows with it): beyond, the
+#: step's region shrinks (a smaller trust region for that step).
+_QP_MAX_BAND = 1_000
 
 #: HiGHS feasibility tolerances of the trust-region LP.
 _LP_TOL = 1e-9
