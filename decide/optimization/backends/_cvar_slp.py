@@ -1,31 +1,49 @@
-"""``method="cvar-slp"``: sequential linear programming for the CVaR of a smooth outcome.
+"""``method="cvar-slp"`` and ``"cvar-sqp"``: trust-region SLP / SQP for the CVaR of a smooth outcome.
 
 For an objective ``w_m * Mean + w_c * CVaR_alpha`` of a smooth but non-linear
-outcome (e.g. a media-mix model's saturating response), each iteration linearizes
-every draw around the current action, ``y_s(x + d) ~ y_s(x) + J_s d`` (the draws and
-their per-draw Jacobian come from one call, :meth:`OutcomeModel.draws_and_jacobian`),
-and maximizes the *exact* mean-CVaR of the linearized draws over the space
-intersected with a trust region ``|d|_inf <= radius`` with the specialized CVaR LP
-(:func:`~decide.optimization.solve_cvar_lp`). The step is accepted when the
-actual gain is at least a tenth of the predicted one, and the radius adapts to the
-ratio (the usual trust-region rules, Nocedal and Wright 2006, Algorithm 4.1;
-Fletcher and de la Maza 1989 for linear programming steps on a piecewise-linear
-merit). It stops when the linearized problem predicts no gain above ``rtol`` (a
-first-order stationary point: no feasible direction improves the piecewise-linear
-model). The CVaR kink is handled exactly by the LP, so far fewer outcome
-evaluations are needed than with a smooth method on a non-smooth objective. On an
-affine outcome the first LP is the exact problem: it converges in two iterations.
+outcome (e.g. a media-mix model's saturating response), written in the
+Rockafellar-Uryasev form ::
 
-The space is presolved first (:mod:`decide.optimization._presolve`): the LP works
-on the free coordinates only.
+    F(x) = wm mean_s y_s(x) + wc max_t ( t - sum_s (t - y_s(x))_+ / (alpha S) ),
+
+each iteration linearizes every draw around the current action,
+``y_s(x + d) ~ y_s(x) + J_s d`` (the draws and their per-draw Jacobian come from one
+call, :meth:`OutcomeModel.draws_and_jacobian`), and maximizes the *exact*
+mean-CVaR of the linearized draws over the space intersected with a trust region
+``|d|_inf <= radius``: an LP (cvar-slp), or that LP's objective minus
+``1/2 d' B d`` (cvar-sqp, a QP), ``B`` a damped BFGS model of the negated Hessian of
+the Lagrangian ``sum_s w_s y_s(x)`` (``w_s = wm / S + lambda_s``, ``lambda`` the
+step's tail weights). The step is accepted when the actual gain is at least a
+tenth of the predicted one, and the radius adapts to the ratio (the usual
+trust-region rules, Nocedal and Wright 2006, Algorithm 4.1; Fletcher and de la Maza
+1989 for linear programming steps on a piecewise-linear merit; Fletcher 1987,
+ch. 14 and Yuan 1985 for the trust-region SQP of such composite problems, whose
+global convergence holds for any bounded ``B``). It stops when the model predicts
+no gain above ``rtol`` (a stationary point: no feasible direction improves the
+piecewise-linear model). The CVaR kink is handled exactly by the LP/QP, so far
+fewer outcome evaluations are needed than with a smooth method on a non-smooth
+objective; the curvature model makes cvar-sqp converge superlinearly where SLP is
+linear. On an affine outcome the first LP is the exact problem: both converge in
+two iterations (no curvature is ever measured there: cvar-sqp's steps stay LPs).
+
+The space is presolved first (:mod:`decide.optimization._presolve`): the programs
+work on the free coordinates only; each holds only the draws that can cross the
+tail's edge within the step's region (the others are folded into its linear term).
 
 References
 ----------
-.. [1] Nocedal, J. and Wright, S. J. (2006). *Numerical Optimization*, 2nd ed., ch. 4.
+.. [1] Nocedal, J. and Wright, S. J. (2006). *Numerical Optimization*, 2nd ed.,
+   ch. 4 (trust regions), 6 (BFGS) and 18 (SQP, Procedure 18.2: damped BFGS).
 .. [2] Fletcher, R. and de la Maza, E. S. (1989). Nonlinear programming and nonsmooth
    optimization by successive linear programming. *Mathematical Programming* 43, 235-256.
 .. [3] Rockafellar, R. T. and Uryasev, S. (2000). Optimization of conditional
    value-at-risk. *Journal of Risk* 2, 21-41.
+.. [4] Fletcher, R. (1987). *Practical Methods of Optimization*, 2nd ed., Wiley, ch. 14.
+.. [5] Yuan, Y. (1985). On the superlinear convergence of a trust region algorithm
+   for nonsmooth optimization. *Mathematical Programming* 31, 269-285.
+.. [6] Powell, M. J. D. (1978). A fast algorithm for nonlinearly constrained
+   optimization calculations. *Numerical Analysis*, Lecture Notes in Mathematics 630,
+   144-157.
 """
 
 from __future__ import annotations
