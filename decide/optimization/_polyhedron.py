@@ -49,6 +49,7 @@ class LinearSystem:
     b_eq: np.ndarray
     rows_ub: tuple[str, ...] = ()
     rows_eq: tuple[str, ...] = ()
+    _l1: Any = dataclasses.field(default=None, init=False, compare=False, repr=False)
 
     @property
     def n(self) -> int:
@@ -143,28 +144,17 @@ class LinearSystem:
         """The point of the polyhedron nearest to ``y`` in L1 distance (one LP), or None.
 
         ``min sum t  s.t.  t >= x - y, t >= y - x`` and the constraints on ``x``;
-        None when HiGHS finds no such point (an empty polyhedron).
+        None when HiGHS finds no such point (an empty polyhedron). The LP is built
+        once per polyhedron on one HiGHS instance; each call changes only the rows
+        that hold ``y`` and solves again from the previous basis (a probe projects
+        a dozen nearby points: about 0.1 ms each instead of 2 ms through
+        :func:`scipy.optimize.linprog`).
         """
-        from scipy.optimize import linprog
-
-        n = self.n
-        y = np.asarray(y, dtype=np.float64)
-        eye = np.eye(n)
-        A_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
-        b_ub = [y, -y]
-        if self.A_ub.shape[0]:
-            A_ub.append(np.hstack([self.A_ub, np.zeros_like(self.A_ub)]))
-            b_ub.append(self.b_ub)
-        A_eq = np.hstack([self.A_eq, np.zeros_like(self.A_eq)])
-        res = linprog(
-            np.concatenate([np.zeros(n), np.ones(n)]),
-            A_ub=np.vstack(A_ub), b_ub=np.concatenate(b_ub),
-            A_eq=A_eq if A_eq.shape[0] else None, b_eq=self.b_eq if A_eq.shape[0] else None,
-            bounds=[*self.bounds, *([(0.0, None)] * n)], method="highs",
-        )
-        if res.status != 0:
-            return None
-        return np.asarray(res.x[:n], dtype=np.float64)
+        proj = self._l1
+        if proj is None:
+            proj = _L1Projector(self)
+            object.__setattr__(self, "_l1", proj)
+        return proj(np.asarray(y, dtype=np.float64).reshape(self.n))
 
     def feasible(self, x: np.ndarray, rtol: float = FEASIBILITY_RTOL) -> bool:
         """Whether ``x`` satisfies every constraint within ``rtol`` times :meth:`scale`."""
@@ -262,6 +252,55 @@ class LinearSystem:
                     f"bounds lower={_fmt(self.lb)}, upper={_fmt(self.ub)} (each holds alone). "
                     "Relax one of them."
                 )
+
+
+class _L1Projector:
+    """``y -> argmin_x |x - y|_1`` over a :class:`LinearSystem`, on one HiGHS instance.
+
+    Columns ``(x, t)``; rows ``x - t <= y``, ``-x - t <= -y`` (the only ones that
+    change with ``y``), then the system's inequality and equality rows. Elements
+    fixed by their bounds are fixed columns (HiGHS keeps them out of the basis work).
+    """
+
+    def __init__(self, system: LinearSystem):
+        from scipy import sparse
+
+        from decide.optimization.cvar_lp._highs import pass_lp, silent_highs
+
+        n = system.n
+        self.n = n
+        eye = sparse.identity(n, format="csc")
+        zero_ub = sparse.csc_matrix((system.A_ub.shape[0], n))
+        zero_eq = sparse.csc_matrix((system.A_eq.shape[0], n))
+        A = sparse.vstack([
+            sparse.hstack([eye, -eye]),
+            sparse.hstack([-eye, -eye]),
+            sparse.hstack([sparse.csc_matrix(system.A_ub), zero_ub]),
+            sparse.hstack([sparse.csc_matrix(system.A_eq), zero_eq]),
+        ]).tocsc()
+        A.eliminate_zeros()
+        k_ub = system.A_ub.shape[0]
+        inf = np.inf
+        row_lower = np.concatenate([np.full(2 * n + k_ub, -inf), system.b_eq])
+        row_upper = np.concatenate([np.zeros(2 * n), system.b_ub, system.b_eq])
+        self.h = silent_highs()
+        pass_lp(
+            self.h, np.concatenate([np.zeros(n), np.ones(n)]),
+            np.concatenate([system.lb, np.zeros(n)]), np.concatenate([system.ub, np.full(n, inf)]),
+            row_lower, row_upper, A.indptr, A.indices, A.data,
+        )
+        self.rows = np.arange(2 * n, dtype=np.int32)
+        self.lower = np.full(2 * n, -inf)
+
+    def __call__(self, y: np.ndarray) -> np.ndarray | None:
+        import highspy
+
+        n = self.n
+        self.h.changeRowsBounds(2 * n, self.rows, self.lower, np.concatenate([y, -y]))
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.h.getSolution().col_value[:n], dtype=np.float64)
 
 
 def _none(v: np.ndarray) -> list[float | None]:

@@ -86,3 +86,41 @@ def test_optimize_many_carries_each_units_verification() -> None:
     table = optimize_many(om, Mean(), Box(0, 300), over="store", units=["a", "b", "c"])
     assert "verification" in table.columns
     assert all(v.startswith("verified") for v in table["verification"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_l1_projection_matches_linprog_over_many_points_on_one_instance(seed: int) -> None:
+    """The reused HiGHS projector gives linprog's L1 distance for every point, in any order."""
+    from scipy.optimize import linprog
+
+    from decide.optimization._polyhedron import LinearSystem
+
+    rng = np.random.default_rng(seed)
+    n = 6
+    lb, ub = np.zeros(n), np.full(n, 4.0)
+    lb[0] = ub[0] = 1.5  # a fixed element
+    A_ub = rng.uniform(0.0, 1.0, size=(2, n))
+    A_eq = np.ones((1, n))
+    system = LinearSystem(lb, ub, A_ub, np.array([6.0, 7.0]), A_eq, np.array([8.0]))
+    for _ in range(12):
+        y = rng.uniform(-2.0, 6.0, size=n)
+        x = system.project_l1(y)
+        assert x is not None and system.feasible(x)
+        eye = np.eye(n)
+        ref = linprog(
+            np.r_[np.zeros(n), np.ones(n)],
+            A_ub=np.vstack([np.hstack([eye, -eye]), np.hstack([-eye, -eye]),
+                            np.hstack([A_ub, np.zeros_like(A_ub)])]),
+            b_ub=np.r_[y, -y, 6.0, 7.0], A_eq=np.hstack([A_eq, np.zeros_like(A_eq)]), b_eq=[8.0],
+            bounds=[*zip(lb, ub), *([(0, None)] * n)], method="highs",
+        )
+        assert ref.status == 0
+        assert np.abs(x - y).sum() == pytest.approx(ref.fun, rel=1e-9, abs=1e-9)
+
+
+def test_l1_projection_of_an_empty_polyhedron_is_none() -> None:
+    from decide.optimization._polyhedron import LinearSystem
+
+    system = LinearSystem(np.zeros(2), np.ones(2), np.zeros((0, 2)), np.zeros(0),
+                          np.ones((1, 2)), np.array([5.0]))
+    assert system.project_l1(np.array([0.5, 0.5])) is None

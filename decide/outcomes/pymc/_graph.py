@@ -44,6 +44,8 @@ from decide.outcomes.pymc._ops import (
     _shared_inputs,
     _vectorize,
     rebuild,
+    unroll_convolutions,
+    unrolled_convolutions,
 )
 from decide.outcomes.pymc._quantile import (
     closed_form_quantile,
@@ -575,10 +577,16 @@ def build_graph(
     else:
         mean_output = _vectorize(mean_core, batch_map)
     output, rngs = _rng_inputs(output)
+    if unroll_convolutions():  # short batched convolutions (adstock) as shifted sums
+        same = mean_output is output
+        output, mean_output = unrolled_convolutions([output, None if same else mean_output])
+        mean_output = output if same else mean_output
     if no_grad_reason is None:
         no_grad_reason = _check_grad(output, acts.inputs)
     no_grad_reason = _gradient_advice(no_grad_reason, mode, mean_exact, simulated)
     row_output, row_actions = _row_graph(core_out, batch_map, acts, no_grad_reason, rngs)
+    if row_output is not None and unroll_convolutions():
+        row_output = unrolled_convolutions([row_output])[0]
     (output, mean_output, row_output), shared = _shared_inputs([output, mean_output, row_output])
     return GraphSpec(
         action_inputs=acts.inputs,

@@ -112,6 +112,158 @@ def valid_convolutions(outputs: Sequence[Any]) -> list[Any]:
     return [memo.get(o, o) for o in outputs]
 
 
+#: Longest kernel a convolution is unrolled for (:func:`unrolled_convolutions`).
+UNROLL_MAX_KERNEL = 32
+
+
+def _constant_flag(var: Any) -> bool | None:
+    """The value of a constant boolean (of any shape, all elements equal), else None."""
+    try:
+        from pytensor.tensor.basic import get_underlying_scalar_constant_value
+    except ImportError:  # pragma: no cover - older pytensor
+        return None
+    try:
+        return bool(get_underlying_scalar_constant_value(var))
+    except Exception:  # not a constant
+        return None
+
+
+def _pad_last(x: Any, p: int) -> Any:
+    import pytensor.tensor as pt
+
+    zeros = pt.zeros((*[x.shape[i] for i in range(x.type.ndim - 1)], p), dtype=x.dtype)
+    return pt.concatenate([zeros, x, zeros], axis=-1)
+
+
+def _shift_sum(x: Any, k: Any, m: int, length: Any) -> Any:
+    """``sum_j k[..., j] * x[..., m - 1 - j : m - 1 - j + length]`` (broadcast batch dims)."""
+    import pytensor.tensor as pt
+
+    terms = [k[..., j : j + 1] * x[..., m - 1 - j : m - 1 - j + length] for j in range(m)]
+    return pt.add(*terms) if m > 1 else terms[0]
+
+
+def _unbroadcast(g: Any, like: Any) -> Any:
+    """Sum ``g`` over the batch axes along which ``like`` was broadcast (Blockwise rules)."""
+    extra = g.type.ndim - like.type.ndim
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = [d for d in range(like.type.ndim - 1) if like.type.broadcastable[d]
+            and not g.type.broadcastable[d]]
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def _shift_conv_op(x: Any, k: Any, m: int, full: bool) -> Any:
+    r"""``Convolve1d(x, k, full)`` as an inlined graph of slices with a slice-only gradient.
+
+    Full mode: :math:`y_t = \sum_j k_j x_{t-j}`, so :math:`\partial x_i = \sum_j k_j
+    g_{i+j}` and :math:`\partial k_j = \sum_i g_{i+j} x_i` (slices of ``g``, no
+    increments into zeros); valid mode the same on ``g`` padded by :math:`m - 1` zeros.
+    """
+    import pytensor.tensor as pt
+    from pytensor.compile.builders import OpFromGraph
+
+    xi = x.type()
+    ki = k.type()
+    xp = _pad_last(xi, m - 1) if full else xi
+    y = _shift_sum(xp, ki, m, xp.shape[-1] - (m - 1))
+
+    def pullback(inputs: list[Any], outputs: list[Any], grads: list[Any]) -> list[Any]:
+        xv, kv = inputs
+        (g,) = grads
+        n = xv.shape[-1]
+        gp = g if full else _pad_last(g, m - 1)
+        gx = pt.add(*[kv[..., j : j + 1] * gp[..., j : j + n] for j in range(m)])
+        if full:
+            gk = pt.stack([(gp[..., j : j + n] * xv).sum(axis=-1) for j in range(m)], axis=-1)
+        else:
+            gk = pt.stack(
+                [(g * xv[..., m - 1 - j : m - 1 - j + g.shape[-1]]).sum(axis=-1) for j in range(m)],
+                axis=-1,
+            )
+        return [_unbroadcast(gx, xv), _unbroadcast(gk, kv)]
+
+    import inspect
+
+    # pytensor 3.x renamed lop_overrides to pullback (same callable)
+    key = "pullback" if "pullback" in inspect.signature(OpFromGraph).parameters else "lop_overrides"
+    op = OpFromGraph([xi, ki], [y], inline=True, name="ShiftConv1d", **{key: pullback})
+    return op(x, k)
+
+
+def unrolled_convolutions(outputs: Sequence[Any], max_len: int = UNROLL_MAX_KERNEL) -> list[Any]:
+    r"""Batched 1-d convolutions with a short, static kernel as sums of shifted slices.
+
+    ``Blockwise(Convolve1d)(x, k)`` with a kernel of static length :math:`m \le`
+    ``max_len`` and a constant mode becomes
+
+    .. math:: y_t = \sum_{j=0}^{m-1} k_j \, \tilde x_{t + m - 1 - j},
+
+    where :math:`\tilde x` is ``x`` with :math:`m - 1` zeros on each side (full
+    mode, :math:`t = 0, \dots, n + m - 2`) or ``x`` itself (valid mode; an input
+    shorter than the kernel, which numpy would swap with it, is an error at run
+    time). Batch dimensions broadcast as in
+    the ``Blockwise`` it replaces; the gradient is given as slices too (an
+    increment into zeros per term compiled 10x slower). Applied on pytensor 2.x
+    only (:func:`unroll_convolutions`), where such a ``Blockwise`` is compiled by
+    neither numba nor C and runs its core once per batch element in Python:
+    pymc-marketing 0.x's adstock cost 6.4 ms per call there, 0.9 ms unrolled
+    (``benchmarks/bench_mmm.py``, 600 draws). The sums are equal up to the order of
+    additions.
+    """
+    try:
+        from pytensor.tensor.signal.conv import Convolve1d
+    except ImportError:  # pragma: no cover - pytensor without signal.conv
+        return list(outputs)
+    from pytensor.tensor.blockwise import Blockwise
+
+    _, io_toposort = _graph_tools()
+    memo: dict[Any, Any] = {}
+    changed = False
+    for node in io_toposort([], [o for o in outputs if o is not None]):
+        inputs = [memo.get(i, i) for i in node.inputs]
+        op = node.op
+        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d) and len(inputs) == 3:
+            x, k, mode = inputs
+            m = k.type.shape[-1]
+            full = _constant_flag(mode)
+            n = x.type.shape[-1]
+            want = node.outputs[0]
+            if (
+                m is not None and 1 <= m <= max_len and full is not None
+                and (full or n is None or n >= m)
+                and x.type.dtype == k.type.dtype == want.type.dtype
+                and x.type.ndim == k.type.ndim == want.type.ndim
+            ):
+                if not full and n is None:  # numpy would swap the inputs: refuse at run time
+                    import pytensor.tensor as pt
+                    from pytensor.raise_op import Assert
+
+                    x = Assert("valid convolution: the input is shorter than the kernel")(
+                        x, pt.ge(x.shape[-1], m)
+                    )
+                memo[want] = want.type.filter_variable(_shift_conv_op(x, k, m, full))
+                changed = True
+                continue
+        if all(a is b for a, b in zip(inputs, node.inputs)):
+            continue
+        new_node = _make_node(op, inputs)
+        for old, new_out in zip(node.outputs, new_node.outputs):
+            memo[old] = new_out
+    if not changed:
+        return list(outputs)
+    return [None if o is None else memo.get(o, o) for o in outputs]
+
+
+def unroll_convolutions() -> bool:
+    """Whether :func:`from_pymc` unrolls short batched convolutions: on pytensor 2.x."""
+    import pytensor
+
+    return str(pytensor.__version__).startswith("2.")
+
+
 def _value_ancestors(outs: Sequence[Any]) -> set[Any]:
     """Ancestors through value edges only: shapes and ``fill``/``Alloc`` templates skipped."""
     from pytensor.tensor.basic import Alloc

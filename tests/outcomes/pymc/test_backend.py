@@ -69,3 +69,121 @@ def test_full_convolution_is_computed_as_a_padded_valid_one() -> None:
     if not pytensor.__version__.startswith("2."):  # numba kept: only valid modes remain
         assert all(np.all(~np.asarray(n.inputs[2].data)) for n in _conv_ops(fast)
                    if hasattr(n.inputs[2], "data"))
+
+
+def _np_conv(X, K, mode):
+    """numpy's convolution over the last axis, batch dims broadcast."""
+    Xb = np.broadcast_arrays(X[..., :1], K[..., :1])[0]
+    shape = Xb.shape[:-1]
+    X = np.broadcast_to(X, (*shape, X.shape[-1]))
+    K = np.broadcast_to(K, (*shape, K.shape[-1]))
+    out = [np.convolve(X[i], K[i], mode=mode) for i in np.ndindex(shape)]
+    return np.array(out).reshape(*shape, -1)
+
+
+@pytest.mark.parametrize("mode", ["full", "valid"])
+def test_unrolled_convolution_matches_numpy_and_its_gradient_matches_finite_differences(
+    mode: str,
+) -> None:
+    """Short batched convolutions as shifted sums: numpy's values, and the slice-only
+    gradient (both inputs, broadcast batch dims) against central differences."""
+    from pytensor.tensor.signal import convolve1d
+
+    from decide.outcomes.pymc._ops import unrolled_convolutions
+
+    rng = np.random.default_rng(3)
+    X, K = rng.normal(size=(1, 3, 10)), rng.normal(size=(4, 3, 5))  # x broadcast over 4
+    x = pt.tensor("x", shape=(1, None, None))
+    k = pt.tensor("k", shape=(None, 3, 5))
+    y = convolve1d(x, k, mode=mode)
+    (z,) = unrolled_convolutions([y])
+    assert z is not y
+    W = rng.normal(size=_np_conv(X, K, mode).shape)
+    loss = (z * W).sum()
+    fn = pytensor.function([x, k], [z, *pytensor.grad(loss, [x, k])], mode="FAST_COMPILE")
+    val, gx, gk = fn(X, K)
+    assert not any("Convolve1d" in str(n.op) for n in fn.maker.fgraph.apply_nodes)
+    np.testing.assert_allclose(val, _np_conv(X, K, mode), rtol=1e-12, atol=1e-12)
+
+    def f(Xv, Kv):
+        return float((_np_conv(Xv, Kv, mode) * W).sum())
+
+    h = 1e-6
+    for arr, grad, which in ((X, gx, 0), (K, gk, 1)):
+        num = np.zeros_like(arr)
+        for i in np.ndindex(arr.shape):
+            e = np.zeros_like(arr)
+            e[i] = h
+            a_p, a_m = (arr + e, arr - e)
+            num[i] = ((f(a_p, K) - f(a_m, K)) if which == 0 else (f(X, a_p) - f(X, a_m))) / (2 * h)
+        np.testing.assert_allclose(grad, num, rtol=1e-6, atol=1e-7)
+
+
+def test_unrolled_valid_convolution_refuses_an_input_shorter_than_its_kernel() -> None:
+    from pytensor.tensor.signal import convolve1d
+
+    from decide.outcomes.pymc._ops import unrolled_convolutions
+
+    x = pt.tensor("x", shape=(None, None))
+    k = pt.tensor("k", shape=(None, 5))
+    (z,) = unrolled_convolutions([convolve1d(x, k, mode="valid")])
+    fn = pytensor.function([x, k], z, mode="FAST_COMPILE")
+    rng = np.random.default_rng(4)
+    np.testing.assert_allclose(fn(rng.normal(size=(2, 7)), np.ones((2, 5))).shape, (2, 3))
+    with pytest.raises(AssertionError, match="shorter than the kernel"):
+        fn(rng.normal(size=(2, 3)), np.ones((2, 5)))
+
+
+def test_long_or_symbolic_kernels_are_left_as_convolutions() -> None:
+    from pytensor.tensor.signal import convolve1d
+
+    from decide.outcomes.pymc._ops import unrolled_convolutions
+
+    x = pt.matrix("x")
+    for k in (pt.matrix("k"), pt.tensor("k", shape=(None, 40))):
+        y = convolve1d(x, k, mode="full")
+        assert unrolled_convolutions([y])[0] is y
+
+
+def test_adstock_through_from_pymc_matches_numpy_on_both_stacks() -> None:
+    """A batched adstock (kernel per draw and channel) through from_pymc: draws and vjp
+    against numpy; on pytensor 2.x the convolution is unrolled and numba kept."""
+    import pymc as pm
+    from pytensor.tensor.signal import convolve1d
+
+    from decide.outcomes import from_pymc
+
+    T, C, L = 10, 2, 4
+    rng = np.random.default_rng(5)
+    alpha = rng.uniform(0.2, 0.8, size=(30, C))
+    beta = rng.uniform(0.5, 2.0, size=(30, C))
+    with pm.Model() as m:
+        spend = pm.Data("spend", np.ones((T, C)))
+        a = pm.Beta("alpha", 2.0, 2.0, shape=C)
+        b = pm.HalfNormal("beta", 1.0, shape=C)
+        w = a[:, None] ** pt.arange(L)[None, :]  # (C, L)
+        ad = convolve1d(spend.T, w, mode="full")[:, :T]  # (C, T)
+        pm.Deterministic("sales", (b[:, None] * pt.log1p(ad)).sum())
+    om = from_pymc(m, {"alpha": alpha, "beta": beta}, action="spend", outcome="sales")
+
+    def numpy_sales(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(alpha.shape[0])
+        for s in range(alpha.shape[0]):
+            for c in range(C):
+                ad = np.convolve(x[:, c], alpha[s, c] ** np.arange(L))[:T]
+                out[s] += beta[s, c] * np.log1p(ad).sum()
+        return out
+
+    x = rng.uniform(0.0, 3.0, size=(T, C))
+    np.testing.assert_allclose(om.draws(x), numpy_sales(x), rtol=1e-12)
+    cot = rng.normal(size=alpha.shape[0])
+    h, num = 1e-6, np.zeros(T * C)
+    for i in range(T * C):
+        e = np.zeros(T * C)
+        e[i] = h
+        num[i] = cot @ (numpy_sales(x + e.reshape(T, C)) - numpy_sales(x - e.reshape(T, C))) / (2 * h)
+    np.testing.assert_allclose(om.vjp(x.reshape(-1), cot), num, rtol=1e-6, atol=1e-8)
+    if pytensor.__version__.startswith("2."):
+        fn = om._plain.fn
+        assert not _conv_ops(fn)
+        assert "numba" in type(fn.maker.linker).__module__
