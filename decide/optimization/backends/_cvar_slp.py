@@ -183,16 +183,16 @@ def _solve(
         raise DecideValueError(f"radius must be a positive finite number; got {radius!r}.")
     radius = float(radius)
 
-    def evaluate(y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def evaluate(y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         prob.evaluations += 1
-        d, J = prob.outcome.draws_and_jacobian_flat(T @ y + t)
-        d = np.asarray(d, dtype=np.float64).reshape(-1)
+        raw, J = prob.outcome.draws_and_jacobian_flat(T @ y + t)
+        d = np.asarray(raw, dtype=np.float64).reshape(-1)
         J = np.asarray(J, dtype=np.float64).reshape(d.size, -1) @ T
-        return float(prob.objective(d)), d, J
+        return float(prob.objective(d)), d, J, raw
 
     from decide.optimization.cvar_lp._highs import configure_dual, silent_highs
 
-    f, d, J = evaluate(y)
+    f, d, J, raw = evaluate(y)  # raw: the outcome's draws at y, handed to finish
     h = silent_highs()  # one HiGHS instance for every step
     configure_dual(h, _LP_TOL)
     B: np.ndarray | None = None  # curvature model (SQP), in objective units per action unit^2
@@ -223,7 +223,7 @@ def _solve(
             converged, status = True, "the model predicts no gain (stationary)"
             break
         if second_order:  # QP steps are mostly accepted: draws and Jacobian in one call
-            f_new, d_new, J_new = evaluate(y_new)
+            f_new, d_new, J_new, raw_new = evaluate(y_new)
         else:  # the acceptance test needs the draws only; the Jacobian only at an accepted point
             prob.evaluations += 1
             f_new = float(prob.objective(prob.outcome.draws_flat(T @ y_new + t)))
@@ -234,9 +234,9 @@ def _solve(
             y_old, y = y, y_new
             last = dist
             if second_order:
-                f, d, J = f_new, d_new, J_new
+                f, d, J, raw = f_new, d_new, J_new, raw_new
             else:
-                f, d, J = evaluate(y)
+                f, d, J, raw = evaluate(y)
                 prob.evaluations -= 1  # the point was counted by its acceptance test
             if second_order and w is not None:
                 B = _damped_bfgs(B, y - y_old, -((J - J_old).T @ w))
@@ -255,7 +255,7 @@ def _solve(
         diag.notes.append(f"{it} steps ({n_qp} QP, {n_lp} LP), final trust radius {radius:.3g}")
     else:
         diag.notes.append(f"{it} LP steps, final trust radius {radius:.3g}")
-    return prob.finish(T @ y + t, method, diag)
+    return prob.finish(T @ y + t, method, diag, draws=raw)
 
 
 def _clean_rows(sys: Any) -> Any:
