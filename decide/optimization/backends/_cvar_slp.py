@@ -540,7 +540,7 @@ _PRIMAL_QP_MAX_BAND = 100
 
 #: Largest band of an SQP step's QP (the active-set QP's work grows with it): beyond, the
 #: step's region shrinks (a smaller trust region for that step).
-_QP_MAX_BAND = 1_000
+_QP_MAX_BAND = 300
 
 #: HiGHS feasibility tolerances of the trust-region LP.
 _LP_TOL = 1e-9
