@@ -623,14 +623,14 @@ class CVaRSQPBackend(CVaRSLPBackend):
     """``method="cvar-sqp"``: cvar-slp's trust-region steps plus a BFGS curvature model (QP steps).
 
     Same problems and options as ``"cvar-slp"``; ``method="auto"`` prefers it
-    there. Measured on ``benchmarks/bench_mmm.py`` (CVaR 5% of a fitted
-    pymc-marketing MMM, 600 draws, 3 free dimensions after presolve; pymc 6): 8
-    steps and 8 draws-and-Jacobian calls against cvar-slp's 18 LP steps (11
-    Jacobians and 18 draws calls), about 0.8x cvar-slp's solve time, the same CVaR
-    to 1e-10 relative. Over 40 random concave problems (2-6 dimensions, 30-3000
-    draws) 4-17 steps against 5-89, never a worse optimum; on such cheap numpy
-    outcomes the QPs cost more than the evaluations saved (about 1.4x cvar-slp's
-    time), on a PyMC model fewer evaluations win.
+    there. Measured on the model of ``benchmarks/bench_mmm.py`` (CVaR 5% of a
+    fitted pymc-marketing MMM, 600 draws, 3 free dimensions after presolve; pymc 6;
+    15 interleaved solves, median): 57 ms against cvar-slp's 72 ms and SLSQP's
+    108 ms; 8 steps (6 QP, 2 LP) against 18 LP steps, 24 evaluations against 34
+    and 67; the same CVaR to 1e-10 relative. Over 40 random concave problems (2-6
+    dimensions, 30-3000 draws) 4-17 steps against 5-89, never a worse optimum; on
+    such cheap numpy outcomes the QPs cost more than the evaluations saved (about
+    1.2x cvar-slp's time); on a PyMC model fewer evaluations win.
     """
 
     name = "cvar-sqp"
