@@ -7,11 +7,13 @@ value received.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from decide._config import REPLICATE_DIM, SAMPLE_DIM, SAMPLE_DIMS
@@ -27,6 +29,22 @@ __all__ = [
     "check_in_range",
     "stack_sample_dims",
 ]
+
+
+def label_text(value: Any) -> str:
+    """A coordinate label as text: a date at midnight as ``YYYY-MM-DD``, else ``str``.
+
+    Dates read the same whether the coordinate holds ``numpy.datetime64`` (any unit),
+    ``pandas.Timestamp`` or ``datetime``: ``2024-11-17``, or ``2024-11-17T06:30:00``
+    with a time of day. Used for every label decide builds from coordinates (action
+    cells, outcome elements).
+    """
+    if isinstance(value, np.datetime64 | pd.Timestamp | _dt.datetime):
+        ts = pd.Timestamp(value)
+        if ts is pd.NaT:
+            return "NaT"
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+    return str(value)
 
 
 def _short(value: Any) -> str:

@@ -240,13 +240,23 @@ def warn_extrapolation(table: pd.DataFrame | None, stacklevel: int = 3) -> None:
     )
 
 
+def _named(labels: list[str], shown: int = 8) -> str:
+    """A few labels, then the count."""
+    more = f", ... ({len(labels)} in all)" if len(labels) > shown else ""
+    return ", ".join(labels[:shown]) + more
+
+
 def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
     """Refuse a space that lets history cells move (those the space does not pin).
+
+    History cells are the training periods of a planning window and, when a window is
+    declared (:meth:`~decide.outcomes.OutcomeModel.planning_window`), every cell
+    outside it.
 
     Raises
     ------
     DecideValueError
-        Naming the history cells the space leaves free.
+        Naming the history cells the space leaves free (a few, then the count).
     """
     hist = outcome.history_flat()
     if hist is None or system is None:
@@ -255,14 +265,36 @@ def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
     free = hist & ~(np.isfinite(system.lb) & (system.lb == system.ub))
     if not free.any():
         return
-    labels = np.asarray(outcome.action_space.labels, dtype=object)[free].tolist()
-    shown = ", ".join(labels[:8]) + (f", ... ({len(labels)} in all)" if len(labels) > 8 else "")
+    labels = np.asarray(outcome.action_space.labels, dtype=object)
+    window = outcome.planning_window()
+    if window is not None:
+        before, after = free & window.before, free & window.after
+        past = free & ~window.outside
+        parts = [
+            f"{int(m.sum())} {what}: {_named(labels[m].tolist())}"
+            for m, what in (
+                (before, "before the window (carry-in)"),
+                (past, "in the window but periods the model was fitted on"),
+                (after, "after the window (carry-out)"),
+            )
+            if m.any()
+        ]
+        raise DecideValueError(
+            f"the space would move {int(free.sum())} cells of the action outside the declared "
+            f"planning window {window.dim} {window.start} .. {window.end} (fixed, like "
+            f"history): {'; '.join(parts)}. Decide the window with decide.outcomes.plan(outcome) "
+            "and plan_space(...), which fix every cell outside it, or pin these cells with a "
+            "Box whose lower == upper (at the model's data for them). Pass "
+            "optimize(..., move_history=True) if moving them is really meant."
+        )
     raise DecideValueError(
-        f"the space would move {len(labels)} history cells of the action (periods of the data "
-        f"the model was fitted on, e.g. the carry-in weeks of a planning window): {shown}. "
-        "Decide the window with decide.outcomes.plan(outcome, window=...) and "
-        "plan_space(...): it fixes these cells and the weeks after the window (carry-out), "
-        "which decide cannot tell from the window's own weeks. Pinning these cells with a Box "
-        "whose lower == upper leaves the carry-out weeks free: pin those too. Pass "
+        f"the space would move {int(free.sum())} history cells of the action (periods of the "
+        "data the model was fitted on, e.g. the carry-in weeks of a planning window): "
+        f"{_named(labels[free].tolist())}. Decide the window with "
+        "decide.outcomes.plan(outcome, window=...) and plan_space(...): it fixes these cells "
+        "and the weeks after the window (carry-out), which decide cannot tell from the "
+        "window's own weeks unless the window is declared (from_pymc(..., window=(start, "
+        "end)) or decide.outcomes.with_window). Pinning these cells with a Box whose lower == "
+        "upper leaves the carry-out weeks free: pin those too. Pass "
         "optimize(..., move_history=True) if moving the past is really meant."
     )

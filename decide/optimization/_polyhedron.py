@@ -242,10 +242,9 @@ class LinearSystem:
                         "or lower the total."
                     )
         if self.A_ub.shape[0] + self.A_eq.shape[0] > 1:
-            from scipy.optimize import linprog
+            from decide.optimization.cvar_lp._highs import max_linear
 
-            res = linprog(np.zeros(self.n), **self.linprog_kwargs(), method="highs")
-            if res.status == 2:
+            if max_linear(np.zeros(self.n), self)[0] == "infeasible":
                 raise InfeasibleError(
                     "the action space is empty: the constraints "
                     f"{sorted(set(self.rows_ub + self.rows_eq))} have no common point within the "

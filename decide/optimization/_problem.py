@@ -226,7 +226,7 @@ def x_scale(system: LinearSystem, x0: np.ndarray | None = None) -> float:
 
 def center_point(system: LinearSystem) -> np.ndarray:
     """A well-inside feasible point: the Chebyshev centre, capped where the space is unbounded."""
-    from scipy.optimize import linprog
+    from decide.optimization.cvar_lp._highs import max_linear
 
     n = system.n
     if system.A_ub.shape[0] == 0 and system.A_eq.shape[0] == 0:
@@ -252,20 +252,15 @@ def center_point(system: LinearSystem) -> np.ndarray:
         rows.append(np.append(a, np.linalg.norm(a)))
         rhs.append(b)
     A_eq = np.hstack([system.A_eq, np.zeros((system.A_eq.shape[0], 1))])
-    c = np.zeros(n + 1)
-    c[n] = -1.0
-    res = linprog(
-        c,
-        A_ub=np.array(rows) if rows else None,
-        b_ub=np.array(rhs) if rows else None,
-        A_eq=A_eq if A_eq.shape[0] else None,
-        b_eq=system.b_eq if A_eq.shape[0] else None,
-        bounds=[*([(None, None)] * n), (0.0, cap)],
-        method="highs",
+    lifted = LinearSystem(
+        np.r_[np.full(n, -np.inf), 0.0], np.r_[np.full(n, np.inf), cap],
+        np.array(rows) if rows else np.zeros((0, n + 1)), np.array(rhs, dtype=np.float64),
+        A_eq, system.b_eq,
     )
-    if res.status != 0:
-        raise DecideValueError(f"could not find a feasible start point (linprog: {res.message}).")
-    return np.asarray(res.x[:n], dtype=np.float64)
+    status, _, z = max_linear(np.r_[np.zeros(n), 1.0], lifted)
+    if status != "optimal" or z is None:
+        raise DecideValueError(f"could not find a feasible start point (HiGHS: {status}).")
+    return np.asarray(z[:n], dtype=np.float64)
 
 
 def random_feasible(system: LinearSystem, center: np.ndarray, rng: np.random.Generator) -> np.ndarray:

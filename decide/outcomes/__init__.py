@@ -7,6 +7,7 @@ from decide.outcomes._linear import LinearOutcome, linear
 from decide.outcomes._mixture import MixtureOutcome, mixture
 from decide.outcomes._plan import MappedOutcome, discount_factors, linear_map, plan
 from decide.outcomes._range import ObservedRange, with_observed_range
+from decide.outcomes._window import PlanningWindow, with_window
 from decide.outcomes.pymc import PyMCOutcome, from_pymc
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "MixtureOutcome",
     "ObservedRange",
     "OutcomeModel",
+    "PlanningWindow",
     "PyMCOutcome",
     "Reduce",
     "discount_factors",
@@ -30,4 +32,5 @@ __all__ = [
     "plan",
     "resolve_reduce",
     "with_observed_range",
+    "with_window",
 ]

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import xarray as xr
 
+from decide._validation import label_text
 from decide.errors import DecideTypeError, DecideValueError
 
 if TYPE_CHECKING:
     from decide.outcomes._range import ObservedRange
+    from decide.outcomes._window import PlanningWindow
 
 __all__ = ["SMOOTHNESS", "ActionSpec", "OutcomeModel", "Reduce", "resolve_reduce"]
 
@@ -111,7 +113,7 @@ class ActionSpec:
                 out.append(n)
                 continue
             axes = [
-                [str(c) for c in self.coords[d]] if d in self.coords else [str(i) for i in range(s)]
+                [label_text(c) for c in self.coords[d]] if d in self.coords else [str(i) for i in range(s)]
                 for d, s in zip(ds, sh)
             ]
             for idx in np.ndindex(*sh):
@@ -291,6 +293,8 @@ class OutcomeModel(abc.ABC):
     * the range of the action in the training data: :meth:`observed_range`
       (default ``None``; see :func:`~decide.outcomes.with_observed_range`);
     * which action elements are history: :meth:`history_flat` (default ``None``);
+    * a declared planning window: :meth:`planning_window` (default ``None``; see
+      :func:`~decide.outcomes.with_window`); its outside cells join :meth:`history_flat`;
     * how the draws move with the action: :attr:`smoothness` (default ``"smooth"``).
 
     The ``*_flat`` methods take the action as a flat float vector of length
@@ -336,6 +340,8 @@ class OutcomeModel(abc.ABC):
     _observed_range: ObservedRange | None = None
     #: set by ``from_pymc`` for a planning window whose first periods are training periods
     _history: np.ndarray | None = None
+    #: set by :func:`~decide.outcomes.with_window` and ``from_pymc(window=)``
+    _window: PlanningWindow | None = None
 
     # -- public -----------------------------------------------------------
     def sample(self, action: Any) -> np.ndarray:
@@ -532,14 +538,36 @@ class OutcomeModel(abc.ABC):
         return self._observed_range
 
     def history_flat(self) -> np.ndarray | None:
-        """Which elements of the flat action are history, or None when unknown (the default).
+        """Which elements of the flat action are fixed history, or None when unknown (the default).
 
         A boolean mask of shape ``(action_space.size,)``: True for an element that holds
         data the model was fitted on in an action that also holds new periods (the
-        carry-in weeks of a planning window). :func:`decide.optimize` refuses a space
-        that would move them (``move_history=True`` allows it).
+        carry-in weeks of a planning window), and, when a planning window is declared
+        (:meth:`planning_window`), for every element outside it (carry-in and carry-out
+        periods). :func:`decide.optimize` refuses a space that would move them
+        (``move_history=True`` allows it).
         """
-        return self._history
+        return self._with_window_cells(self._history)
+
+    def planning_window(self) -> PlanningWindow | None:
+        """The declared planning window, or None (the default).
+
+        A :class:`~decide.outcomes.PlanningWindow`, declared by
+        :func:`~decide.outcomes.with_window` or ``from_pymc(..., window=)``: the periods
+        decided along one dim of the action. The cells outside it are fixed (they join
+        :meth:`history_flat`); :func:`~decide.outcomes.plan` decides the window by
+        default.
+        """
+        return self._window
+
+    def _with_window_cells(self, history: np.ndarray | None) -> np.ndarray | None:
+        """``history`` joined with the cells outside the declared window (if any)."""
+        if self._window is None:
+            return history
+        outside = self._window.outside
+        if history is None:
+            return outside.copy() if outside.any() else None
+        return np.asarray(history, dtype=bool) | outside
 
     @property
     def smoothness(self) -> str:
@@ -576,6 +604,7 @@ class OutcomeModel(abc.ABC):
         """Self with ``other``'s observed range and history mask (for subsets and copies)."""
         self._observed_range = other._observed_range
         self._history = other._history
+        self._window = other._window
         return self
 
     # -- flat interface: what subclasses implement and other layers call ----

@@ -24,6 +24,7 @@ from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._model_weights import WEIGHT_METHODS, model_weights
 from decide.outcomes._range import ObservedRange
+from decide.outcomes._window import PlanningWindow
 
 __all__ = ["MixtureOutcome", "mixture"]
 
@@ -250,7 +251,21 @@ class MixtureOutcome(OutcomeModel):
         """The history cells of any candidate."""
         masks = [m.history_flat() for m in self.models.values()]
         known = [np.asarray(h, dtype=bool) for h in masks if h is not None]
-        return np.any(known, axis=0) if known else None
+        return self._with_window_cells(np.any(known, axis=0) if known else None)
+
+    def planning_window(self) -> PlanningWindow | None:
+        """The declared window: the mixture's own, else the one every candidate declares."""
+        if self._window is not None:
+            return self._window
+        found = [m.planning_window() for m in self.models.values()]
+        first = found[0]
+        if first is None or any(
+            w is None or w.dim != first.dim or not np.array_equal(w.outside, first.outside)
+            or not np.array_equal(w.positions, first.positions)
+            for w in found
+        ):
+            return None
+        return first
 
     # -- the pool -----------------------------------------------------------
     def _active(self) -> list[tuple[OutcomeModel, np.ndarray, np.ndarray]]:

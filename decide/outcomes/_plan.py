@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from decide._validation import label_text
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel
 from decide.outcomes._draws import _label_array
@@ -148,7 +149,7 @@ class MappedOutcome(OutcomeModel):
         return MappedOutcome(
             self.base.subset(indices), self.matrix, self.offset, self.action_space,
             self.window_cells,
-        )
+        )._with_guards_of(self)
 
     def with_replicates(
         self, n_replicates: int, random_seed: int | np.random.Generator | None = None
@@ -160,7 +161,7 @@ class MappedOutcome(OutcomeModel):
             self.offset,
             self.action_space,
             self.window_cells,
-        )
+        )._with_guards_of(self)
 
     @property
     def parameters(self) -> xr.Dataset | None:
@@ -182,18 +183,23 @@ class MappedOutcome(OutcomeModel):
         return None if rng is None else rng.composed(self.matrix, self.offset)
 
     def history_flat(self) -> np.ndarray | None:
-        """The decided values that move a history cell of the base model (see its ``history_flat``)."""
+        """The decided values that move a history cell of the base model (see its ``history_flat``).
+
+        The base's history cells include the cells outside its declared planning window
+        (:meth:`~decide.outcomes.OutcomeModel.planning_window`): a map that moves them is
+        refused by :func:`decide.optimize` like one that moves history.
+        """
         hist = self.base.history_flat()
         if hist is None:
-            return None
-        return np.any(self.matrix[np.asarray(hist, dtype=bool)] != 0.0, axis=0)
+            return self._with_window_cells(None)
+        return self._with_window_cells(np.any(self.matrix[np.asarray(hist, dtype=bool)] != 0.0, axis=0))
 
     def with_parameters(self, parameters: xr.Dataset) -> MappedOutcome:
         """The same map over the base model at other parameter draws."""
         return MappedOutcome(
             self.base.with_parameters(parameters), self.matrix, self.offset,
             self.action_space, self.window_cells,
-        )
+        )._with_guards_of(self)
 
 
 def _base_values(outcome: OutcomeModel, base: Any) -> np.ndarray:
@@ -291,13 +297,14 @@ def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.
             not isinstance(v, int | np.integer) or isinstance(v, bool) for v in items
         ):
             lookup = {str(v): i for i, v in enumerate(labels.tolist())}
-            missing = [v for v in items if str(v) not in lookup]
+            lookup.update({label_text(v): i for i, v in enumerate(labels)})
+            missing = [v for v in items if str(v) not in lookup and label_text(v) not in lookup]
             if missing:
                 raise DecideValueError(
                     f"{what}: labels {missing[:5]} are not among the period labels "
-                    f"{labels.tolist()[:5]}{' ...' if len(labels) > 5 else ''}."
+                    f"{[label_text(v) for v in labels[:5]]}{' ...' if len(labels) > 5 else ''}."
                 )
-            pos = np.array([lookup[str(v)] for v in items], dtype=int)
+            pos = np.array([lookup.get(str(v), lookup.get(label_text(v))) for v in items], dtype=int)
         else:
             pos = np.array(items, dtype=int)
             bad = pos[(pos < 0) | (pos >= n)]
@@ -314,7 +321,7 @@ def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.
 
 def plan(
     outcome: OutcomeModel,
-    window: Any,
+    window: Any = None,
     *,
     action: str | None = None,
     period_dim: str | None = None,
@@ -347,12 +354,15 @@ def plan(
     ----------
     outcome : OutcomeModel
         The model over the full action (history, window and carry-out periods).
-    window : slice, sequence of int or sequence of labels
-        The periods decided, as positions along ``period_dim`` or its labels.
+    window : slice, sequence of int, sequence of labels or None
+        The periods decided, as positions along ``period_dim`` or its labels. None:
+        the outcome's declared window (:func:`~decide.outcomes.with_window`,
+        ``from_pymc(..., window=)``), an error when it has none.
     action : str or None
         The action variable (needed when the outcome has several).
     period_dim : str or None
-        The period dim of that variable (default its first dim).
+        The period dim of that variable (default the declared window's dim, else its
+        first dim).
     flights, shares : see above; at most one of them.
     base : action or None
         The full action that fixes the cells outside the window (and inside it,
@@ -372,7 +382,8 @@ def plan(
     Raises
     ------
     DecideValueError
-        Unknown action or dim, an empty window or one out of range, flights or
+        No window (``window=None`` on an outcome without a declared window), unknown
+        action or dim, an empty window or one out of range, flights or
         shares that name unknown channels, overlap, or leave the window, weights
         that are negative or sum to 0, both ``flights`` and ``shares``.
 
@@ -412,6 +423,23 @@ def plan(
     shape, dims = spec.shapes[k], spec.dims[k]
     if not shape:
         raise DecideValueError(f"action {action!r} is a scalar: it has no period dim to plan.")
+    declared = outcome.planning_window()
+    if window is None:
+        if declared is None:
+            raise DecideValueError(
+                "window=None but the outcome declares no planning window: pass window= (a "
+                "slice, positions or labels of the periods decided), or declare it with "
+                "decide.outcomes.with_window(outcome, (start, end)) or "
+                "from_pymc(..., window=(start, end))."
+            )
+        if declared.dim not in dims or period_dim not in (None, declared.dim):
+            raise DecideValueError(
+                f"window=None: the declared window runs along dim {declared.dim!r}, but "
+                f"{action!r} has dims {list(dims)} and period_dim={period_dim!r}; pass window=."
+            )
+        window = declared.positions.tolist()
+    if period_dim is None and declared is not None and declared.dim in dims:
+        period_dim = declared.dim
     pdim = dims[0] if period_dim is None else period_dim
     if pdim not in dims:
         raise DecideValueError(f"period_dim must be one of the dims {list(dims)} of {action!r}; got {pdim!r}.")
@@ -513,7 +541,7 @@ def plan(
 def _unit_labels(coords: Mapping[str, Any], dims: tuple[str, ...], shape: tuple[int, ...]) -> list[Hashable]:
     """One label per position of the non-period dims (channel names where known)."""
     axes = [
-        [str(v) for v in np.asarray(coords[d]).tolist()] if d in coords else [str(i) for i in range(s)]
+        [label_text(v) for v in np.asarray(coords[d])] if d in coords else [str(i) for i in range(s)]
         for d, s in zip(dims, shape)
     ]
     if not axes:

@@ -14,6 +14,8 @@ from decide.plots._common import finish, fit_category_labels, get_ax
 __all__ = ["plot_uncertainty"]
 
 _NEEDED = ("epistemic_variance", "aleatoric_variance")
+#: Room left after the longest bar, as a share of its length.
+_ROOM = 0.06
 
 
 def _rows(source: Any) -> pd.DataFrame:
@@ -82,7 +84,7 @@ def plot_uncertainty(
         Two bar containers (``"epistemic"``, ``"aleatoric"``), one bar each per row,
         labelled on the y axis with the full row names (never cut: a figure made
         here widens to the longest name, e.g.
-        ``channel_data[2024-11-17T00:00:00.000000000, tv]``, grows about 0.32
+        ``channel_data[2024-11-17, tv]``, grows about 0.32
         inch per row and is laid out once with ``tight_layout``; with ``ax=`` the caller's
         figure is left as it is).
 
@@ -125,6 +127,12 @@ def plot_uncertainty(
     ax.barh(y, ale, left=epi, label="aleatoric (irreducible noise)")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
+    # room after the longest bar: a zero-width aleatoric bar starts where its epistemic
+    # bar ends, and matplotlib's sticky edge there removed the axis margin
+    ends = epi + ale
+    top = float(np.nanmax(ends)) if np.any(np.isfinite(ends)) else np.nan
+    if np.isfinite(top) and top > 0:
+        ax.set_xlim(0.0, top * (1.0 + _ROOM))
     finish(
         fig, ax, False,
         xlabel="share of the outcome variance" if share else "outcome variance",

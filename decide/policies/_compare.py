@@ -33,6 +33,7 @@ from decide.policies._common import (
     pooled_sd,
 )
 from decide.policies._dominance import dominance
+from decide.policies._extrapolation import quiet_extrapolation, warn_extrapolation_summary
 
 __all__ = ["compare"]
 
@@ -48,6 +49,7 @@ class _Fit:
     in_sample: list[float] = field(default_factory=list)
     converged: bool = True
     verification: str = "fixed action"
+    extrapolation: pd.DataFrame | None = None
 
 
 def _label(d: Decision | None) -> str:
@@ -95,7 +97,7 @@ def _fit_holdout(
         last = d if d is not None else last
         fits.append(
             _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok,
-                 verification=_label(d))
+                 verification=_label(d), extrapolation=None if d is None else d.extrapolation)
         )
     return fits, {"n_train": int(train.size), "n_test": int(test.size), "held_out": test}
 
@@ -127,7 +129,8 @@ def _fit_crossfit(
             in_sample.append(value)
             ok = ok and ok_f
         fits.append(_Fit(p, x_all, oof, all_draws, in_sample=in_sample, converged=ok,
-                         verification=label))
+                         verification=label,
+                         extrapolation=None if d_all is None else d_all.extrapolation))
     sizes = [int(f.size) for f in folds]
     return fits, {"n_train": n - min(sizes), "n_test": n, "folds": folds}
 
@@ -269,7 +272,9 @@ def compare(
         fixed actions not held out, policies within Monte Carlo error of being
         dominated), and the sample positions
         held out: ``held_out`` (an array) or, with ``"crossfit"``, ``folds`` (a
-        list of arrays).
+        list of arrays); ``extrapolation``: per policy, its decision's
+        ``Decision.extrapolation`` (None for a fixed action or without an observed
+        range).
 
     Raises
     ------
@@ -286,6 +291,9 @@ def compare(
     ConvergenceWarning
         From :func:`~decide.optimize` when a solve did not converge
         (the row's ``converged`` is then False).
+    ExtrapolationWarning
+        Once per call (not per policy or fold) when some policy's action leaves the
+        observed range of the training data.
 
     Notes
     -----
@@ -384,13 +392,18 @@ def compare(
             f"{DOMINANCE_Z:g}); got {dominance_z!r}."
         )
     rng = as_rng(random_seed)
-    if how == "crossfit":
-        k = check_n_folds(n_folds, outcome.n_samples)
-        fits, info = _fit_crossfit(outcome, parsed, space, k, rng, method, options)
-    else:
-        assert isinstance(how, float)
-        fits, info = _fit_holdout(outcome, parsed, space, how, rng, method, options)
-    return _table(outcome, fits, how, n_folds, target, levels, info, z)
+    with quiet_extrapolation():  # one warning for the whole comparison, below
+        if how == "crossfit":
+            k = check_n_folds(n_folds, outcome.n_samples)
+            fits, info = _fit_crossfit(outcome, parsed, space, k, rng, method, options)
+        else:
+            assert isinstance(how, float)
+            fits, info = _fit_holdout(outcome, parsed, space, how, rng, method, options)
+    table = _table(outcome, fits, how, n_folds, target, levels, info, z)
+    table.attrs["extrapolation"] = {f.policy.name: f.extrapolation for f in fits}
+    warn_extrapolation_summary(table.attrs["extrapolation"], "policies",
+                               options.get("within_observed"))
+    return table
 
 
 def _option_labels(outcome: OutcomeModel, actions: list[np.ndarray]) -> list[Any] | None:

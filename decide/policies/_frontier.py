@@ -14,6 +14,7 @@ from decide.measures import Mean, Objective, WeightedObjective
 from decide.optimization import Decision, available_methods, choose_method, optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome, default_risk, mean_and_risk
+from decide.policies._extrapolation import quiet_extrapolation, warn_extrapolation_summary
 
 __all__ = ["frontier"]
 
@@ -199,8 +200,16 @@ def frontier(
         one column per flat action element.
         ``DataFrame.attrs`` holds ``risk`` (the objective), ``action_columns``,
         ``chord_slope`` (:math:`c` below), ``n_solves``, ``reuse`` (how the
-        program was re-solved) and ``verification`` (one
-        :class:`~decide.optimization.Verification` per row).
+        program was re-solved), ``verification`` (one
+        :class:`~decide.optimization.Verification` per row) and ``extrapolation``
+        (each row's ``Decision.extrapolation``: its action against the observed range,
+        None without one or on the re-solved convex program's path).
+
+    Warns
+    -----
+    ExtrapolationWarning
+        Once per call (not per point) when some point's action leaves the observed
+        range of the training data; it names the count per point and the farthest cell.
 
     Raises
     ------
@@ -255,7 +264,45 @@ def frontier(
     if floors is not None:
         if risk_aversion is not None:
             raise DecideValueError("give either risk_aversion or floors, not both.")
-        return _floor_frontier(outcome, risk, space, floors, method, random_seed, options)
+        with quiet_extrapolation():
+            table = _floor_frontier(outcome, risk, space, floors, method, random_seed, options)
+        warn_extrapolation_summary(
+            dict(zip((f"floor {v:.6g}" for v in table["floor"]), table.attrs["extrapolation"])),
+            "points", options.get("within_observed"),
+        )
+        return table
+    with quiet_extrapolation():
+        results, chord, solver = _trace(outcome, risk, space, n_points, risk_aversion, method,
+                                        random_seed, options)
+    cols = action_columns(outcome)
+    rows = []
+    for lam, d in results:
+        mean, loss = mean_and_risk(d.draws, risk)
+        row: dict[str, Any] = {
+            "risk_aversion": lam, "mean": mean, "risk": loss,
+            "risk_value": -risk.conventional_sign * loss, "converged": d.converged,
+        }
+        row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    reports = [d.extrapolation for _, d in results]
+    table.attrs.update(
+        risk=risk, action_columns=cols, chord_slope=float(chord), n_solves=solver.solves,
+        reuse=solver.reuse, verification=[d.diagnostics.verification for _, d in results],
+        extrapolation=reports,
+    )
+    warn_extrapolation_summary(
+        dict(zip((f"risk_aversion {lam:.4g}" for lam, _ in results), reports)), "points",
+        options.get("within_observed"),
+    )
+    return table
+
+
+def _trace(
+    outcome: OutcomeModel, risk: Objective, space: Any, n_points: Any, risk_aversion: Any,
+    method: str, random_seed: Any, options: dict[str, Any],
+) -> tuple[list[tuple[float, Decision]], float, _Solver]:
+    """The frontier's decisions ``(risk_aversion, Decision)``, the chord slope, the solver."""
     solver = _Solver(outcome, risk, space, method, random_seed, options)
     results: list[tuple[float, Decision]] = []
     chord = np.nan
@@ -274,22 +321,7 @@ def frontier(
         for u in np.linspace(0.0, 1.0, int(n_points))[1:-1]:
             results.append((float(u * chord / (1.0 - u)), solver.solve(1.0 - u, u * chord)))
         results.append((1.0 / _TIE_BREAK, last))
-    cols = action_columns(outcome)
-    rows = []
-    for lam, d in results:
-        mean, loss = mean_and_risk(d.draws, risk)
-        row: dict[str, Any] = {
-            "risk_aversion": lam, "mean": mean, "risk": loss,
-            "risk_value": -risk.conventional_sign * loss, "converged": d.converged,
-        }
-        row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    table.attrs.update(
-        risk=risk, action_columns=cols, chord_slope=float(chord), n_solves=solver.solves,
-        reuse=solver.reuse, verification=[d.diagnostics.verification for _, d in results],
-    )
-    return table
+    return results, float(chord), solver
 
 
 def _floor_frontier(
@@ -310,6 +342,7 @@ def _floor_frontier(
     rng = as_rng(random_seed)
     cols = action_columns(outcome)
     rows = []
+    reports: list[pd.DataFrame | None] = []
     for v in np.sort(values):
         con = OutcomeConstraint(risk, sense, float(v))
         row: dict[str, Any] = {"floor": float(v)}
@@ -320,6 +353,7 @@ def _floor_frontier(
                        converged=False)
             row.update(dict.fromkeys(cols, np.nan))
             rows.append(row)
+            reports.append(None)
             continue
         mean, loss = mean_and_risk(d.draws, risk)
         price = float(d.constraints["shadow_price"].iloc[0])
@@ -327,9 +361,10 @@ def _floor_frontier(
                    risk_value=-risk.conventional_sign * loss, converged=d.converged)
         row.update(zip(cols, np.asarray(d.flat_action, dtype=np.float64).tolist()))
         rows.append(row)
+        reports.append(d.extrapolation)
     table = pd.DataFrame(rows)
     table.attrs.update(
         risk=risk, action_columns=cols, chord_slope=np.nan, n_solves=len(rows),
-        reuse=f"optimize per floor, subject_to=[{risk!r} {sense} floor]",
+        reuse=f"optimize per floor, subject_to=[{risk!r} {sense} floor]", extrapolation=reports,
     )
     return table

@@ -14,6 +14,7 @@ from decide.measures import Objective
 from decide.optimization import optimize
 from decide.outcomes import OutcomeModel
 from decide.policies._common import action_columns, as_outcome
+from decide.policies._extrapolation import quiet_extrapolation, warn_extrapolation_summary
 
 __all__ = ["sweep"]
 
@@ -72,8 +73,15 @@ def sweep(
         ``cvar_10``, ``prob_loss`` (share of draws below 0) and ``converged``,
         computed on all draws at the chosen action (as in
         :meth:`~decide.optimization.Decision.summary`). ``DataFrame.attrs`` holds
-        ``parameter``, ``action_columns`` and ``verification`` (one
-        :class:`~decide.optimization.Verification` per row, or None).
+        ``parameter``, ``action_columns``, ``verification`` (one
+        :class:`~decide.optimization.Verification` per row, or None) and
+        ``extrapolation`` (each row's ``Decision.extrapolation``, or None).
+
+    Warns
+    -----
+    ExtrapolationWarning
+        Once per call (not per value) when some value's action leaves the observed
+        range of the training data.
 
     Raises
     ------
@@ -121,8 +129,28 @@ def sweep(
             f"parameter={parameter!r} clashes with a column of the table; choose another name."
         )
     rng = as_rng(random_seed)
+    with quiet_extrapolation():
+        rows, verifications, reports = _solve_all(
+            outcome, objective_factory, vals, space, method, rng, options, cols, parameter
+        )
+    table = pd.DataFrame(rows)
+    table.attrs.update(parameter=parameter, action_columns=cols, verification=verifications,
+                       extrapolation=reports)
+    warn_extrapolation_summary(
+        dict(zip((f"{parameter}={v!r}" for v in vals), reports)), "values",
+        options.get("within_observed"),
+    )
+    return table
+
+
+def _solve_all(
+    outcome: OutcomeModel, objective_factory: Any, vals: list[Any], space: Any, method: str,
+    rng: np.random.Generator, options: dict[str, Any], cols: list[str], parameter: str,
+) -> tuple[list[dict[str, Any]], list[Any], list[pd.DataFrame | None]]:
+    """One optimize per value: the rows, their verifications and extrapolation reports."""
     rows = []
     verifications: list[Any] = []
+    reports: list[pd.DataFrame | None] = []
     last = None
     for v in vals:
         if isinstance(objective_factory, Objective):
@@ -148,7 +176,6 @@ def sweep(
             row[key] = float(summary[key])
         row["converged"] = bool(d.converged)
         verifications.append(d.diagnostics.verification)
+        reports.append(d.extrapolation)
         rows.append(row)
-    table = pd.DataFrame(rows)
-    table.attrs.update(parameter=parameter, action_columns=cols, verification=verifications)
-    return table
+    return rows, verifications, reports

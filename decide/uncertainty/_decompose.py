@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from decide._validation import as_draws, check_in_range
+from decide._validation import as_draws, check_in_range, label_text
 from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import check_exponential_ess
 from decide.outcomes import MixtureOutcome, OutcomeModel, resolve_reduce
@@ -60,7 +60,7 @@ def _element_labels(outcome: OutcomeModel | None, shape: tuple[int, ...]) -> lis
     axes = []
     for d, n in zip(dims, shape):
         c = coords.get(d)
-        axes.append([str(v) for v in np.asarray(c)] if c is not None and len(c) == n else
+        axes.append([label_text(v) for v in np.asarray(c)] if c is not None and len(c) == n else
                     [str(i) for i in range(n)])
     return [
         ", ".join(f"{d}={axes[a][i]}" for a, (d, i) in enumerate(zip(dims, idx)))

@@ -235,6 +235,13 @@ def evppi_core(
         notes.append(
             f"the regression estimate {raw:.4g} exceeded the EVPI {full:.4g} and was clipped to it."
         )
+    if fit.at_zero:
+        notes.append(
+            f"the estimate is at its bound 0: no action beats {labels[best]!r} at any fitted "
+            f"value of the parameters (the unclipped estimate, the mean best fitted gain over "
+            f"it, is {fit.margin:.4g}); the resampled values all sit at 0 too, so the standard "
+            "error given is that of the unclipped estimate."
+        )
     poor = _warn_check(check, names, method, stacklevel + 1)
     if poor:
         notes.append(poor)
@@ -328,7 +335,9 @@ def evppi(
     -------
     ValueOfInformation
         ``value`` (the EVPPI clipped to ``[0, EVPI]``), ``value_raw``, the
-        bootstrap ``standard_error``, ``evpi`` on the same draws, ``params`` (the
+        bootstrap ``standard_error`` (at the bound 0, where every resample is 0,
+        that of the unclipped estimate, the mean best fitted gain over the best
+        action; a note says so), ``evpi`` on the same draws, ``params`` (the
         labels of the selections, e.g. ``"saturation_beta[channel=podcast]"``) and
         ``regression`` (a :class:`RegressionCheck`, shown in the repr).
 

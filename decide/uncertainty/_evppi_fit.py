@@ -52,6 +52,11 @@ class RegressionFit:
     discarded: float  # RMS share of the centred utilities left out by the low-rank basis
     standard_error: float  # includes the regression's variability (refit bootstrap / cross-fitting)
     basis: str = "trees"
+    #: the estimate sits at its bound 0 (no action beats the reference at any fitted value):
+    #: the bootstrap of the value collapses there, so ``standard_error`` is that of ``margin``
+    at_zero: bool = False
+    #: the unclipped estimate E[max_a fitted gain over the reference] (negative at the bound)
+    margin: float = float("nan")
 
 
 def low_rank(D: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -209,7 +214,9 @@ def residual_check(Z: np.ndarray, oof: np.ndarray) -> tuple[float, bool]:
     for k in range(r):
         res = Z[:, k] - oof[:, k]
         sd_res, sd_z = res.std(ddof=1), Z[:, k].std(ddof=1)
-        if sd_res <= 0 or sd_z <= 0:
+        # a column constant up to round-off (an action that differs from the reference by
+        # a constant) has nothing to check: its residuals are round-off, not structure
+        if sd_res <= 0 or sd_z <= 1e-9 * float(np.abs(Z[:, k]).mean()):
             continue
         order = np.argsort(oof[:, k], kind="stable")
         for b in np.array_split(order, _N_BINS):
@@ -266,6 +273,11 @@ def _fit(
         tot = w.sum()
         return float(w @ np.maximum(G.max(axis=1), 0.0) / tot - max((w @ G / tot).max(), 0.0))
 
+    def margin(Zhat: np.ndarray, w: np.ndarray | None = None) -> float:
+        # the same without the positive part at the reference action: the mean best gain
+        best = (mu + Zhat @ V).max(axis=1)
+        return float(best.mean() if w is None else w @ best / w.sum())
+
     if method == "gam":
         B, basis = spline_basis(X, n_knots)
         if B.shape[1] == 0 or r == 0:
@@ -277,8 +289,13 @@ def _fit(
         Zhat = zm + fit_c
         oof = _ridge_oof(Bc, Z, alphas, folds)
         r2 = _r2(Z, Zhat, total, discarded_ss)
-        boot = _gam_bootstrap(Z - Zhat, Zhat, Ub, s2, alphas, value, n_bootstrap, rng)
+        boot, boot_margin = _gam_bootstrap(
+            Z - Zhat, Zhat, Ub, s2, alphas, value, margin, n_bootstrap, rng
+        )
         se = float(boot.std(ddof=1)) if boot.size > 1 else float("nan")
+        at_zero = value(Zhat) <= 0.0 and not np.any(boot > 0.0)
+        if at_zero and boot.size > 1:
+            se = float(boot_margin.std(ddof=1))
     else:
         basis = "trees"
         oof = _gbm_oof(X, Z, folds, rng) if r else Z.copy()
@@ -287,6 +304,10 @@ def _fit(
         # spread of the fold-wise estimates carries the regression's variability too
         fold_values = np.array([value(Zhat[f]) for f in folds])
         se = float(fold_values.std(ddof=1) / np.sqrt(len(folds)))
+        at_zero = value(Zhat) <= 0.0 and not np.any(fold_values > 0.0)
+        if at_zero:
+            fold_margins = np.array([margin(Zhat[f]) for f in folds])
+            se = float(fold_margins.std(ddof=1) / np.sqrt(len(folds)))
         r2 = _r2(Z, Zhat, total, discarded_ss)
     cv_r2 = _r2(Z, oof, total, discarded_ss)
     # the check in action space, on the actions that compete with the reference one
@@ -296,14 +317,15 @@ def _fit(
     # deciles (regression dilution), which flagged correct linear models
     top = np.argsort(-D.mean(axis=0), kind="stable")[:_CHECKED_ACTIONS]
     rz, flag = residual_check(D[:, top], mu[top] + Zhat @ V[:, top])
-    return RegressionFit(mu + Zhat @ V, r2, cv_r2, rz, flag, r, discarded, se, basis)
+    return RegressionFit(mu + Zhat @ V, r2, cv_r2, rz, flag, r, discarded, se, basis,
+                         bool(at_zero), margin(Zhat))
 
 
 def _gam_bootstrap(
     R: np.ndarray, Zhat: np.ndarray, Ub: np.ndarray, s2: np.ndarray, alphas: np.ndarray,
-    value: Any, n_bootstrap: int, rng: np.random.Generator,
-) -> np.ndarray:
-    r"""EVPPI on resampled draws with the ridge refitted to them (one Newton step).
+    value: Any, margin: Any, n_bootstrap: int, rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""EVPPI (and its unclipped ``margin``) on resampled draws, the ridge refitted (one Newton step).
 
     For bootstrap counts :math:`w`, the weighted ridge solution moves by
     :math:`\delta\mu = \overline{(w-1) r}` and
@@ -313,6 +335,7 @@ def _gam_bootstrap(
     """
     n = R.shape[0]
     out = np.empty(n_bootstrap)
+    out_margin = np.empty(n_bootstrap)
     chunk = max(1, min(n_bootstrap, int(2e7 // max(n * max(R.shape[1], 1), 1))))
     F = s2[:, None] / (s2[:, None] + alphas[None, :])  # (p, r)
     for start in range(0, n_bootstrap, chunk):
@@ -325,4 +348,5 @@ def _gam_bootstrap(
             delta[:, :, k] = V.mean(axis=1, keepdims=True) + ((V @ Ub) * F[:, k]) @ Ub.T
         for b in range(m):
             out[start + b] = value(Zhat + delta[b], W[b])
-    return out
+            out_margin[start + b] = margin(Zhat + delta[b], W[b])
+    return out, out_margin

@@ -100,4 +100,6 @@ def test_same_optimum_as_the_full_problem(args) -> None:
     obj = Mean() + 0.5 * Variance()  # Variance scores -var (higher is better)
     ref = optimize(om, obj, space, method="cvxpy")
     d = optimize(om, obj, space, method="scipy", n_starts=1)
-    np.testing.assert_allclose(d.value, ref.value, rtol=1e-7, atol=1e-9)
+    # two iterative solvers: agreement to 1e-8 of the outcome's scale (draws of sd 1),
+    # not of the value, which can be near 0 (-0.0229 and 4.5e-9 apart for seed 426)
+    np.testing.assert_allclose(d.value, ref.value, rtol=1e-7, atol=1e-8)

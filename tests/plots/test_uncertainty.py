@@ -90,3 +90,16 @@ def test_given_axes_keep_their_figure_size(parts: dict) -> None:
     fig, ax = plt.subplots(figsize=(4.0, 3.0))
     plot_uncertainty(parts, ax=ax)
     np.testing.assert_allclose(fig.get_size_inches(), [4.0, 3.0])
+
+
+def test_the_x_axis_leaves_room_after_the_longest_bar() -> None:
+    """A purely epistemic row (aleatoric 0) is the longest: it must not touch the frame."""
+    rng = np.random.default_rng(1)
+    theta = rng.normal(0, 1, (300, 1))
+    parts = {"deterministic": decompose(np.repeat(4 * theta, 5, axis=1)),  # no noise at all
+             "noisy": decompose(theta + rng.normal(0, 1, (300, 5)))}
+    for share in (False, True):
+        _, ax = plot_uncertainty(parts, share=share)
+        longest = max(p.get_x() + p.get_width() for p in ax.patches)
+        lo, hi = ax.get_xlim()
+        assert lo == 0.0 and hi >= longest * 1.05, (share, hi, longest)

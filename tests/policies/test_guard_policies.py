@@ -38,3 +38,38 @@ def test_sweep_passes_within_observed_to_optimize() -> None:
     hand = sweep(om, lambda a: Mean() + a * CVaR(0.1), [0.0, 2.0], Budget(1.0) & Box(lo, hi))
     cols = kept.attrs["action_columns"]
     np.testing.assert_allclose(kept[cols].to_numpy(), hand[cols].to_numpy(), atol=1e-6)
+
+
+def _outside(table, cols, lo: np.ndarray, hi: np.ndarray) -> list[int]:
+    """Cells outside [lo, hi] per row, by numpy (the expected per-row facts)."""
+    x = table[cols].to_numpy(dtype=float)
+    width = hi - lo
+    return (((x < lo - 1e-6 * width) | (x > hi + 1e-6 * width)).sum(axis=1)).tolist()
+
+
+def test_one_extrapolation_warning_per_call_with_the_per_row_reports_in_attrs() -> None:
+    """frontier, sweep and compare each warn once, not once per point / value / policy."""
+    from decide.errors import ExtrapolationWarning
+    from decide.policies import compare
+
+    om, lo, hi = _outcome(2)
+    calls = {
+        "frontier": lambda: frontier(om, CVaR(0.1), Budget(1.0), n_points=4, method="scipy"),
+        "sweep": lambda: sweep(om, lambda a: Mean() + a * CVaR(0.1), [0.0, 0.5, 2.0], Budget(1.0)),
+        "compare": lambda: compare(om, {"mean": Mean(), "cvar": CVaR(0.1), "cvar5": CVaR(0.05)},
+                                   Budget(1.0), random_seed=0),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = call()
+        ours = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
+        reports = table.attrs["extrapolation"]
+        reports = list(reports.values()) if isinstance(reports, dict) else reports
+        cols = table.attrs["action_columns"]
+        expected = _outside(table, cols, lo, hi)
+        assert [int(r["outside"].sum()) for r in reports] == expected, name
+        assert sum(e > 0 for e in expected) >= 2, name  # several rows outside ...
+        assert len(ours) == 1, (name, [str(w.message)[:80] for w in ours])  # ... one warning
+        assert f"{sum(e > 0 for e in expected)} of {len(expected)}" in str(ours[0].message)
+        assert ours[0].filename == __file__  # points at the caller

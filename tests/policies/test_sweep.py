@@ -22,6 +22,7 @@ def test_risk_aversion_sweep_matches_optimize(R: np.ndarray) -> None:
     table = sweep(linear(R), lambda lam: Mean() + lam * CVaR(0.1), lams, Budget(1.0), parameter="lam")
     assert table["lam"].tolist() == lams
     verification = table.attrs.pop("verification")
+    assert table.attrs.pop("extrapolation") == [None] * len(lams)  # linear(R): no observed range
     assert table.attrs == {"parameter": "lam", "action_columns": ["action[0]", "action[1]", "action[2]"]}
     assert [v.checks for v in verification] == [{"certificate": True}] * len(lams)
     for lam, (_, row) in zip(lams, table.iterrows()):

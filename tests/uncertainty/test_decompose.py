@@ -260,3 +260,17 @@ def test_dataframe_is_refused_and_to_numpy_reads_replicates():
     epistemic = np.var(y.mean(axis=1)) - (1 - 1 / 400) * aleatoric / 8
     assert d.aleatoric == pytest.approx(aleatoric)
     assert d.epistemic == pytest.approx(epistemic)
+
+
+def test_date_elements_are_labelled_by_the_short_date() -> None:
+    """Outcome elements along a dim of dates read 'date=2024-11-17', as action cells do."""
+    import pandas as pd
+
+    from decide.outcomes import from_function
+
+    rng = np.random.default_rng(0)
+    om = from_function(lambda x, p: p["b"] * x, {"b": rng.normal(1.0, 0.1, (50, 3))},
+                       action_shape=(3,), outcome_dims=("date",), conditional_mean=True)
+    om.outcome_coords = {"date": pd.date_range("2024-11-17", periods=3, freq="W-SUN").values}
+    table = decompose(om, np.ones(3)).to_dataframe()
+    assert list(table.index[:3]) == ["date=2024-11-17", "date=2024-11-24", "date=2024-12-01"]

@@ -126,3 +126,29 @@ def test_bad_arguments():
         evppi(draws, params=["a"], posterior={"a": np.zeros(50)})
     with pytest.raises(DecideValueError, match="n_bootstrap must be"):
         evppi(draws, params=["a"], posterior=post, n_bootstrap=-1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_evppi_at_zero_reports_the_standard_error_of_the_unclipped_estimate(seed):
+    """An irrelevant parameter and a clear winner: the EVPPI sits at its bound 0, where
+    every resampled value is 0 too. The standard error is then that of the unclipped
+    estimate, the mean best fitted gain over the winner, which for a flat fit is a mean
+    of the closest competitor's gain: sd(U_b - U_a) / sqrt(n) by numpy."""
+    rng = np.random.default_rng(seed)
+    n = 1000
+    theta, phi = rng.normal(size=n), rng.normal(size=n)
+    U = pd.DataFrame({"a": 1.0 + phi, "b": 0.5 + phi + 0.3 * rng.normal(size=n),
+                      "c": 0.2 + phi})  # c - a is constant: nothing for the residual check
+    ref = float((U["b"] - U["a"]).std(ddof=1) / np.sqrt(n))
+    gam = evppi(U, params="theta", posterior={"theta": theta}, method="gam", random_seed=seed)
+    assert gam.value == 0.0 and gam.regression.ok
+    assert gam.standard_error == pytest.approx(ref, rel=0.25)
+    assert "at its bound 0" in repr(gam) and "unclipped" in gam.notes[0]
+    import warnings
+
+    from decide.errors import UnreliableEstimateWarning
+
+    with warnings.catch_warnings():  # boosted trees on pure noise may rightly flag their fit
+        warnings.simplefilter("ignore", UnreliableEstimateWarning)
+        gbm = evppi(U, params="theta", posterior={"theta": theta}, method="gbm", random_seed=seed)
+    assert gbm.value == 0.0 and gbm.standard_error > 0.0

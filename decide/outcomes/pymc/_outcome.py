@@ -22,6 +22,7 @@ from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
+from decide.outcomes._window import resolve_window
 from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
@@ -80,6 +81,24 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
     for w in caught:  # the numba function is kept: its warnings stand
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fn
+
+
+def _action_spec(graph: GraphSpec) -> ActionSpec:
+    """The action's names, shapes, dims and coordinates in the compiled graph."""
+    coords = {}
+    for ds in graph.action_dims:
+        for d in ds:
+            if d in graph.model_coords:
+                coords[d] = graph.model_coords[d]
+    return ActionSpec(
+        names=tuple(x.name.removesuffix("__action") for x in graph.action_inputs),
+        shapes=tuple(graph.action_shapes),
+        dims=tuple(
+            ds or tuple(f"{x.name.removesuffix('__action')}_dim_{i}" for i in range(len(sh)))
+            for ds, x, sh in zip(graph.action_dims, graph.action_inputs, graph.action_shapes)
+        ),
+        coords=coords,
+    )
 
 
 class PyMCOutcome(OutcomeModel):
@@ -143,20 +162,7 @@ class PyMCOutcome(OutcomeModel):
         self._rng = rng
         self._set_posterior(posterior)
         self.n_samples = int(n_samples)
-        coords = {}
-        for ds in graph.action_dims:
-            for d in ds:
-                if d in graph.model_coords:
-                    coords[d] = graph.model_coords[d]
-        self.action_space = ActionSpec(
-            names=tuple(x.name.removesuffix("__action") for x in graph.action_inputs),
-            shapes=tuple(graph.action_shapes),
-            dims=tuple(
-                ds or tuple(f"{x.name.removesuffix('__action')}_dim_{i}" for i in range(len(sh)))
-                for ds, x, sh in zip(graph.action_dims, graph.action_inputs, graph.action_shapes)
-            ),
-            coords=coords,
-        )
+        self.action_space = _action_spec(graph)
         rows = self.n_samples * self._reps
         uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
         self._vjp_reason = graph.no_grad_reason
@@ -708,6 +714,7 @@ def from_pymc(
     data: Mapping[str, Any] | None = None,
     coords: Mapping[str, Any] | None = None,
     categorical: Any = None,
+    window: Any = None,
 ) -> PyMCOutcome:
     r"""Outcome draws of a PyMC model under ``do(action)``, compiled once for every action.
 
@@ -774,6 +781,13 @@ def from_pymc(
         ``Discrete`` space (the default of ``optimize``), labels as fixed policies
         in ``compare``; a continuous space is an error. Option ``k`` gives every
         row category ``k``; other assignments are arrays of the action's shape.
+    window : tuple (start, end), slice(start, end), dict {dim: (start, end)} or None
+        A planning window: the first and last period decided, both included, along
+        the action's period dim (dates for a dim of dates, e.g.
+        ``("2025-01-05", "2025-03-30")``; the dim is found from the bounds, name it
+        with a dict when several fit). Every cell outside it (carry-in and carry-out
+        periods) is fixed like history: ``optimize`` refuses a space that would move
+        it, ``plan(om)`` decides the window. See :func:`~decide.outcomes.with_window`.
 
     Returns
     -------
@@ -791,7 +805,8 @@ def from_pymc(
         or in ``"crn"`` a discrete simulated variable whose distribution has neither
         an inverse CDF nor a CDF in pymc (the message names it).
         Also ``data`` / ``coords`` naming no data container or dim of the model, or
-        with the wrong number of dims.
+        with the wrong number of dims; a ``window`` whose bounds do not fit the
+        action's period dim (see :func:`~decide.outcomes.with_window`).
     DecideTypeError
         If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
 
@@ -804,7 +819,8 @@ def from_pymc(
     observation axis, periods whose labels are training labels, in an action that
     also has new periods (a planning window's carry-in weeks), are
     :meth:`~decide.outcomes.OutcomeModel.history_flat`: ``optimize`` refuses a space
-    that moves them. A model that already holds another period than the fit's
+    that moves them. The weeks after a window (carry-out) are new periods too: declare
+    the window (``window=``) to fix them as well. A model that already holds another period than the fit's
     ``constant_data`` (e.g. pymc-marketing's ``create_optimization_model``) is not
     taken for the fitted history.
 
@@ -891,7 +907,7 @@ def from_pymc(
     fitted_model = model
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
-        history = None if unknown else history_warning(model, names)
+        history = None if unknown or window is not None else history_warning(model, names)
         if history is not None and not refitted_elsewhere(model, idata, names):
             warnings.warn(history, UserWarning, stacklevel=2)
     else:
@@ -905,6 +921,7 @@ def from_pymc(
         {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
         resize=frozenset() if data is None and coords is None else tied,
     )
+    declared = None if window is None else resolve_window(_action_spec(graph), window)
     used: dict[str, Any] = {}
     for name, _, _, dtype in graph.params:
         da = ds[name].transpose(SAMPLE_DIM, ...)
@@ -932,4 +949,5 @@ def from_pymc(
         om.categorical = True
     else:
         om._observed_range, om._history = training_range(fitted_model, idata, om.action_space)
+    om._window = declared
     return om
