@@ -195,12 +195,12 @@ def _solve(
     if sysr.n == 0:
         diag.status, diag.converged = "the constraints fix every element of the action", True
         return prob.finish(t.copy(), method, diag)
+    sysr = _clean_rows(sysr)  # the same polyhedron, fewer rows (also for the centre's LP)
     if x0 is not None:
         x_start = check_start(x0, prob.spec, system)
         y = x_start[red.free] if red is not None else x_start
     else:
         y = center_point(sysr)
-    sysr = _clean_rows(sysr)
     lo, hi = sysr.lb, sysr.ub
     width = np.where(np.isfinite(lo) & np.isfinite(hi), hi - lo, np.inf)
     scale_y = x_scale(sysr, y)
