@@ -162,11 +162,24 @@ def _shift_conv_op(x: Any, k: Any, m: int, full: bool) -> Any:
     g_{i+j}` and :math:`\partial k_j = \sum_i g_{i+j} x_i` (slices of ``g``, no
     increments into zeros); valid mode the same on ``g`` padded by :math:`m - 1` zeros.
     """
+    key = (m, full, x.type, k.type)
+    op = _SHIFT_CONV_OPS.get(key)
+    if op is None:
+        op = _SHIFT_CONV_OPS[key] = _make_shift_conv_op(x.type, k.type, m, full)
+    return op(x, k)
+
+
+#: One op per (kernel length, mode, input types): the compile cache keys graphs on
+#: their ops, and an ``OpFromGraph`` equals only itself.
+_SHIFT_CONV_OPS: dict[tuple[Any, ...], Any] = {}
+
+
+def _make_shift_conv_op(x_type: Any, k_type: Any, m: int, full: bool) -> Any:
     import pytensor.tensor as pt
     from pytensor.compile.builders import OpFromGraph
 
-    xi = x.type()
-    ki = k.type()
+    xi = x_type()
+    ki = k_type()
     xp = _pad_last(xi, m - 1) if full else xi
     y = _shift_sum(xp, ki, m, xp.shape[-1] - (m - 1))
 
@@ -189,8 +202,7 @@ def _shift_conv_op(x: Any, k: Any, m: int, full: bool) -> Any:
 
     # pytensor 3.x renamed lop_overrides to pullback (same callable)
     key = "pullback" if "pullback" in inspect.signature(OpFromGraph).parameters else "lop_overrides"
-    op = OpFromGraph([xi, ki], [y], inline=True, name="ShiftConv1d", **{key: pullback})
-    return op(x, k)
+    return OpFromGraph([xi, ki], [y], inline=True, name="ShiftConv1d", **{key: pullback})
 
 
 def unrolled_convolutions(outputs: Sequence[Any], max_len: int = UNROLL_MAX_KERNEL) -> list[Any]:
