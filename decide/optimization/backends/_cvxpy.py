@@ -367,6 +367,8 @@ class ConvexProblem:
         Returns
         -------
         Decision
+            With ``extrapolation``, the action against the observed range, as
+            :func:`~decide.optimization.optimize` reports it (reported, not warned).
 
         Raises
         ------
@@ -396,7 +398,15 @@ class ConvexProblem:
             f"the objective {objective!r} over {self.space!r}", **solver_options,
         )
         if x is not None:
-            return self._finish(prob, x, diag, method_name)
+            from decide.optimization._guard import extrapolation_report, pinned
+
+            decision = self._finish(prob, x, diag, method_name)
+            # the action against the observed range, as optimize reports it (the warning
+            # is the caller's: optimize without within_observed, frontier once per call)
+            decision.extrapolation = extrapolation_report(
+                self.outcome, decision.flat_action, pinned(self.outcome, self.space)
+            )
+            return decision
         if self.constraints and any("infeasible" in f for f in diag.fallbacks):
             from decide.optimization._outcome_constraints import raise_infeasible
 

@@ -8,7 +8,7 @@ pytensor is imported inside the functions (``import decide`` stays light).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,43 @@ def _lower_xtensor(out: Any, rvs: Sequence[Any]) -> tuple[Any, list[Any]]:
     return res[0], res[1:]
 
 
+def _rewrite_convolutions(
+    outputs: Sequence[Any], replace: Callable[[Any, list[Any]], Any | None]
+) -> list[Any]:
+    """``outputs`` with each batched ``Convolve1d`` node replaced by ``replace(node, inputs)``.
+
+    ``inputs`` are the node's (already rewritten) inputs; ``replace`` returns the new
+    output or None to keep the node. Every node downstream is rebuilt; None entries
+    of ``outputs`` stay None.
+    """
+    try:
+        from pytensor.tensor.signal.conv import Convolve1d
+    except ImportError:  # pragma: no cover - pytensor without signal.conv
+        return list(outputs)
+    from pytensor.tensor.blockwise import Blockwise
+
+    _, io_toposort = _graph_tools()
+    memo: dict[Any, Any] = {}
+    changed = False
+    for node in io_toposort([], [o for o in outputs if o is not None]):
+        inputs = [memo.get(i, i) for i in node.inputs]
+        op = node.op
+        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d) and len(inputs) == 3:
+            new = replace(node, inputs)
+            if new is not None:
+                memo[node.outputs[0]] = new
+                changed = True
+                continue
+        if all(a is b for a, b in zip(inputs, node.inputs)):
+            continue
+        new_node = _make_node(op, inputs)
+        for old, new_out in zip(node.outputs, new_node.outputs):
+            memo[old] = new_out
+    if not changed:
+        return list(outputs)
+    return [None if o is None else memo.get(o, o) for o in outputs]
+
+
 def valid_convolutions(outputs: Sequence[Any]) -> list[Any]:
     """Full-mode 1-d convolutions rewritten as valid ones on a zero-padded input.
 
@@ -79,39 +116,19 @@ def valid_convolutions(outputs: Sequence[Any]) -> list[Any]:
     batched (the gradient's is): the input is padded when every element is in
     full mode, else the node is left as it was.
     """
-    try:
-        from pytensor.tensor.signal.conv import Convolve1d
-    except ImportError:  # pragma: no cover - pytensor without signal.conv
-        return list(outputs)
     import pytensor.tensor as pt
-    from pytensor.tensor.blockwise import Blockwise
 
-    _, io_toposort = _graph_tools()
-    memo: dict[Any, Any] = {}
-    changed = False
-    for node in io_toposort([], list(outputs)):
-        inputs = [memo.get(i, i) for i in node.inputs]
-        op = node.op
-        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d):
-            x, k, mode = inputs
-            full = pt.all(mode)  # every batch element in full mode: pad them all
-            p = pt.switch(full, k.shape[-1] - 1, 0)
-            # (*batch, p) zeros built elementwise: pt.zeros would constant-fold the shape
-            # of the whole graph above x (infer_static_shape), ~0.1 s per node
-            zeros = pt.zeros_like(x[..., 0])[..., None] + pt.zeros_like(pt.arange(p), dtype=x.dtype)
-            padded = pt.concatenate([zeros, x, zeros], axis=-1)
-            new = op.make_node(padded, k, pt.and_(mode, pt.invert(full)))
-            memo[node.outputs[0]] = new.outputs[0]
-            changed = True
-            continue
-        if all(n is o for n, o in zip(inputs, node.inputs)):
-            continue
-        new_node = _make_node(op, inputs)
-        for old, new_out in zip(node.outputs, new_node.outputs):
-            memo[old] = new_out
-    if not changed:
-        return list(outputs)
-    return [memo.get(o, o) for o in outputs]
+    def pad(node: Any, inputs: list[Any]) -> Any:
+        x, k, mode = inputs
+        full = pt.all(mode)  # every batch element in full mode: pad them all
+        p = pt.switch(full, k.shape[-1] - 1, 0)
+        # (*batch, p) zeros built elementwise: pt.zeros would constant-fold the shape of
+        # the whole graph above x (infer_static_shape), ~0.1 s per node
+        zeros = pt.zeros_like(x[..., 0])[..., None] + pt.zeros_like(pt.arange(p), dtype=x.dtype)
+        padded = pt.concatenate([zeros, x, zeros], axis=-1)
+        return node.op.make_node(padded, k, pt.and_(mode, pt.invert(full))).outputs[0]
+
+    return _rewrite_convolutions(outputs, pad)
 
 
 #: Longest kernel a convolution is unrolled for (:func:`unrolled_convolutions`).
@@ -164,11 +181,24 @@ def _shift_conv_op(x: Any, k: Any, m: int, full: bool) -> Any:
     g_{i+j}` and :math:`\partial k_j = \sum_i g_{i+j} x_i` (slices of ``g``, no
     increments into zeros); valid mode the same on ``g`` padded by :math:`m - 1` zeros.
     """
+    key = (m, full, x.type, k.type)
+    op = _SHIFT_CONV_OPS.get(key)
+    if op is None:
+        op = _SHIFT_CONV_OPS[key] = _make_shift_conv_op(x.type, k.type, m, full)
+    return op(x, k)
+
+
+#: One op per (kernel length, mode, input types): the compile cache keys graphs on
+#: their ops, and an ``OpFromGraph`` equals only itself.
+_SHIFT_CONV_OPS: dict[tuple[Any, ...], Any] = {}
+
+
+def _make_shift_conv_op(x_type: Any, k_type: Any, m: int, full: bool) -> Any:
     import pytensor.tensor as pt
     from pytensor.compile.builders import OpFromGraph
 
-    xi = x.type()
-    ki = k.type()
+    xi = x_type()
+    ki = k_type()
     xp = _pad_last(xi, m - 1) if full else xi
     y = _shift_sum(xp, ki, m, xp.shape[-1] - (m - 1))
 
@@ -191,8 +221,7 @@ def _shift_conv_op(x: Any, k: Any, m: int, full: bool) -> Any:
 
     # pytensor 3.x renamed lop_overrides to pullback (same callable)
     key = "pullback" if "pullback" in inspect.signature(OpFromGraph).parameters else "lop_overrides"
-    op = OpFromGraph([xi, ki], [y], inline=True, name="ShiftConv1d", **{key: pullback})
-    return op(x, k)
+    return OpFromGraph([xi, ki], [y], inline=True, name="ShiftConv1d", **{key: pullback})
 
 
 def unrolled_convolutions(outputs: Sequence[Any], max_len: int = UNROLL_MAX_KERNEL) -> list[Any]:
@@ -215,48 +244,30 @@ def unrolled_convolutions(outputs: Sequence[Any], max_len: int = UNROLL_MAX_KERN
     (``benchmarks/bench_mmm.py``, 600 draws). The sums are equal up to the order of
     additions.
     """
-    try:
-        from pytensor.tensor.signal.conv import Convolve1d
-    except ImportError:  # pragma: no cover - pytensor without signal.conv
-        return list(outputs)
-    from pytensor.tensor.blockwise import Blockwise
 
-    _, io_toposort = _graph_tools()
-    memo: dict[Any, Any] = {}
-    changed = False
-    for node in io_toposort([], [o for o in outputs if o is not None]):
-        inputs = [memo.get(i, i) for i in node.inputs]
-        op = node.op
-        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d) and len(inputs) == 3:
-            x, k, mode = inputs
-            m = k.type.shape[-1]
-            full = _constant_flag(mode)
-            n = x.type.shape[-1]
-            want = node.outputs[0]
-            if (
-                m is not None and 1 <= m <= max_len and full is not None
-                and (full or n is None or n >= m)
-                and x.type.dtype == k.type.dtype == want.type.dtype
-                and x.type.ndim == k.type.ndim == want.type.ndim
-            ):
-                if not full and n is None:  # numpy would swap the inputs: refuse at run time
-                    import pytensor.tensor as pt
-                    from pytensor.raise_op import Assert
+    def unroll(node: Any, inputs: list[Any]) -> Any | None:
+        x, k, mode = inputs
+        m = k.type.shape[-1]
+        full = _constant_flag(mode)
+        n = x.type.shape[-1]
+        want = node.outputs[0]
+        if not (
+            m is not None and 1 <= m <= max_len and full is not None
+            and (full or n is None or n >= m)
+            and x.type.dtype == k.type.dtype == want.type.dtype
+            and x.type.ndim == k.type.ndim == want.type.ndim
+        ):
+            return None
+        if not full and n is None:  # numpy would swap the inputs: refuse at run time
+            import pytensor.tensor as pt
+            from pytensor.raise_op import Assert
 
-                    x = Assert("valid convolution: the input is shorter than the kernel")(
-                        x, pt.ge(x.shape[-1], m)
-                    )
-                memo[want] = want.type.filter_variable(_shift_conv_op(x, k, m, full))
-                changed = True
-                continue
-        if all(a is b for a, b in zip(inputs, node.inputs)):
-            continue
-        new_node = _make_node(op, inputs)
-        for old, new_out in zip(node.outputs, new_node.outputs):
-            memo[old] = new_out
-    if not changed:
-        return list(outputs)
-    return [None if o is None else memo.get(o, o) for o in outputs]
+            x = Assert("valid convolution: the input is shorter than the kernel")(
+                x, pt.ge(x.shape[-1], m)
+            )
+        return want.type.filter_variable(_shift_conv_op(x, k, m, full))
+
+    return _rewrite_convolutions(outputs, unroll)
 
 
 def unroll_convolutions() -> bool:

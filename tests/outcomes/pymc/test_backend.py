@@ -164,7 +164,12 @@ def test_adstock_through_from_pymc_matches_numpy_on_both_stacks() -> None:
         w = a[:, None] ** pt.arange(L)[None, :]  # (C, L)
         ad = convolve1d(spend.T, w, mode="full")[:, :T]  # (C, T)
         pm.Deterministic("sales", (b[:, None] * pt.log1p(ad)).sum())
+    from decide.outcomes.pymc._cache import cache_info
+
     om = from_pymc(m, {"alpha": alpha, "beta": beta}, action="spend", outcome="sales")
+    hits = cache_info()["hits"]
+    again = from_pymc(m, {"alpha": alpha, "beta": beta}, action="spend", outcome="sales")
+    assert cache_info()["hits"] > hits  # the rebuilt graph is a compile-cache hit
 
     def numpy_sales(x: np.ndarray) -> np.ndarray:
         out = np.zeros(alpha.shape[0])
@@ -176,6 +181,7 @@ def test_adstock_through_from_pymc_matches_numpy_on_both_stacks() -> None:
 
     x = rng.uniform(0.0, 3.0, size=(T, C))
     np.testing.assert_allclose(om.draws(x), numpy_sales(x), rtol=1e-12)
+    np.testing.assert_array_equal(again.draws(x), om.draws(x))
     cot = rng.normal(size=alpha.shape[0])
     h, num = 1e-6, np.zeros(T * C)
     for i in range(T * C):
