@@ -282,16 +282,56 @@ def linear_map(
     return MappedOutcome(outcome, M, x0, spec)
 
 
-def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.ndarray:
-    """Positions along a dim of length ``n`` from a slice, positions or labels."""
+def _positions(window: Any, labels: np.ndarray | None, n: int, what: str, dim: str = "period") -> np.ndarray:
+    """Positions along a dim of length ``n`` from a range, a slice, positions or labels.
+
+    A 2-tuple ``(start, end)`` and a slice of labels are a range with both ends included,
+    read as :func:`~decide.outcomes.with_window` reads it (dates, numbers, names or
+    positions); a slice of integers is a Python slice of positions; a list (or array,
+    range) names the periods one by one.
+    """
+    from decide.outcomes._window import _bound_order
+
+    if isinstance(window, tuple):
+        if len(window) != 2:
+            raise DecideTypeError(
+                f"{what}: a tuple is a range (start, end), both included, as in "
+                f"with_window; got {len(window)} items {window!r}. Give the periods one by "
+                "one as a list."
+            )
+        order = _bound_order(dim, labels, n, window[0], window[1])
+        return np.flatnonzero(order == 0)
     if isinstance(window, slice):
+        ends = [b for b in (window.start, window.stop) if b is not None]
+        if window.step is None and ends and not all(
+            isinstance(b, int | np.integer) and not isinstance(b, bool) for b in ends
+        ):
+            if len(ends) != 2:
+                raise DecideValueError(
+                    f"{what}: a slice of labels needs both ends (start and end, both "
+                    f"included); got {window!r}."
+                )
+            order = _bound_order(dim, labels, n, window.start, window.stop)
+            return np.flatnonzero(order == 0)
+        bad = [b for b in (window.start, window.stop, window.step) if b is not None and (
+            isinstance(b, bool) or not isinstance(b, int | np.integer))]
+        if bad:
+            raise DecideTypeError(
+                f"{what}: a slice of positions takes integers; got {window!r}."
+            )
+        out = [b for b in (window.start, window.stop) if b is not None and not -n <= b <= n]
+        if out:
+            raise DecideValueError(
+                f"{what}={window!r} is out of range: dim {dim!r} has {n} periods, so a slice's "
+                f"ends must be in [-{n}, {n}] (positions 0 .. {n - 1}); got {out}."
+            )
         pos = np.arange(n)[window]
     else:
         items = list(window) if isinstance(window, Sequence | np.ndarray | range) else None
-        if items is None:
+        if items is None or isinstance(window, str):
             raise DecideTypeError(
-                f"{what} must be a slice, a list of positions or a list of labels; got "
-                f"{type(window).__name__}."
+                f"{what} must be a range (start, end), a slice, a list of positions or a "
+                f"list of labels; got {type(window).__name__}."
             )
         if labels is not None and all(
             not isinstance(v, int | np.integer) or isinstance(v, bool) for v in items
@@ -354,9 +394,14 @@ def plan(
     ----------
     outcome : OutcomeModel
         The model over the full action (history, window and carry-out periods).
-    window : slice, sequence of int, sequence of labels or None
-        The periods decided, as positions along ``period_dim`` or its labels. None:
-        the outcome's declared window (:func:`~decide.outcomes.with_window`,
+    window : tuple (start, end), slice, list of int, list of labels or None
+        The periods decided along ``period_dim``. A tuple ``(start, end)`` is a range,
+        both ends included, read as :func:`~decide.outcomes.with_window` reads it (the
+        first and last date for a dim of dates, positions for a dim without labels); a
+        slice of labels (``slice("2025-06-29", "2025-08-17")``) is the same range; a
+        slice of integers is a Python slice of positions (``slice(3, 7)``: positions 3
+        to 6); a list names the periods one by one (positions or labels). None: the
+        outcome's declared window (:func:`~decide.outcomes.with_window`,
         ``from_pymc(..., window=)``), an error when it has none.
     action : str or None
         The action variable (needed when the outcome has several).
@@ -452,7 +497,9 @@ def plan(
     cells = np.moveaxis(np.arange(int(np.prod(shape))).reshape(shape), axis, 0)
     n_periods = shape[axis]
     period_labels = spec.coords.get(pdim)
-    pos = _positions(window, None if period_labels is None else np.asarray(period_labels), n_periods, "window")
+    pos = _positions(
+        window, None if period_labels is None else np.asarray(period_labels), n_periods, "window", pdim
+    )
     if isinstance(carry_out, bool) or not isinstance(carry_out, int | np.integer) or carry_out < 0:
         raise DecideValueError(f"carry_out must be an integer >= 0; got {carry_out!r}.")
     after = n_periods - 1 - int(pos.max())

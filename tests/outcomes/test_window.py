@@ -110,3 +110,35 @@ def test_date_labels_read_the_same_from_numpy_pandas_and_datetime() -> None:
         assert spec.labels == ["x[2024-11-17]", "x[2024-11-18]"]
     timed = ActionSpec(("x",), ((1,),), (("date",),), {"date": [dt.datetime(2024, 11, 17, 6, 30)]})
     assert timed.labels == ["x[2024-11-17T06:30:00]"]
+
+
+def test_plan_reads_a_tuple_as_a_range_as_with_window_does() -> None:
+    # (start, end) decides every week from start to end, both included (numpy's date mask)
+    om = weekly()
+    start, end = "2025-01-12", "2025-01-26"
+    inside = np.flatnonzero((WEEKS >= pd.Timestamp(start)) & (WEEKS <= pd.Timestamp(end)))
+    as_tuple = plan(om, window=(start, end), base=np.zeros((6, 2)))
+    assert as_tuple.action_space.size == 2 * inside.size == 6
+    assert plan(om, window=slice(start, end), base=np.zeros((6, 2))).action_space.size == 6
+    declared = with_window(om, (start, end)).planning_window()
+    np.testing.assert_array_equal(declared.positions, inside)
+    # the same budget gives the linprog optimum over the 6 window cells
+    c = R.mean(axis=0).reshape(6, 2)[inside].reshape(-1)
+    ref = linprog(-c, A_eq=np.ones((1, 6)), b_eq=[5.0], bounds=[(0.0, 2.0)] * 6, method="highs")
+    d = optimize(as_tuple, Mean(), plan_space(as_tuple, total=5.0, upper=2.0))
+    assert d.value == pytest.approx(-ref.fun, rel=1e-9)
+    # a list names the periods one by one: the two end weeks only
+    assert plan(om, window=[start, end], base=np.zeros((6, 2))).action_space.size == 4
+    with pytest.raises(DecideTypeError, match=r"a tuple is a range \(start, end\).*list"):
+        plan(om, window=(start, "2025-01-19", end), base=np.zeros((6, 2)))
+    with pytest.raises(DecideValueError, match=r"within the periods of dim 'week'"):
+        plan(om, window=(start, "2025-06-01"), base=np.zeros((6, 2)))
+
+
+def test_plan_refuses_a_slice_beyond_the_periods() -> None:
+    om = weekly()
+    with pytest.raises(DecideValueError, match=r"window=slice\(4, 9, None\) is out of range: dim "
+                       r"'week' has 6 periods.*\[-6, 6\].*got \[9\]"):
+        plan(om, window=slice(4, 9), base=np.zeros((6, 2)))
+    assert plan(om, window=slice(4, 6), base=np.zeros((6, 2))).action_space.size == 4
+    assert plan(om, window=slice(-2, None), base=np.zeros((6, 2))).action_space.size == 4
