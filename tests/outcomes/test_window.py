@@ -148,3 +148,15 @@ def test_plan_refuses_a_slice_beyond_the_periods() -> None:
         plan(om, window=slice(4, 9), base=np.zeros((6, 2)))
     assert plan(om, window=slice(4, 6), base=np.zeros((6, 2))).action_space.size == 4
     assert plan(om, window=slice(-2, None), base=np.zeros((6, 2))).action_space.size == 4
+
+
+def test_a_declared_window_holding_training_periods_is_refused_at_declaration() -> None:
+    om = weekly()
+    om._history = np.zeros(12, bool)
+    om._history[:6] = True  # weeks 0..2 were fitted on (2 channels each)
+    with pytest.raises(DecideValueError, match=(
+            r"holds 2 periods the model was fitted on: 2025-01-12, 2025-01-19\. A planning window "
+            r"holds the new periods.*start it at 2025-01-26, the first period after the training")):
+        with_window(om, ("2025-01-12", "2025-02-02"))
+    ok = with_window(om, ("2025-01-26", "2025-02-02")).planning_window()
+    assert ok.positions.tolist() == [3, 4]
