@@ -356,7 +356,12 @@ def optimize(
     """
     started = time.perf_counter()
     within = check_factor(options.pop("within_observed", None))
-    move_history = bool(options.pop("move_history", False))
+    move_history = options.pop("move_history", False)
+    if not isinstance(move_history, bool | np.bool_):
+        raise DecideTypeError(
+            f"move_history must be True or False; got {type(move_history).__name__} "
+            f"{move_history!r}."
+        )
     fixed = pinned(outcome, as_space(space) if space is not None else None)
     if within is not None and isinstance(outcome, OutcomeModel):
         space = keep_within(outcome, Discrete() if space is None else as_space(space), within)

@@ -53,6 +53,9 @@ class MappedOutcome(OutcomeModel):
     window_cells : ndarray of int, shape (n_window_periods, n_units), or None
         For a :func:`plan`: the flat index in the full action of each window cell
         (period x unit, e.g. week x channel); None for :func:`linear_map`.
+    window_units : list of str or None
+        For a :func:`plan`: the name of each unit (``n_units``, e.g. the channels);
+        None for :func:`linear_map`.
     """
 
     def __init__(
@@ -62,9 +65,11 @@ class MappedOutcome(OutcomeModel):
         offset: np.ndarray,
         action_space: ActionSpec,
         window_cells: np.ndarray | None = None,
+        window_units: Sequence[Hashable] | None = None,
     ):
         self.base = base
         self.window_cells = window_cells
+        self.window_units = None if window_units is None else list(window_units)
         self.matrix = np.asarray(matrix, dtype=np.float64)
         self.offset = np.asarray(offset, dtype=np.float64)
         self.matrix.setflags(write=False)
@@ -149,6 +154,7 @@ class MappedOutcome(OutcomeModel):
         return MappedOutcome(
             self.base.subset(indices), self.matrix, self.offset, self.action_space,
             self.window_cells,
+            self.window_units,
         )._with_guards_of(self)
 
     def with_replicates(
@@ -161,6 +167,7 @@ class MappedOutcome(OutcomeModel):
             self.offset,
             self.action_space,
             self.window_cells,
+            self.window_units,
         )._with_guards_of(self)
 
     @property
@@ -198,7 +205,7 @@ class MappedOutcome(OutcomeModel):
         """The same map over the base model at other parameter draws."""
         return MappedOutcome(
             self.base.with_parameters(parameters), self.matrix, self.offset,
-            self.action_space, self.window_cells,
+            self.action_space, self.window_cells, self.window_units,
         )._with_guards_of(self)
 
 
@@ -530,7 +537,7 @@ def plan(
         coords = {d: v for d, v in spec.coords.items() if d in dims and d != pdim}
         coords[pdim] = np.arange(n_periods)[pos] if period_labels is None else np.asarray(period_labels)[pos]
         new_spec = ActionSpec((action,), (tuple(wshape),), (dims,), coords)
-        return MappedOutcome(outcome, M, x0, new_spec, start + groups)
+        return MappedOutcome(outcome, M, x0, new_spec, start + groups, unit_labels)
     if shares is not None:
         if not isinstance(shares, Mapping):
             raise DecideTypeError(f"shares must be a dict unit -> weights; got {type(shares).__name__}.")
@@ -582,7 +589,7 @@ def plan(
     M = np.stack(columns, axis=1)
     d = "flight" if shares is None else "total"
     new_spec = ActionSpec((action,), ((M.shape[1],),), ((d,),), {d: _label_array(labels)})
-    return MappedOutcome(outcome, M, x0, new_spec, start + groups)
+    return MappedOutcome(outcome, M, x0, new_spec, start + groups, unit_labels)
 
 
 def _unit_labels(coords: Mapping[str, Any], dims: tuple[str, ...], shape: tuple[int, ...]) -> list[Hashable]:

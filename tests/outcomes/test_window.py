@@ -160,3 +160,24 @@ def test_a_declared_window_holding_training_periods_is_refused_at_declaration() 
         with_window(om, ("2025-01-12", "2025-02-02"))
     ok = with_window(om, ("2025-01-26", "2025-02-02")).planning_window()
     assert ok.positions.tolist() == [3, 4]
+
+
+def test_plan_space_bounds_by_channel_name_against_linprog() -> None:
+    p = plan(weekly(), window=("2025-01-12", "2025-01-26"), base=np.zeros((6, 2)))
+    # cells of the window in (week, channel) order: tv >= 1 each week, search <= 0.5
+    c = R.mean(axis=0).reshape(6, 2)[1:4].reshape(-1)
+    bounds = [(1.0, None), (0.0, 0.5)] * 3
+    ref = linprog(-c, A_eq=np.ones((1, 6)), b_eq=[5.0], bounds=bounds, method="highs")
+    d = optimize(p, Mean(), plan_space(p, total=5.0, lower={"tv": 1.0}, upper={"search": 0.5}))
+    np.testing.assert_allclose(d.flat_action, ref.x, atol=1e-6)
+    with pytest.raises(DecideValueError, match=r"lower as a dict must name units of the plan "
+                       r"\['tv', 'search'\]; got unknown keys \['radio'\]"):
+        plan_space(p, lower={"radio": 1.0})
+    with pytest.raises(DecideTypeError, match=r"lower\['tv'\] must be a number; got str"):
+        plan_space(p, lower={"tv": "1"})
+    with pytest.raises(DecideTypeError, match=r"total must be a number; got str '1000'"):
+        plan_space(p, total="1000")
+    with pytest.raises(DecideTypeError, match=r"upper must be a number or 2 numbers; got str"):
+        plan_space(p, upper="big")
+    with pytest.raises(DecideTypeError, match=r"move_history must be True or False; got str 'yes'"):
+        optimize(p, Mean(), plan_space(p, total=5.0), move_history="yes")
