@@ -181,3 +181,23 @@ def test_plan_space_bounds_by_channel_name_against_linprog() -> None:
         plan_space(p, upper="big")
     with pytest.raises(DecideTypeError, match=r"move_history must be True or False; got str 'yes'"):
         optimize(p, Mean(), plan_space(p, total=5.0), move_history="yes")
+
+
+def test_within_observed_infeasible_budget_names_within_observed_and_its_factor() -> None:
+    from decide.errors import InfeasibleError
+    from decide.outcomes import with_observed_range
+
+    hi = np.tile([2.0, 1.0], (6, 1))  # observed maxima per week: tv 2, search 1
+    om = with_observed_range(weekly(), np.zeros((6, 2)), hi)
+    p = plan(om, window=("2025-01-12", "2025-01-26"), flights="window", base=np.zeros((6, 2)))
+    most = 3 * hi[0].sum()  # 3 weeks at every channel's max: 9
+    ok = optimize(p, Mean(), plan_space(p, total=most), within_observed=True)
+    np.testing.assert_allclose(ok.flat_action, hi[0], atol=1e-6)
+    with pytest.raises(InfeasibleError, match=(
+            r"within_observed=1 leaves no feasible action: its bounds are the observed range.*"
+            r"not bounds you set\..*widen the range \(within_observed=k with k > 1\)")):
+        optimize(p, Mean(), plan_space(p, total=most + 1.0), within_observed=True)
+    # widened by 1.5 about the midpoint: maxima 2.5 and 1.25 per week -> at most 11.25
+    with pytest.raises(InfeasibleError, match=r"within_observed=1.5 .*widened by the factor 1.5"):
+        optimize(p, Mean(), plan_space(p, total=3 * 3.75 + 0.5), within_observed=1.5)
+    optimize(p, Mean(), plan_space(p, total=3 * 3.75 - 0.5), within_observed=1.5)
