@@ -227,7 +227,7 @@ def optimize(
     space : Box, Budget, LinearConstraints, Integer, Discrete, or a list of linear spaces
         Where to look. A list is the intersection (same as ``a & b``). Default:
         every option of an outcome with named options (``from_draws``), else required.
-    method : {"auto", "cvxpy", "cvar-lp", "cvar-slp", "scipy", "scipy-global", "derivative-free", "highs", "enumerate"}
+    method : {"auto", "cvxpy", "cvar-lp", "cvar-slp", "cvar-sqp", "scipy", "scipy-global", "derivative-free", "highs", "enumerate"}
         ``"auto"`` picks the exact convex program when the outcome is affine and the
         objective has a DCP form (continuous or integer space), enumeration for a
         Discrete space, ``"derivative-free"`` when the objective is not smooth (the
@@ -240,8 +240,9 @@ def optimize(
         ``"cvar-slp"`` maximizes a mean-CVaR objective of a smooth non-linear
         outcome by trust-region sequential linear programming on the per-draw
         Jacobian (:meth:`~decide.outcomes.OutcomeModel.draws_and_jacobian`);
-        ``"auto"`` picks it for such an outcome when it is not affine.
-        ``"scipy"`` and ``"cvar-slp"`` first presolve the space: elements fixed by
+        ``"cvar-sqp"`` adds a BFGS curvature model to each step (trust-region SQP,
+        superlinear), and ``"auto"`` picks it for such an outcome when it is not
+        affine. ``"scipy"``, ``"cvar-slp"`` and ``"cvar-sqp"`` first presolve the space: elements fixed by
         their bounds and equality rows are eliminated, so the solver works on the
         free dimensions only.
     random_seed : int or numpy.random.Generator, optional
@@ -275,8 +276,8 @@ def optimize(
         conservative convex approximation ``CVaR(alpha) >= t``; ``"auto"`` is exact
         where the method can be and the approximation elsewhere); highs:
         ``time_limit`` (seconds, default ``decide._config.CHANCE_MILP_TIME_LIMIT``),
-        ``mip_rel_gap``; cvar-slp: ``x0``, ``rtol`` (stop when the
-        linearized problem predicts a relative gain below it), ``maxiter``, ``radius``
+        ``mip_rel_gap``; cvar-slp and cvar-sqp: ``x0``, ``rtol`` (stop when the
+        step's model predicts a relative gain below it), ``maxiter``, ``radius``
         (first trust-region radius). Guards (any method): ``within_observed``
         (``True`` or a factor ``k >= 1``: keep every cell of the action within the
         range the training data held, :meth:`~decide.outcomes.OutcomeModel.observed_range`,

@@ -51,6 +51,10 @@ class LinearSystem:
     rows_eq: tuple[str, ...] = ()
     _l1: Any = dataclasses.field(default=None, init=False, compare=False, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the L1 projector holds a HiGHS instance, which neither pickles nor copies
+        return {**self.__dict__, "_l1": None}
+
     @property
     def n(self) -> int:
         """Number of action variables."""

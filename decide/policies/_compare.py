@@ -84,6 +84,21 @@ def _choose(
     return np.asarray(d.flat_action, dtype=np.float64), d.value, d.converged, d
 
 
+def _report(outcome: OutcomeModel, x: np.ndarray, space: Any, d: Decision | None) -> Any:
+    """The action against the observed range (None without a range).
+
+    The decision's own report, or for a fixed plan the same report computed here
+    (cells the space pins are left out, as optimize does).
+    """
+    if d is not None:
+        return d.extrapolation
+    from decide.optimization import as_space
+    from decide.optimization._guard import extrapolation_report, pinned
+
+    fixed = pinned(outcome, as_space(space)) if space is not None else None
+    return extrapolation_report(outcome, np.asarray(x, dtype=np.float64).reshape(-1), fixed)
+
+
 def _fit_holdout(
     outcome: OutcomeModel, policies: list[Policy], space: Any, holdout: float,
     rng: np.random.Generator, method: str, options: dict[str, Any],
@@ -97,7 +112,7 @@ def _fit_holdout(
         last = d if d is not None else last
         fits.append(
             _Fit(p, x, judge_on.draws(x), outcome.draws(x), in_sample=[value], converged=ok,
-                 verification=_label(d), extrapolation=None if d is None else d.extrapolation)
+                 verification=_label(d), extrapolation=_report(outcome, x, space, d))
         )
     return fits, {"n_train": int(train.size), "n_test": int(test.size), "held_out": test}
 
@@ -130,7 +145,7 @@ def _fit_crossfit(
             ok = ok and ok_f
         fits.append(_Fit(p, x_all, oof, all_draws, in_sample=in_sample, converged=ok,
                          verification=label,
-                         extrapolation=None if d_all is None else d_all.extrapolation))
+                         extrapolation=_report(outcome, x_all, space, d_all)))
     sizes = [int(f.size) for f in folds]
     return fits, {"n_train": n - min(sizes), "n_test": n, "folds": folds}
 
@@ -272,9 +287,9 @@ def compare(
         fixed actions not held out, policies within Monte Carlo error of being
         dominated), and the sample positions
         held out: ``held_out`` (an array) or, with ``"crossfit"``, ``folds`` (a
-        list of arrays); ``extrapolation``: per policy, its decision's
-        ``Decision.extrapolation`` (None for a fixed action or without an observed
-        range).
+        list of arrays); ``extrapolation``: per policy, its action against the
+        observed range (``Decision.extrapolation``; the same report for a fixed
+        action; None without an observed range).
 
     Raises
     ------

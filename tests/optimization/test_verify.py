@@ -124,3 +124,18 @@ def test_l1_projection_of_an_empty_polyhedron_is_none() -> None:
     system = LinearSystem(np.zeros(2), np.ones(2), np.zeros((0, 2)), np.zeros(0),
                           np.ones((1, 2)), np.array([5.0]))
     assert system.project_l1(np.array([0.5, 0.5])) is None
+
+
+def test_a_system_that_projected_still_pickles_and_copies() -> None:
+    """The projector's HiGHS instance is left out of pickles and deep copies."""
+    import copy
+    import pickle
+
+    from decide.optimization._polyhedron import LinearSystem
+
+    system = LinearSystem(np.zeros(2), np.ones(2), np.zeros((0, 2)), np.zeros(0),
+                          np.ones((1, 2)), np.array([1.0]))
+    np.testing.assert_allclose(np.abs(system.project_l1(np.array([2.0, 2.0])) - 2.0).sum(), 3.0)
+    for other in (pickle.loads(pickle.dumps(system)), copy.deepcopy(system)):
+        np.testing.assert_array_equal(other.ub, system.ub)
+        np.testing.assert_allclose(np.abs(other.project_l1(np.array([2.0, 2.0])) - 2.0).sum(), 3.0)

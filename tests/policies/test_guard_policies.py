@@ -76,3 +76,21 @@ def test_one_extrapolation_warning_per_call_with_the_per_row_reports_in_attrs() 
         assert len(ours) == 1, (name, [str(w.message)[:80] for w in ours])  # ... one warning
         assert f"{sum(e > 0 for e in expected)} of {len(expected)}" in str(ours[0].message)
         assert ours[0].filename == __file__  # points at the caller
+
+
+def test_compare_reports_a_fixed_plan_against_the_observed_range() -> None:
+    """A fixed plan outside the range is reported and counted like an optimized one."""
+    from decide.errors import ExtrapolationWarning
+    from decide.policies import compare
+
+    om, lo, hi = _outcome(3)
+    inside, outside = np.array([0.3, 0.4, 0.3]), np.array([0.9, 0.05, 0.05])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = compare(om, {"inside": inside, "outside": outside}, Budget(1.0), random_seed=0)
+    reports = table.attrs["extrapolation"]
+    for name, x in (("inside", inside), ("outside", outside)):
+        expected = (x < lo) | (x > hi)  # numpy: cells beyond the training min / max
+        assert reports[name]["outside"].to_numpy().tolist() == expected.tolist(), name
+    ours = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
+    assert len(ours) == 1 and "1 of 2" in str(ours[0].message)

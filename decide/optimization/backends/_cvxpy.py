@@ -368,7 +368,7 @@ class ConvexProblem:
         -------
         Decision
             With ``extrapolation``, the action against the observed range, as
-            :func:`~decide.optimization.optimize` reports it.
+            :func:`~decide.optimization.optimize` reports it (reported, not warned).
 
         Raises
         ------
@@ -398,14 +398,14 @@ class ConvexProblem:
             f"the objective {objective!r} over {self.space!r}", **solver_options,
         )
         if x is not None:
-            from decide.optimization._guard import extrapolation_report, pinned, warn_extrapolation
+            from decide.optimization._guard import extrapolation_report, pinned
 
             decision = self._finish(prob, x, diag, method_name)
-            # the action against the observed range, as optimize reports it
+            # the action against the observed range, as optimize reports it (the warning
+            # is the caller's: optimize without within_observed, frontier once per call)
             decision.extrapolation = extrapolation_report(
                 self.outcome, decision.flat_action, pinned(self.outcome, self.space)
             )
-            warn_extrapolation(decision.extrapolation, stacklevel=3)
             return decision
         if self.constraints and any("infeasible" in f for f in diag.fallbacks):
             from decide.optimization._outcome_constraints import raise_infeasible

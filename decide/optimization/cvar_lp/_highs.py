@@ -170,6 +170,22 @@ def _set_tolerances(h: Any, tol: float) -> None:
     h.setOptionValue("dual_feasibility_tolerance", tol)
 
 
+#: Iteration cap of HiGHS's QP solver in the QP forms.
+_QP_ITERATION_LIMIT = 5_000
+
+
+def configure_dual(h: Any, tol: float) -> None:
+    """Set the options :func:`solve_reduced_dual` runs with (tolerances, no presolve, simplex).
+
+    The QP forms (``hessian_inv``, :func:`solve_reduced_qp_primal`) run HiGHS's
+    active-set QP solver, capped at ``_QP_ITERATION_LIMIT`` iterations (it can cycle).
+    """
+    _set_tolerances(h, tol)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("qp_iteration_limit", _QP_ITERATION_LIMIT)
+
+
 def _dense_columns(block: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSC pieces for columns that are dense over ``rows``: ``block`` is (n_cols, len(rows))."""
     n_cols, k = block.shape
@@ -189,10 +205,26 @@ def solve_reduced_dual(
     cons: LinearSystem,
     tol: float,
     h: Any = None,
+    hessian_inv: np.ndarray | None = None,
+    center: np.ndarray | None = None,
+    configure: bool = True,
 ) -> LPOutcome:
     """Solve the reduced problem (no CVaR floor) through its n + 1 row LP dual.
 
-    ``h``: a HiGHS instance to reuse (its model is replaced), else a new one.
+    ``h``: a HiGHS instance to reuse (its model is replaced), else a new one;
+    ``configure=False`` keeps its options (set by :func:`configure_dual` before).
+
+    With ``hessian_inv`` (``H = B^-1`` of shape (n, n), ``B`` symmetric positive
+    definite) and ``center`` (``x0`` of shape (n,)), the primal objective also has the
+    proximal term ``- 1/2 (x - x0)' B (x - x0)`` (a QP: the step of
+    ``method="cvar-sqp"``). Its dual gains ``n`` free columns ``v`` with entry 1 in
+    rows ``0..n-1``, cost ``x0 @ v`` and the Hessian ``H``::
+
+        min  ... + x0 @ v + 1/2 v' H v     s.t.  v - R_band.T @ lam + ... = a
+
+    (``max_x v'x - 1/2 (x - x0)' B (x - x0) = x0 @ v + 1/2 v' H v`` at
+    ``x = x0 + H v``), and ``x`` is read as ``x0 + H v`` (Nocedal and Wright 2006,
+    sec. 16.1 for the QP dual).
 
     Primal (maximized)::
 
@@ -250,6 +282,15 @@ def solve_reduced_dual(
             costs.append(sign * bound[idx])
             lowers.append(np.zeros(idx.size))
             uppers.append(np.full(idx.size, _INF))
+    n_before_v = sum(c.shape[0] for c in costs)
+    if hessian_inv is not None:
+        assert center is not None
+        blocks_start.append(np.arange(n + 1, dtype=np.int64))
+        blocks_index.append(np.arange(n, dtype=np.int64))
+        blocks_value.append(np.ones(n))
+        costs.append(np.asarray(center, dtype=np.float64))
+        lowers.append(np.full(n, -_INF))
+        uppers.append(np.full(n, _INF))
 
     # concatenate CSC pieces
     start = [np.zeros(1, dtype=np.int64)]
@@ -260,9 +301,9 @@ def solve_reduced_dual(
     rhs = np.concatenate([a, [wc * tau]])
     if h is None:
         h = silent_highs()
-    _set_tolerances(h, tol)
-    h.setOptionValue("presolve", "off")
-    h.setOptionValue("solver", "simplex")
+        configure = True
+    if configure:
+        configure_dual(h, tol)
     pass_lp(
         h,
         np.concatenate(costs),
@@ -275,16 +316,23 @@ def solve_reduced_dual(
         np.concatenate(blocks_value),
         offset=const,
     )
+    if hessian_inv is not None:
+        _pass_hessian(h, hessian_inv, n_before_v)
     h.run()
     status = _status(h)
-    iters = int(h.getInfo().simplex_iteration_count)
+    info = h.getInfo()
+    iters = int(info.simplex_iteration_count if hessian_inv is None else info.qp_iteration_count)
     if status == "optimal":
         sol = h.getSolution()
         col = np.asarray(sol.col_value)
         duals = np.asarray(sol.row_dual)
+        if hessian_inv is not None:
+            x = np.asarray(center, dtype=np.float64) + hessian_inv @ col[n_before_v:]
+        else:
+            x = duals[:n].copy()
         return LPOutcome(
             "optimal",
-            x=duals[:n].copy(),
+            x=x,
             lam=np.clip(col[:nb], 0.0, wc * c),
             nu=0.0,
             value=float(h.getInfo().objective_function_value),
@@ -299,6 +347,89 @@ def solve_reduced_dual(
             ray = np.asarray(vals)[:n].copy()
         return LPOutcome("unbounded", None, None, 0.0, _INF, ray, iters)
     return LPOutcome(status, None, None, 0.0, np.nan, None, iters)
+
+
+def _pass_hessian(h: Any, H: np.ndarray, first: int, ncol: int | None = None) -> None:
+    """Give ``h`` the Hessian ``H`` (dense, symmetric) on its columns ``first..first+n-1``."""
+    import highspy
+
+    n = H.shape[0]
+    ncol = h.getNumCol() if ncol is None else ncol
+    # lower triangle, column by column: entries (i, j) with i >= j, sorted by j then i
+    j, i = np.nonzero(np.triu(np.ones((n, n), dtype=bool)))
+    hess = highspy.HighsHessian()
+    hess.dim_ = ncol
+    hess.format_ = highspy.HessianFormat.kTriangular
+    counts = np.zeros(ncol, dtype=np.int64)
+    counts[first:first + n] = np.arange(n, 0, -1)
+    hess.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    hess.index_ = (first + i).astype(np.int32)
+    hess.value_ = np.ascontiguousarray(H[i, j], dtype=np.float64)
+    h.passHessian(hess)
+
+
+def solve_reduced_qp_primal(
+    R_band: np.ndarray,
+    b_band: np.ndarray,
+    a: np.ndarray,
+    const: float,
+    wc: float,
+    c: float,
+    tau: float,
+    cons: LinearSystem,
+    tol: float,
+    B: np.ndarray,
+    center: np.ndarray,
+    h: Any = None,
+) -> LPOutcome:
+    """The QP of :func:`solve_reduced_dual` with ``hessian_inv = B^-1``, in primal form.
+
+    Variables ``(x, t, u)``; HiGHS minimizes the negated objective::
+
+        max  a @ x + wc * tau * t - wc * c * sum(u) - 1/2 (x - x0)' B (x - x0) + const
+        s.t. t - R_band @ x - u <= b_band        (lam >= 0)
+             A_ub x <= b_ub, A_eq x = b_eq, lb <= x <= ub, u >= 0
+
+    One row per band scenario: the form to use when the band is small (or when the
+    dual QP fails). ``lam`` is read off the row duals.
+    """
+    n = cons.n
+    nb = R_band.shape[0]
+    m_ub, m_eq = cons.A_ub.shape[0], cons.A_eq.shape[0]
+    m = nb + m_ub + m_eq
+    A = np.zeros((m, n + 1 + nb))
+    A[:nb, :n] = -R_band
+    A[:nb, n] = 1.0
+    A[np.arange(nb), n + 1 + np.arange(nb)] = -1.0
+    A[nb:nb + m_ub, :n] = cons.A_ub
+    A[nb + m_ub:, :n] = cons.A_eq
+    nz = A != 0.0
+    counts = nz.sum(axis=0)
+    start = np.concatenate([[0], np.cumsum(counts)])
+    index = np.nonzero(nz.T)[1]
+    value = A.T[nz.T]
+    row_lower = np.concatenate([np.full(nb + m_ub, -_INF), cons.b_eq])
+    row_upper = np.concatenate([b_band, cons.b_ub, cons.b_eq])
+    x0 = np.asarray(center, dtype=np.float64)
+    cost = np.concatenate([-(a + B @ x0), [-wc * tau], np.full(nb, wc * c)])
+    col_lower = np.concatenate([cons.lb, [-_INF], np.zeros(nb)])
+    col_upper = np.concatenate([cons.ub, [_INF], np.full(nb, _INF)])
+    if h is None:
+        h = silent_highs()
+        configure_dual(h, tol)
+    pass_lp(h, cost, col_lower, col_upper, row_lower, row_upper, start, index, value,
+            -const + 0.5 * float(x0 @ B @ x0))
+    _pass_hessian(h, B, 0)
+    h.run()
+    status = _status(h)
+    if status == "optimal":
+        sol = h.getSolution()
+        col = np.asarray(sol.col_value)
+        lam = np.clip(-np.asarray(sol.row_dual)[:nb], 0.0, wc * c)
+        return LPOutcome("optimal", col[:n].copy(), lam, 0.0,
+                         -float(h.getInfo().objective_function_value), None,
+                         int(h.getInfo().qp_iteration_count))
+    return LPOutcome(status, None, None, 0.0, np.nan, None, -1)
 
 
 def solve_reduced_primal(

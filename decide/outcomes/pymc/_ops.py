@@ -8,7 +8,7 @@ pytensor is imported inside the functions (``import decide`` stays light).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,43 @@ def _lower_xtensor(out: Any, rvs: Sequence[Any]) -> tuple[Any, list[Any]]:
     return res[0], res[1:]
 
 
+def _rewrite_convolutions(
+    outputs: Sequence[Any], replace: Callable[[Any, list[Any]], Any | None]
+) -> list[Any]:
+    """``outputs`` with each batched ``Convolve1d`` node replaced by ``replace(node, inputs)``.
+
+    ``inputs`` are the node's (already rewritten) inputs; ``replace`` returns the new
+    output or None to keep the node. Every node downstream is rebuilt; None entries
+    of ``outputs`` stay None.
+    """
+    try:
+        from pytensor.tensor.signal.conv import Convolve1d
+    except ImportError:  # pragma: no cover - pytensor without signal.conv
+        return list(outputs)
+    from pytensor.tensor.blockwise import Blockwise
+
+    _, io_toposort = _graph_tools()
+    memo: dict[Any, Any] = {}
+    changed = False
+    for node in io_toposort([], [o for o in outputs if o is not None]):
+        inputs = [memo.get(i, i) for i in node.inputs]
+        op = node.op
+        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d) and len(inputs) == 3:
+            new = replace(node, inputs)
+            if new is not None:
+                memo[node.outputs[0]] = new
+                changed = True
+                continue
+        if all(a is b for a, b in zip(inputs, node.inputs)):
+            continue
+        new_node = _make_node(op, inputs)
+        for old, new_out in zip(node.outputs, new_node.outputs):
+            memo[old] = new_out
+    if not changed:
+        return list(outputs)
+    return [None if o is None else memo.get(o, o) for o in outputs]
+
+
 def valid_convolutions(outputs: Sequence[Any]) -> list[Any]:
     """Full-mode 1-d convolutions rewritten as valid ones on a zero-padded input.
 
@@ -79,37 +116,17 @@ def valid_convolutions(outputs: Sequence[Any]) -> list[Any]:
     batched (the gradient's is): the input is padded when every element is in
     full mode, else the node is left as it was.
     """
-    try:
-        from pytensor.tensor.signal.conv import Convolve1d
-    except ImportError:  # pragma: no cover - pytensor without signal.conv
-        return list(outputs)
     import pytensor.tensor as pt
-    from pytensor.tensor.blockwise import Blockwise
 
-    _, io_toposort = _graph_tools()
-    memo: dict[Any, Any] = {}
-    changed = False
-    for node in io_toposort([], list(outputs)):
-        inputs = [memo.get(i, i) for i in node.inputs]
-        op = node.op
-        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d):
-            x, k, mode = inputs
-            full = pt.all(mode)  # every batch element in full mode: pad them all
-            p = pt.switch(full, k.shape[-1] - 1, 0)
-            zeros = pt.zeros((*[x.shape[i] for i in range(x.type.ndim - 1)], p), dtype=x.dtype)
-            padded = pt.concatenate([zeros, x, zeros], axis=-1)
-            new = op.make_node(padded, k, pt.and_(mode, pt.invert(full)))
-            memo[node.outputs[0]] = new.outputs[0]
-            changed = True
-            continue
-        if all(n is o for n, o in zip(inputs, node.inputs)):
-            continue
-        new_node = _make_node(op, inputs)
-        for old, new_out in zip(node.outputs, new_node.outputs):
-            memo[old] = new_out
-    if not changed:
-        return list(outputs)
-    return [memo.get(o, o) for o in outputs]
+    def pad(node: Any, inputs: list[Any]) -> Any:
+        x, k, mode = inputs
+        full = pt.all(mode)  # every batch element in full mode: pad them all
+        p = pt.switch(full, k.shape[-1] - 1, 0)
+        zeros = pt.zeros((*[x.shape[i] for i in range(x.type.ndim - 1)], p), dtype=x.dtype)
+        padded = pt.concatenate([zeros, x, zeros], axis=-1)
+        return node.op.make_node(padded, k, pt.and_(mode, pt.invert(full))).outputs[0]
+
+    return _rewrite_convolutions(outputs, pad)
 
 
 #: Longest kernel a convolution is unrolled for (:func:`unrolled_convolutions`).
@@ -225,48 +242,30 @@ def unrolled_convolutions(outputs: Sequence[Any], max_len: int = UNROLL_MAX_KERN
     (``benchmarks/bench_mmm.py``, 600 draws). The sums are equal up to the order of
     additions.
     """
-    try:
-        from pytensor.tensor.signal.conv import Convolve1d
-    except ImportError:  # pragma: no cover - pytensor without signal.conv
-        return list(outputs)
-    from pytensor.tensor.blockwise import Blockwise
 
-    _, io_toposort = _graph_tools()
-    memo: dict[Any, Any] = {}
-    changed = False
-    for node in io_toposort([], [o for o in outputs if o is not None]):
-        inputs = [memo.get(i, i) for i in node.inputs]
-        op = node.op
-        if type(op) is Blockwise and isinstance(op.core_op, Convolve1d) and len(inputs) == 3:
-            x, k, mode = inputs
-            m = k.type.shape[-1]
-            full = _constant_flag(mode)
-            n = x.type.shape[-1]
-            want = node.outputs[0]
-            if (
-                m is not None and 1 <= m <= max_len and full is not None
-                and (full or n is None or n >= m)
-                and x.type.dtype == k.type.dtype == want.type.dtype
-                and x.type.ndim == k.type.ndim == want.type.ndim
-            ):
-                if not full and n is None:  # numpy would swap the inputs: refuse at run time
-                    import pytensor.tensor as pt
-                    from pytensor.raise_op import Assert
+    def unroll(node: Any, inputs: list[Any]) -> Any | None:
+        x, k, mode = inputs
+        m = k.type.shape[-1]
+        full = _constant_flag(mode)
+        n = x.type.shape[-1]
+        want = node.outputs[0]
+        if not (
+            m is not None and 1 <= m <= max_len and full is not None
+            and (full or n is None or n >= m)
+            and x.type.dtype == k.type.dtype == want.type.dtype
+            and x.type.ndim == k.type.ndim == want.type.ndim
+        ):
+            return None
+        if not full and n is None:  # numpy would swap the inputs: refuse at run time
+            import pytensor.tensor as pt
+            from pytensor.raise_op import Assert
 
-                    x = Assert("valid convolution: the input is shorter than the kernel")(
-                        x, pt.ge(x.shape[-1], m)
-                    )
-                memo[want] = want.type.filter_variable(_shift_conv_op(x, k, m, full))
-                changed = True
-                continue
-        if all(a is b for a, b in zip(inputs, node.inputs)):
-            continue
-        new_node = _make_node(op, inputs)
-        for old, new_out in zip(node.outputs, new_node.outputs):
-            memo[old] = new_out
-    if not changed:
-        return list(outputs)
-    return [None if o is None else memo.get(o, o) for o in outputs]
+            x = Assert("valid convolution: the input is shorter than the kernel")(
+                x, pt.ge(x.shape[-1], m)
+            )
+        return want.type.filter_variable(_shift_conv_op(x, k, m, full))
+
+    return _rewrite_convolutions(outputs, unroll)
 
 
 def unroll_convolutions() -> bool:

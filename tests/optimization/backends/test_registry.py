@@ -30,7 +30,7 @@ R = np.random.default_rng(0).normal([0.08, 0.03], [0.3, 0.05], size=(300, 2))
 def test_methods_are_auto_and_the_registered_backends():
     assert METHODS == ("auto", *backend_names())
     assert set(backend_names()) == {
-        "enumerate", "cvxpy", "cvar-lp", "cvar-slp", "scipy", "scipy-global", "derivative-free",
+        "enumerate", "cvxpy", "cvar-lp", "cvar-slp", "cvar-sqp", "scipy", "scipy-global", "derivative-free",
         "highs",
     }
     for name in backend_names():
