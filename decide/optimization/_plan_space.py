@@ -42,7 +42,7 @@ def _per(value: Any, n: int, name: str) -> np.ndarray:
     return arr
 
 
-def _per_unit(value: Any, units: list[str] | None, n: int, name: str, default: float) -> np.ndarray:
+def _per_unit(value: Any, units: list[Any] | None, n: int, name: str, default: float) -> np.ndarray:
     """A bound per unit: a number, ``n`` numbers, or a dict unit -> number (others ``default``)."""
     if not isinstance(value, Mapping):
         return _per(value, n, name)

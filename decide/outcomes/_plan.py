@@ -354,10 +354,10 @@ def _positions(window: Any, labels: np.ndarray | None, n: int, what: str, dim: s
             pos = np.array([lookup.get(str(v), lookup.get(label_text(v))) for v in items], dtype=int)
         else:
             pos = np.array(items, dtype=int)
-            bad = pos[(pos < 0) | (pos >= n)]
-            if bad.size:
+            beyond = pos[(pos < 0) | (pos >= n)]
+            if beyond.size:
                 raise DecideValueError(
-                    f"{what}: positions must be in [0, {n - 1}]; got {bad.tolist()[:5]}."
+                    f"{what}: positions must be in [0, {n - 1}]; got {beyond.tolist()[:5]}."
                 )
     if pos.size == 0:
         raise DecideValueError(f"{what} selects no period (of {n}); got {window!r}.")
