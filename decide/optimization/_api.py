@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from decide._validation import as_rng
-from decide.errors import DecideError, DecideTypeError, DecideValueError
+from decide.errors import DecideError, DecideTypeError, DecideValueError, InfeasibleError
 from decide.measures import Objective
 from decide.optimization._decision import Decision
 from decide.optimization._discrete import Discrete, _outcome_options
@@ -357,10 +357,16 @@ def optimize(
     """
     started = time.perf_counter()
     within = check_factor(options.pop("within_observed", None))
-    move_history = bool(options.pop("move_history", False))
+    move_history = options.pop("move_history", False)
+    if not isinstance(move_history, bool | np.bool_):
+        raise DecideTypeError(
+            f"move_history must be True or False; got {type(move_history).__name__} "
+            f"{move_history!r}."
+        )
     fixed = pinned(outcome, as_space(space) if space is not None else None)
     if within is not None and isinstance(outcome, OutcomeModel):
         space = keep_within(outcome, Discrete() if space is None else as_space(space), within)
+        _feasible_within(outcome, space, within)
     if isinstance(objective, RobustCriterion):  # WorstModel, WassersteinCVaR: their own path
         if subject_to:
             raise DecideValueError(
@@ -460,3 +466,21 @@ def _blas_controller() -> Any:
 
         _CONTROLLER.append(ThreadpoolController())
     return _CONTROLLER[0]
+
+
+def _feasible_within(outcome: OutcomeModel, space: Any, within: float) -> None:
+    """Raise when ``within_observed`` leaves the space empty, saying the bounds came from it."""
+    resolved = as_space(space)
+    if resolved.discrete:
+        return
+    try:
+        resolved.linear_constraints(outcome.action_space).check_feasible()
+    except InfeasibleError as exc:
+        widened = "" if within == 1.0 else f", widened by the factor {within:g} about its midpoint"
+        raise InfeasibleError(
+            f"within_observed={within:g} leaves no feasible action: its bounds are the observed "
+            f"range of each cell in the data the model was fitted on{widened}, not bounds "
+            f"you set. {exc} Here: lower the total, widen the range (within_observed=k with "
+            f"k > {within:g}), or drop within_observed (the plan then leaves the observed "
+            "range; Decision.extrapolation reports where)."
+        ) from None

@@ -21,7 +21,7 @@ from decide import _config
 from decide.errors import DecideValueError, ExtrapolationWarning
 from decide.optimization._polyhedron import LinearSystem
 from decide.optimization._spaces import Box, Constraints, Integer, LinearConstraints, Space
-from decide.outcomes import ObservedRange, OutcomeModel
+from decide.outcomes import MappedOutcome, ObservedRange, OutcomeModel
 
 __all__ = [
     "check_factor",
@@ -246,6 +246,50 @@ def _named(labels: list[str], shown: int = 8) -> str:
     return ", ".join(labels[:shown]) + more
 
 
+def _refuse_mapped(outcome: MappedOutcome, free: np.ndarray) -> None:
+    """The refusal for a mapped decision (a :func:`~decide.outcomes.plan`), in the model's cells.
+
+    ``free`` marks the decided values that move a fixed cell of the base model; the
+    message names those cells (dated, ``channel_data[2025-08-24, tv]``), those before the
+    base's declared window, after it, and training periods apart, and says what to do.
+    """
+    base = outcome.base
+    hist = base.history_flat()
+    hist = np.zeros(base.action_space.size, bool) if hist is None else np.asarray(hist, bool)
+    moved = hist & np.any(outcome.matrix[:, free] != 0.0, axis=1)
+    labels = np.asarray(base.action_space.labels, dtype=object)
+    decided = _named(np.asarray(outcome.action_space.labels, dtype=object)[free].tolist(), 4)
+    window = base.planning_window()
+    if window is not None:
+        parts = [
+            f"{int(m.sum())} {what}: {_named(labels[m].tolist())}"
+            for m, what in (
+                (moved & window.before, "before it (carry-in)"),
+                (moved & ~window.outside, "inside it but periods the model was fitted on"),
+                (moved & window.after, "after it (carry-out)"),
+            )
+            if m.any()
+        ]
+        raise DecideValueError(
+            f"the plan's window reaches outside the model's declared planning window "
+            f"{window.dim} {window.start} .. {window.end}: its decided values ({decided}) would "
+            f"move {int(moved.sum())} cells that the declared window fixes, "
+            f"{'; '.join(parts)}. Plan within {window.start} .. {window.end} "
+            "(decide.outcomes.plan(outcome) without window= decides the declared window), "
+            "or declare the window you mean to plan (decide.outcomes.with_window or "
+            "from_pymc(..., window=)) on a model whose data holds the carry-out periods "
+            "after it. Pass optimize(..., move_history=True) if moving these cells is "
+            "really meant."
+        )
+    raise DecideValueError(
+        f"the plan's window holds periods the model was fitted on: its decided values "
+        f"({decided}) would move {int(moved.sum())} history cells: "
+        f"{_named(labels[moved].tolist())}. Plan only the new periods (the window after "
+        "the last training period), or pass optimize(..., move_history=True) if moving "
+        "the past is really meant."
+    )
+
+
 def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
     """Refuse a space that lets history cells move (those the space does not pin).
 
@@ -265,6 +309,8 @@ def check_history(outcome: OutcomeModel, system: LinearSystem | None) -> None:
     free = hist & ~(np.isfinite(system.lb) & (system.lb == system.ub))
     if not free.any():
         return
+    if isinstance(outcome, MappedOutcome) and outcome.planning_window() is None:
+        _refuse_mapped(outcome, free)
     labels = np.asarray(outcome.action_space.labels, dtype=object)
     window = outcome.planning_window()
     if window is not None:

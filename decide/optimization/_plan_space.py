@@ -10,6 +10,7 @@ space in :math:`z`: a row :math:`a^\top x \le b` on the cells is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,13 +22,42 @@ from decide.outcomes import MappedOutcome
 __all__ = ["plan_space"]
 
 
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise DecideTypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
+    return float(value)
+
+
 def _per(value: Any, n: int, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DecideTypeError(
+            f"{name} must be a number or {n} numbers; got {type(value).__name__} {value!r}."
+        ) from None
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,) or np.any(np.isnan(arr)):
         raise DecideValueError(f"{name} must be a number or {n} numbers; got shape {np.shape(value)}.")
     return arr
+
+
+def _per_unit(value: Any, units: list[Any] | None, n: int, name: str, default: float) -> np.ndarray:
+    """A bound per unit: a number, ``n`` numbers, or a dict unit -> number (others ``default``)."""
+    if not isinstance(value, Mapping):
+        return _per(value, n, name)
+    names = [str(u) for u in (units or [])]
+    unknown = [k for k in value if str(k) not in names]
+    if len(names) != n or unknown:
+        raise DecideValueError(
+            f"{name} as a dict must name units of the plan {names}; got unknown keys {unknown}."
+        )
+    out = np.full(n, float(default))
+    for key, v in value.items():
+        out[names.index(str(key))] = _number(v, f"{name}[{key!r}]")
+    if np.any(np.isnan(out)):
+        raise DecideValueError(f"{name} must not be NaN; got {dict(value)!r}.")
+    return out
 
 
 def plan_space(
@@ -55,9 +85,10 @@ def plan_space(
         Cap per window period: :math:`\sum_u x_{t,u} \le c_t`.
     cumulative : float, array_like of shape (n_periods,) or None
         Cap on the spend up to and including each period: :math:`\sum_{s \le t} \sum_u x_{s,u} \le C_t`.
-    lower, upper : float, array_like of shape (n_units,) or None
+    lower, upper : float, array_like of shape (n_units,), dict or None
         Bounds of every cell per unit (channel), e.g. ``lower=0`` and a channel's
-        weekly capacity.
+        weekly capacity; a dict ``{channel: bound}`` bounds the channels it names
+        (the others keep the default: ``lower`` 0, ``upper`` none).
 
     Returns
     -------
@@ -69,9 +100,10 @@ def plan_space(
     Raises
     ------
     DecideTypeError
-        If ``plan`` is not a planning window.
+        If ``plan`` is not a planning window, ``total`` or a bound is not a number.
     DecideValueError
-        Caps of the wrong length or NaN, ``lower > upper``.
+        Caps of the wrong length or NaN, ``lower > upper``, a dict naming an unknown
+        unit.
 
     Examples
     --------
@@ -93,8 +125,9 @@ def plan_space(
     cells = plan.window_cells  # (n_periods, n_units) flat indices into the full action
     M = plan.matrix
     n_periods, n_units = cells.shape
-    lo = _per(-np.inf if lower is None else lower, n_units, "lower")
-    hi = _per(np.inf if upper is None else upper, n_units, "upper")
+    units = plan.window_units
+    lo = _per_unit(-np.inf if lower is None else lower, units, n_units, "lower", 0.0)
+    hi = _per_unit(np.inf if upper is None else upper, units, n_units, "upper", np.inf)
     if np.any(lo > hi):
         raise DecideValueError(f"lower must not exceed upper; got lower={lo.tolist()}, upper={hi.tolist()}.")
     # every cell is moved by at most one decided value (plan's maps): bounds on z are exact
@@ -112,7 +145,7 @@ def plan_space(
     rows, row_lo, row_hi = [], [], []
     period_rows = np.stack([M[cells[t]].sum(axis=0) for t in range(n_periods)])
     if total is not None:
-        if isinstance(total, bool) or not np.isfinite(total):
+        if not np.isfinite(_number(total, "total")):
             raise DecideValueError(f"total must be a finite number; got {total!r}.")
         rows.append(period_rows.sum(axis=0))
         row_lo.append(float(total) if equality else -np.inf)

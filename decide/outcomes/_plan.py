@@ -53,6 +53,9 @@ class MappedOutcome(OutcomeModel):
     window_cells : ndarray of int, shape (n_window_periods, n_units), or None
         For a :func:`plan`: the flat index in the full action of each window cell
         (period x unit, e.g. week x channel); None for :func:`linear_map`.
+    window_units : list of str or None
+        For a :func:`plan`: the name of each unit (``n_units``, e.g. the channels);
+        None for :func:`linear_map`.
     """
 
     def __init__(
@@ -62,9 +65,11 @@ class MappedOutcome(OutcomeModel):
         offset: np.ndarray,
         action_space: ActionSpec,
         window_cells: np.ndarray | None = None,
+        window_units: Sequence[Hashable] | None = None,
     ):
         self.base = base
         self.window_cells = window_cells
+        self.window_units = None if window_units is None else list(window_units)
         self.matrix = np.asarray(matrix, dtype=np.float64)
         self.offset = np.asarray(offset, dtype=np.float64)
         self.matrix.setflags(write=False)
@@ -149,6 +154,7 @@ class MappedOutcome(OutcomeModel):
         return MappedOutcome(
             self.base.subset(indices), self.matrix, self.offset, self.action_space,
             self.window_cells,
+            self.window_units,
         )._with_guards_of(self)
 
     def with_replicates(
@@ -161,6 +167,7 @@ class MappedOutcome(OutcomeModel):
             self.offset,
             self.action_space,
             self.window_cells,
+            self.window_units,
         )._with_guards_of(self)
 
     @property
@@ -198,7 +205,7 @@ class MappedOutcome(OutcomeModel):
         """The same map over the base model at other parameter draws."""
         return MappedOutcome(
             self.base.with_parameters(parameters), self.matrix, self.offset,
-            self.action_space, self.window_cells,
+            self.action_space, self.window_cells, self.window_units,
         )._with_guards_of(self)
 
 
@@ -282,16 +289,56 @@ def linear_map(
     return MappedOutcome(outcome, M, x0, spec)
 
 
-def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.ndarray:
-    """Positions along a dim of length ``n`` from a slice, positions or labels."""
+def _positions(window: Any, labels: np.ndarray | None, n: int, what: str, dim: str = "period") -> np.ndarray:
+    """Positions along a dim of length ``n`` from a range, a slice, positions or labels.
+
+    A 2-tuple ``(start, end)`` and a slice of labels are a range with both ends included,
+    read as :func:`~decide.outcomes.with_window` reads it (dates, numbers, names or
+    positions); a slice of integers is a Python slice of positions; a list (or array,
+    range) names the periods one by one.
+    """
+    from decide.outcomes._window import _bound_order
+
+    if isinstance(window, tuple):
+        if len(window) != 2:
+            raise DecideTypeError(
+                f"{what}: a tuple is a range (start, end), both included, as in "
+                f"with_window; got {len(window)} items {window!r}. Give the periods one by "
+                "one as a list."
+            )
+        order = _bound_order(dim, labels, n, window[0], window[1])
+        return np.flatnonzero(order == 0)
     if isinstance(window, slice):
+        ends = [b for b in (window.start, window.stop) if b is not None]
+        if window.step is None and ends and not all(
+            isinstance(b, int | np.integer) and not isinstance(b, bool) for b in ends
+        ):
+            if len(ends) != 2:
+                raise DecideValueError(
+                    f"{what}: a slice of labels needs both ends (start and end, both "
+                    f"included); got {window!r}."
+                )
+            order = _bound_order(dim, labels, n, window.start, window.stop)
+            return np.flatnonzero(order == 0)
+        bad = [b for b in (window.start, window.stop, window.step) if b is not None and (
+            isinstance(b, bool) or not isinstance(b, int | np.integer))]
+        if bad:
+            raise DecideTypeError(
+                f"{what}: a slice of positions takes integers; got {window!r}."
+            )
+        out = [b for b in (window.start, window.stop) if b is not None and not -n <= b <= n]
+        if out:
+            raise DecideValueError(
+                f"{what}={window!r} is out of range: dim {dim!r} has {n} periods, so a slice's "
+                f"ends must be in [-{n}, {n}] (positions 0 .. {n - 1}); got {out}."
+            )
         pos = np.arange(n)[window]
     else:
         items = list(window) if isinstance(window, Sequence | np.ndarray | range) else None
-        if items is None:
+        if items is None or isinstance(window, str):
             raise DecideTypeError(
-                f"{what} must be a slice, a list of positions or a list of labels; got "
-                f"{type(window).__name__}."
+                f"{what} must be a range (start, end), a slice, a list of positions or a "
+                f"list of labels; got {type(window).__name__}."
             )
         if labels is not None and all(
             not isinstance(v, int | np.integer) or isinstance(v, bool) for v in items
@@ -307,10 +354,10 @@ def _positions(window: Any, labels: np.ndarray | None, n: int, what: str) -> np.
             pos = np.array([lookup.get(str(v), lookup.get(label_text(v))) for v in items], dtype=int)
         else:
             pos = np.array(items, dtype=int)
-            bad = pos[(pos < 0) | (pos >= n)]
-            if bad.size:
+            beyond = pos[(pos < 0) | (pos >= n)]
+            if beyond.size:
                 raise DecideValueError(
-                    f"{what}: positions must be in [0, {n - 1}]; got {bad.tolist()[:5]}."
+                    f"{what}: positions must be in [0, {n - 1}]; got {beyond.tolist()[:5]}."
                 )
     if pos.size == 0:
         raise DecideValueError(f"{what} selects no period (of {n}); got {window!r}.")
@@ -354,9 +401,14 @@ def plan(
     ----------
     outcome : OutcomeModel
         The model over the full action (history, window and carry-out periods).
-    window : slice, sequence of int, sequence of labels or None
-        The periods decided, as positions along ``period_dim`` or its labels. None:
-        the outcome's declared window (:func:`~decide.outcomes.with_window`,
+    window : tuple (start, end), slice, list of int, list of labels or None
+        The periods decided along ``period_dim``. A tuple ``(start, end)`` is a range,
+        both ends included, read as :func:`~decide.outcomes.with_window` reads it (the
+        first and last date for a dim of dates, positions for a dim without labels); a
+        slice of labels (``slice("2025-06-29", "2025-08-17")``) is the same range; a
+        slice of integers is a Python slice of positions (``slice(3, 7)``: positions 3
+        to 6); a list names the periods one by one (positions or labels). None: the
+        outcome's declared window (:func:`~decide.outcomes.with_window`,
         ``from_pymc(..., window=)``), an error when it has none.
     action : str or None
         The action variable (needed when the outcome has several).
@@ -452,7 +504,9 @@ def plan(
     cells = np.moveaxis(np.arange(int(np.prod(shape))).reshape(shape), axis, 0)
     n_periods = shape[axis]
     period_labels = spec.coords.get(pdim)
-    pos = _positions(window, None if period_labels is None else np.asarray(period_labels), n_periods, "window")
+    pos = _positions(
+        window, None if period_labels is None else np.asarray(period_labels), n_periods, "window", pdim
+    )
     if isinstance(carry_out, bool) or not isinstance(carry_out, int | np.integer) or carry_out < 0:
         raise DecideValueError(f"carry_out must be an integer >= 0; got {carry_out!r}.")
     after = n_periods - 1 - int(pos.max())
@@ -483,7 +537,7 @@ def plan(
         coords = {d: v for d, v in spec.coords.items() if d in dims and d != pdim}
         coords[pdim] = np.arange(n_periods)[pos] if period_labels is None else np.asarray(period_labels)[pos]
         new_spec = ActionSpec((action,), (tuple(wshape),), (dims,), coords)
-        return MappedOutcome(outcome, M, x0, new_spec, start + groups)
+        return MappedOutcome(outcome, M, x0, new_spec, start + groups, unit_labels)
     if shares is not None:
         if not isinstance(shares, Mapping):
             raise DecideTypeError(f"shares must be a dict unit -> weights; got {type(shares).__name__}.")
@@ -535,7 +589,7 @@ def plan(
     M = np.stack(columns, axis=1)
     d = "flight" if shares is None else "total"
     new_spec = ActionSpec((action,), ((M.shape[1],),), ((d,),), {d: _label_array(labels)})
-    return MappedOutcome(outcome, M, x0, new_spec, start + groups)
+    return MappedOutcome(outcome, M, x0, new_spec, start + groups, unit_labels)
 
 
 def _unit_labels(coords: Mapping[str, Any], dims: tuple[str, ...], shape: tuple[int, ...]) -> list[Hashable]:

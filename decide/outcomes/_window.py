@@ -30,7 +30,7 @@ from decide.errors import DecideTypeError, DecideValueError
 if TYPE_CHECKING:
     from decide.outcomes._base import ActionSpec, OutcomeModel
 
-__all__ = ["PlanningWindow", "resolve_window", "with_window"]
+__all__ = ["PlanningWindow", "check_new_periods", "resolve_window", "with_window"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,6 +256,67 @@ def resolve_window(spec: ActionSpec, window: Any) -> PlanningWindow:
     return PlanningWindow(str(dim), first, last, positions, len(order), before, after)
 
 
+def _cell_positions(spec: ActionSpec, dim: str) -> np.ndarray:
+    """Per cell of the flat action, its position along ``dim`` (-1 for variables without it)."""
+    out, offset = np.full(spec.size, -1, dtype=np.int64), 0
+    for sh, ds in zip(spec.shapes, spec.dims):
+        size = int(np.prod(sh))
+        if dim in ds:
+            axis = ds.index(dim)
+            out[offset : offset + size] = np.indices(sh)[axis].reshape(-1)
+        offset += size
+    return out
+
+
+def check_new_periods(
+    spec: ActionSpec, window: PlanningWindow, history: np.ndarray | None, given: Any
+) -> None:
+    """Refuse a declared window that holds periods the model was fitted on.
+
+    Parameters
+    ----------
+    spec : ActionSpec
+        The action.
+    window : PlanningWindow
+        The window declared.
+    history : ndarray of bool, shape (spec.size,), or None
+        The outcome's history cells (training periods), without the window.
+    given : Any
+        The ``window`` argument as given (for the message).
+
+    Raises
+    ------
+    DecideValueError
+        Naming the training periods inside the window and the first period after them.
+    """
+    if history is None:
+        return
+    inside = np.asarray(history, dtype=bool) & ~window.outside
+    if not inside.any():
+        return
+    per_cell = _cell_positions(spec, window.dim)
+    trained = np.unique(per_cell[inside & (per_cell >= 0)])
+    labels = _coord(spec, window.dim)
+    text = [label_text(labels[p]) if labels is not None else str(p) for p in range(window.n_periods)]
+    last = int(np.max(per_cell[np.asarray(history, dtype=bool) & (per_cell >= 0)]))
+    start = (
+        f"start it at {text[last + 1]}, the first period after the training data"
+        if last + 1 < window.n_periods
+        else "the action holds no period after the training data: give the new periods with from_pymc(data=..., coords=...)"
+    )
+    raise DecideValueError(
+        f"window={given!r} ({window.dim} {window.start} .. {window.end}) holds {trained.size} "
+        f"periods the model was fitted on: {_named_periods([text[p] for p in trained])}. A "
+        "planning window holds the new periods to plan; the training periods before it "
+        f"are carry-in, fixed at their data: {start}."
+    )
+
+
+def _named_periods(labels: list[str], shown: int = 6) -> str:
+    more = f", ... ({len(labels)} in all)" if len(labels) > shown else ""
+    return ", ".join(labels[:shown]) + more
+
+
 def _coord(spec: ActionSpec, dim: str) -> np.ndarray | None:
     labels = spec.coords.get(dim)
     return None if labels is None else np.asarray(labels)
@@ -293,7 +354,9 @@ def with_window(outcome: OutcomeModel, window: Any) -> OutcomeModel:
     DecideValueError
         An unknown dim, several dims that fit, bounds of the wrong kind (dates on a
         numeric dim), ``start > end``, a bound outside the dim's periods (the message
-        gives the valid range), a window holding no period.
+        gives the valid range), a window holding no period, a window holding periods
+        the model was fitted on (:meth:`~decide.outcomes.OutcomeModel.history_flat`;
+        the message names them: a window holds new periods only).
 
     Examples
     --------
@@ -309,5 +372,8 @@ def with_window(outcome: OutcomeModel, window: Any) -> OutcomeModel:
     if not isinstance(outcome, OutcomeModel):
         raise DecideTypeError(f"outcome must be an OutcomeModel; got {type(outcome).__name__}.")
     new = copy.copy(outcome)
-    new._window = resolve_window(outcome.action_space, window)
+    new._window = None
+    declared = resolve_window(outcome.action_space, window)
+    check_new_periods(outcome.action_space, declared, new.history_flat(), window)
+    new._window = declared
     return new

@@ -111,6 +111,24 @@ def fit_category_labels(fig: Any, ax: Any, n: int, *, which: str = "y") -> None:
     fig.tight_layout()  # once: no layout engine is left on the figure
 
 
+def fit_outside_legend(fig: Any, ax: Any) -> None:
+    """Size a figure made here so that a legend right of the axes shows whole.
+
+    The figure grows by the legend's width (a plain ``savefig`` keeps the figure's
+    size, so a legend outside it would be cut), then is laid out once with
+    ``tight_layout``, which keeps the legend, the tick and axis labels inside the
+    figure (no layout engine is left on it).
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    fig.draw_without_rendering()
+    width = legend.get_window_extent().width / fig.dpi
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(w + width + 0.3, h)
+    fig.tight_layout()
+
+
 def _overlaps(box: Any, boxes: list[Any], pad: float) -> bool:
     return any(
         box.x0 < b.x1 + pad and b.x0 < box.x1 + pad and box.y0 < b.y1 + pad and b.y0 < box.y1 + pad

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideValueError
-from decide.plots._common import action_matrix, finish, get_ax
+from decide.plots._common import action_matrix, finish, fit_outside_legend, get_ax
 
 __all__ = ["plot_sweep"]
 
@@ -31,7 +31,9 @@ def plot_sweep(
         total); ``"line"``: one line per element; ``"auto"``: area when every
         action element is non-negative, else lines.
     ax : matplotlib.axes.Axes, optional
-        Draw into these axes; default a new figure.
+        Draw into these axes; default a new figure, widened to hold the legend right
+        of the axes (a plain ``savefig`` shows it whole). With ``ax`` given, the
+        legend is placed right of it and the figure's size is the caller's.
     show : bool, default False
         Call ``matplotlib.pyplot.show()``.
 
@@ -85,16 +87,24 @@ def plot_sweep(
             "kind='area' stacks the action elements and needs them non-negative; this sweep has "
             f"a minimum of {float(X.min()):.4g}. Use kind='line'."
         )
+    own = ax is None
     fig, ax = get_ax(ax)
     if kind == "area" or (kind == "auto" and nonneg):
         ax.stackplot(x, np.clip(X, 0.0, None).T, labels=labels, alpha=0.85)
     else:
         for j, lab in enumerate(labels):
             ax.plot(x, X[:, j], marker="o", markersize=3, label=lab)
-    return finish(
-        fig, ax, show,
+    finish(
+        fig, ax, False,
         xlabel=str(parameter),
         ylabel="action",
         title=f"Chosen action as {parameter} changes",
         legend="right",
     )
+    if own:  # a figure made here grows to hold its legend (a plain savefig shows it whole)
+        fit_outside_legend(fig, ax)
+    if show:
+        import matplotlib.pyplot as plt
+
+        plt.show()
+    return fig, ax

@@ -159,7 +159,9 @@ def test_history_cells_are_refused_unless_pinned() -> None:
     window = plan(om, window=[1, 2, 3], base=[2.0, 0, 0, 0])
     assert not window.history_flat().any()
     np.testing.assert_allclose(optimize(window, Mean(), Budget(3.0)).flat_action, [0, 0, 3.0], atol=1e-7)
-    with pytest.raises(DecideValueError, match="history cells"):
+    with pytest.raises(DecideValueError, match=(
+            r"holds periods the model was fitted on: its decided values \(spend\[w1\]\) "
+            r"would move 1 history cells: spend\[w1\]\. Plan only the new periods")):
         optimize(plan(om, window=[0, 1], base=np.zeros(4)), Mean(), Budget(1.0))
     # a robust criterion over candidate models: the history of any candidate is guarded
     other = linear(np.array([[4.0, 3.0, 2.0, 1.0]] * 3), names="spend", dim="week",

@@ -195,3 +195,14 @@ def test_bad_input_names_the_argument() -> None:
     with pytest.raises(DecideValueError, match="rate must be a finite number > -1"):
         discount_factors(-1.0, 3)
     assert isinstance(plan_space(plan(om, window=slice(0, 4), base=base)), Box)
+
+
+def test_a_tuple_of_positions_is_a_range_on_a_dim_without_labels() -> None:
+    om, _, _ = make_model(6, [0.5, 0.5], concave=False)
+    base = np.zeros((6, 2))
+    p = plan(om, window=(1, 3), base=base)  # positions 1, 2 and 3 (both ends included)
+    full = p.full_action_flat(np.arange(1.0, 7.0)).reshape(6, 2)
+    expected = np.zeros((6, 2))
+    expected[1:4] = np.arange(1.0, 7.0).reshape(3, 2)
+    np.testing.assert_array_equal(full, expected)
+    assert plan(om, window=[1, 3], base=base).action_space.size == 4  # a list: weeks 1 and 3

@@ -45,3 +45,24 @@ def test_uncertainty_share_legend_is_outside_the_axes():
     fig, ax = plot_uncertainty(parts, share=True)  # bars fill [0, 1] on every row
     assert _legend_outside(fig, ax)
     plt.close(fig)
+
+
+def test_sweep_legend_with_long_labels_is_inside_a_plain_saved_figure(tmp_path):
+    # channel labels as long as a window plan's; the figure as savefig writes it
+    R = np.random.default_rng(0).normal([0.08, 0.03, 0.05], [0.3, 0.05, 0.1], size=(400, 3))
+    om = linear(R, names="channel_data", dim="channel",
+                coords={"channel": ["television national", "paid search brand", "social video"]})
+    table = sweep(om, lambda lam: Mean() + lam * CVaR(0.05), [0, 0.5, 2, 8], Budget(1.0))
+    fig, ax = plot_sweep(table)
+    fig.savefig(tmp_path / "sweep.png")  # plain: no bbox_inches="tight"
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert frame.x0 <= legend.x0 and legend.x1 <= frame.x1 and frame.y0 <= legend.y0 and legend.y1 <= frame.y1
+    for text in ax.get_legend().get_texts():
+        box = text.get_window_extent(renderer)
+        assert box.x1 <= frame.x1 and "[" in text.get_text()
+    assert not _overlap(legend, ax.get_window_extent(renderer))
+    tight = ax.get_tightbbox(renderer)  # tick and axis labels too
+    assert frame.x0 <= tight.x0 and tight.x1 <= frame.x1
+    plt.close(fig)

@@ -68,8 +68,9 @@ def model_with_data(
     DecideValueError
         A name that is not a data container of the model, values with another
         number of dims than the model's data, a non-finite value, a dim that is not
-        in the model's coords, or new lengths that pymc cannot set (the message
-        says which dim needs new ``coords``).
+        in the model's coords, ``coords`` labels whose number differs from the new
+        data's length along that dim, or new lengths that pymc cannot set (the
+        message says which dim needs new ``coords``).
     """
     import pymc as pm
     from pymc.model.fgraph import clone_model
@@ -115,6 +116,22 @@ def model_with_data(
             raise DecideValueError(
                 f"coords[{dim!r}]: the model has no dim {dim!r}; dims: {sorted(known) or 'none'}."
             )
+    dims_of = getattr(model, "named_vars_to_dims", {}) or {}
+    for dim, labels in coords.items():
+        try:
+            n_labels = len(labels)
+        except TypeError:
+            raise DecideTypeError(
+                f"coords[{dim!r}] must be a sequence of labels; got {type(labels).__name__}."
+            ) from None
+        for name, arr in values.items():
+            for axis, d in enumerate(dims_of.get(name, ()) or ()):
+                if d == dim and axis < arr.ndim and arr.shape[axis] != n_labels:
+                    raise DecideValueError(
+                        f"coords[{dim!r}] has {n_labels} labels but data[{name!r}] has "
+                        f"{arr.shape[axis]} rows along {dim!r} (axis {axis} of shape "
+                        f"{arr.shape}): give one label per row."
+                    )
     clone = clone_model(model)
     if values or coords:
         try:

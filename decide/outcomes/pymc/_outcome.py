@@ -22,7 +22,7 @@ from decide._posterior import posterior_dataset, thin
 from decide._validation import as_rng
 from decide.errors import DecideTypeError, DecideValueError
 from decide.outcomes._base import ActionSpec, OutcomeModel, Reduce, resolve_reduce
-from decide.outcomes._window import resolve_window
+from decide.outcomes._window import check_new_periods, resolve_window
 from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cached_compile
 from decide.outcomes.pymc._categorical import Categorical, resolve_categorical
@@ -808,7 +808,9 @@ def from_pymc(
         ``("2025-01-05", "2025-03-30")``; the dim is found from the bounds, name it
         with a dict when several fit). Every cell outside it (carry-in and carry-out
         periods) is fixed like history: ``optimize`` refuses a space that would move
-        it, ``plan(om)`` decides the window. See :func:`~decide.outcomes.with_window`.
+        it, ``plan(om)`` decides the window. It holds new periods only: a window
+        that holds dates of the training data is refused, naming them. See
+        :func:`~decide.outcomes.with_window`.
 
     Returns
     -------
@@ -826,8 +828,10 @@ def from_pymc(
         or in ``"crn"`` a discrete simulated variable whose distribution has neither
         an inverse CDF nor a CDF in pymc (the message names it).
         Also ``data`` / ``coords`` naming no data container or dim of the model, or
-        with the wrong number of dims; a ``window`` whose bounds do not fit the
-        action's period dim (see :func:`~decide.outcomes.with_window`).
+        with the wrong number of dims, ``coords`` labels whose number differs from
+        the new data's length along that dim; a ``window`` whose bounds do not fit the
+        action's period dim or that holds training periods (see
+        :func:`~decide.outcomes.with_window`).
     DecideTypeError
         If ``model`` is not a ``pymc.Model`` or ``outcome`` is neither a name nor a callable.
 
@@ -970,5 +974,7 @@ def from_pymc(
         om.categorical = True
     else:
         om._observed_range, om._history = training_range(fitted_model, idata, om.action_space)
+    if declared is not None:
+        check_new_periods(om.action_space, declared, om.history_flat(), window)
     om._window = declared
     return om

@@ -174,3 +174,16 @@ def test_bad_windows_name_the_argument_range_and_value() -> None:
         window_outcome(window={"week": WINDOW})
     with pytest.raises(DecideTypeError, match=r"window must be \(start, end\)"):
         window_outcome(window="2024-06-02")
+    # the last training week inside the window: refused at declaration, naming it
+    last = str(DATES[-1].date())
+    with pytest.raises(DecideValueError, match=(
+            rf"holds 1 periods the model was fitted on: {last}\. A planning window holds the new "
+            rf"periods.*start it at {NEW[0].date()}")):
+        window_outcome(window=(last, WINDOW[1]))
+
+
+def test_coords_of_another_length_than_the_data_are_refused() -> None:
+    with pytest.raises(DecideValueError, match=(
+            r"coords\['date'\] has 7 labels but data\['spend'\] has 8 rows along 'date'")):
+        from_pymc(adstock_model(), {"beta": BETA, "alpha": ALPHA}, "spend", "mu",
+                  data={"spend": XW, "target": np.zeros(N)}, coords={"date": WINDOW_DATES[:-1]})
