@@ -121,7 +121,7 @@ _ENV: dict[str, Any] = {}
 def _environment() -> tuple[Any, ...]:
     """Versions and flags a compiled graph depends on (computed once per process)."""
     if "env" not in _ENV:
-        versions = []
+        versions: list[tuple[str, str | None]] = []
         for dist in ("numpy", "pytensor", "numba", "pymc", "scipy"):
             try:
                 versions.append((dist, importlib.metadata.version(dist)))
@@ -129,7 +129,7 @@ def _environment() -> tuple[Any, ...]:
                 versions.append((dist, None))
         import pytensor
 
-        flags = []
+        flags: list[tuple[str, str | None]] = []
         for name in (
             "floatX", "optimizer_including", "optimizer_excluding", "optimizer_requiring",
             "cxx", "linker", "mode", "compute_test_value", "cast_policy",
@@ -162,6 +162,8 @@ def _class_path(obj: Any, local: bool = False) -> str:
     The module's source hash is added outside the versioned packages. Functions defined
     inside functions are named only when ``local``.
     """
+    module: str | None
+    qualname: str | None
     if isinstance(obj, types.ModuleType):
         module, qualname = obj.__name__, ""
     else:
