@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 #: Dims of a posterior's sample axes in ArviZ objects, stacked into ``SAMPLE_DIM``.
@@ -70,6 +71,23 @@ DOMINANCE_Z: Final[float] = 3.0
 #: Compiled functions of ``from_pymc`` outcomes kept in memory, keyed on the outcome's graph
 #: (least recently used dropped first; 0 disables the cache).
 PYMC_COMPILE_CACHE_SIZE: Final[int] = 16
+#: Compiled functions of ``from_pymc`` outcomes are also kept on disk (the rewritten pytensor
+#: graph, pickled, under :data:`PYMC_DISK_CACHE_DIR`), so the first call of a new process skips
+#: pytensor's graph rewriting for a graph compiled before. Environment: ``DECIDE_DISK_CACHE=0``
+#: turns it off.
+PYMC_DISK_CACHE: Final[bool] = os.environ.get("DECIDE_DISK_CACHE", "1").strip().lower() not in (
+    "0", "false", "no", "off", ""
+)
+#: Where the disk cache lives: ``$DECIDE_CACHE_DIR``, else ``$XDG_CACHE_HOME/decide/pytensor``
+#: (``~/.cache/decide/pytensor``). Its files are pickles, loaded as code: a directory that only
+#: you can write to.
+PYMC_DISK_CACHE_DIR: Final[str] = os.environ.get("DECIDE_CACHE_DIR") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+    "decide",
+    "pytensor",
+)
+#: Bytes the disk cache may hold; the least recently used files are removed beyond it.
+PYMC_DISK_CACHE_MAX_BYTES: Final[int] = 256 * 2**20
 #: ``from_pymc`` returns the per-draw Jacobian with the draws (one compiled function, one
 #: forward and one reverse pass) while rows x action size stays at most this many numbers.
 PYMC_JACOBIAN_MAX_ELEMENTS: Final[int] = 20_000_000

@@ -7,12 +7,24 @@ settings into ``docs/examples/_figures/`` (re-run only when the script changed).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-import decide
+# the examples run at build time compile pytensor functions: their disk cache lives in a
+# directory of this build, not in the user's cache (as in the test suite's conftest.py)
+_CACHE_DIR = tempfile.mkdtemp(prefix="decide-docs-cache-")
+os.environ["DECIDE_CACHE_DIR"] = _CACHE_DIR
+atexit.register(shutil.rmtree, _CACHE_DIR, True)
+
+import decide  # noqa: E402
+from decide import _config  # noqa: E402
+
+_config.PYMC_DISK_CACHE_DIR = _CACHE_DIR  # type: ignore[misc]  (decide was imported earlier)
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 HERE = Path(__file__).resolve().parent

@@ -294,7 +294,12 @@ def _classify(
         and not set(ancestors(rv.owner.inputs)) & acts
     ]
     given = [*observed_rvs, *pinned]
-    conditioned = set(ancestors(given)) if given else set()
+    # by name: variables outside the outcome's ancestry may be left in xtensor form
+    conditioned = {v.name for v in ancestors(given) if v.name} if given else set()
+
+    def above(rv: Any, var: Any) -> bool:
+        return rv.name in {v.name for v in ancestors([var]) if v.name}
+
     for rv in rvs:
         deps = set(ancestors(rv.owner.inputs))
         if rv in observed or deps & volatile:
@@ -302,14 +307,14 @@ def _classify(
             volatile.add(rv)
             continue
         if rv.name not in posterior_vars:
-            if rv not in conditioned:
+            if rv.name not in conditioned:
                 # not an ancestor of the data: its posterior given its parents is its
                 # conditional prior (a forecast variable added after sampling)
                 simulated.append(rv)
                 volatile.add(rv)
                 continue
-            obs = sorted(o.name for o in observed_rvs if rv in set(ancestors([o])))
-            kids = sorted(p.name for p in pinned if p is not rv and rv in set(ancestors([p])))
+            obs = sorted(o.name for o in observed_rvs if above(rv, o))
+            kids = sorted(p.name for p in pinned if p is not rv and above(rv, p))
             on = " and ".join(
                 part for part in (
                     f"the observed data {obs}" if obs else "",
@@ -540,9 +545,19 @@ def build_graph(
         out_dims = tuple(str(v) for v in (dims_map.get(out_name) or ()))
     else:
         out_dims = ()
-    if is_x:
+    if is_x and resize:
         out, lowered = _lower_xtensor(out, free_rvs + observed_rvs)
         free_rvs, observed_rvs = lowered[: len(free_rvs)], lowered[len(free_rvs) :]
+    elif is_x:
+        # lower the outcome's random ancestors only: lowering a likelihood infers the static
+        # shape of its whole mean graph (seconds on pytensor 2.x). The others are used only
+        # by name (what the data condition on, in _classify).
+        anc = set(ancestors([out]))
+        needed = [v for v in free_rvs + observed_rvs if v in anc]
+        out, lowered = _lower_xtensor(out, needed)
+        low = dict(zip(needed, lowered))
+        free_rvs = [low.get(v, v) for v in free_rvs]
+        observed_rvs = [low.get(v, v) for v in observed_rvs]
     if resize:
         out, observed_rvs, free_rvs = resize_observed(out, observed_rvs, free_rvs, resize)
 

@@ -36,7 +36,7 @@ from decide.outcomes.pymc._data import (
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key, valid_convolutions
-from decide.outcomes.pymc._quiet import resolve_blas_flags_quietly
+from decide.outcomes.pymc._quiet import no_tag_traces, resolve_blas_flags_quietly
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -65,6 +65,8 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
 
     import pytensor
 
+    # read here, when rewriting runs (a function relinked from the disk cache never needs it)
+    resolve_blas_flags_quietly(backend)
     if str(backend).upper() == "NUMBA":
         single = not isinstance(outputs, list | tuple)
         outs = valid_convolutions([outputs] if single else list(outputs))
@@ -81,6 +83,22 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
     for w in caught:  # the numba function is kept: its warnings stand
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fn
+
+
+def _mode_of(backend: Any) -> Callable[[Any], str] | None:
+    """The mode a function of :func:`_function` was compiled with (for the disk cache).
+
+    None for a backend given as a ``Mode`` object (not cached on disk).
+    """
+    if not isinstance(backend, str):
+        return None
+
+    def mode(fn: Any) -> str:
+        if backend.upper() == "NUMBA" and type(fn.maker.linker).__name__ != "NumbaLinker":
+            return "FAST_RUN"  # the C fallback of pytensor 2.x
+        return backend
+
+    return mode
 
 
 def _action_spec(graph: GraphSpec) -> ActionSpec:
@@ -245,7 +263,8 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        v.fn = cached_compile(key, build)
+        with no_tag_traces():
+            v.fn = cached_compile(key, build, _mode_of(backend))
         return v
 
     def _plain_fn(self) -> _Fn:
@@ -461,7 +480,8 @@ class PyMCOutcome(OutcomeModel):
     def _compile_vjp(self) -> Any:
         """Compile the gradient (``"split"``) or value and gradient (``"joint"``)."""
         v = self._plain_fn()
-        red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
+        with no_tag_traces():
+            red, cot, grads = vjp_graph(v.output, self._graph.action_inputs, self.reduce)
         outs = grads if self.vjp_strategy == "split" else [red, *grads]
         inputs = [*self._inputs(v), cot]
         key = graph_key(inputs, outs)
@@ -474,7 +494,8 @@ class PyMCOutcome(OutcomeModel):
             fn.trust_input = True
             return fn
 
-        return cached_compile(key, build)
+        with no_tag_traces():
+            return cached_compile(key, build, _mode_of(self.backend))
 
     def value_and_vjp(self, action: Any, cotangent: Any) -> tuple[np.ndarray, np.ndarray]:
         """Reduced draws and their vector-Jacobian product in one call.
@@ -907,7 +928,6 @@ def from_pymc(
             f"idata group {group!r} must hold at least 2 posterior draws (a decision needs the "
             f"spread of the posterior); got {ds.sizes[SAMPLE_DIM]} (max_draws={max_draws!r})."
         )
-    resolve_blas_flags_quietly(backend or default_backend())
     fitted_model = model
     if data is None and coords is None:
         unknown = [n for n in names if n not in model.named_vars]
@@ -917,14 +937,15 @@ def from_pymc(
     else:
         tied = frozenset(tied_observed(model)) if data or coords else frozenset()
         model = model_with_data(model, data, coords)
-    graph = build_graph(
-        model,
-        names,
-        outcome,
-        mode,
-        {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
-        resize=frozenset() if data is None and coords is None else tied,
-    )
+    with no_tag_traces():
+        graph = build_graph(
+            model,
+            names,
+            outcome,
+            mode,
+            {str(k): tuple(v.shape[1:]) for k, v in ds.data_vars.items()},
+            resize=frozenset() if data is None and coords is None else tied,
+        )
     declared = None if window is None else resolve_window(_action_spec(graph), window)
     used: dict[str, Any] = {}
     for name, _, _, dtype in graph.params:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
-__all__ = ["resolve_blas_flags_quietly"]
+__all__ = ["no_tag_traces", "resolve_blas_flags_quietly"]
 
 _BLAS_WARNING = "PyTensor could not link to a BLAS installation"
 
@@ -30,3 +31,19 @@ def resolve_blas_flags_quietly(backend: str) -> None:
             _ = pytensor.config.blas__ldflags
         except Exception:  # a pytensor without the flag, or a failed probe: nothing to quiet
             pass
+
+
+def no_tag_traces() -> Any:
+    """A context in which pytensor records no creation stack trace on new variables.
+
+    pytensor stores a few frames of the Python stack on every variable it creates
+    (``config.traceback__limit``), for error messages pointing at the user's line.
+    The variables decide creates (intervened, lowered, vectorized, rewritten at
+    compile time) are made inside decide and pytensor, so those frames never point at
+    the user's code; extracting them was ~12% of building and compiling the
+    pymc-marketing MMM window. Variables of the user's model keep their traces, and
+    rewrites copy them to the nodes they replace.
+    """
+    import pytensor
+
+    return pytensor.config.change_flags(traceback__limit=0)

@@ -38,7 +38,8 @@ def _expect(a: np.ndarray, scale: float = 2.0, base: float = 1.0) -> np.ndarray:
 def _fresh_cache(monkeypatch: pytest.MonkeyPatch):
     # the Jacobian path is the default on pytensor 3 only; test it on both stacks
     monkeypatch.setattr(_grad, "default_jacobian", lambda: True)
-    cache_clear()
+    monkeypatch.setattr(_config, "PYMC_DISK_CACHE", False)  # the memory cache alone (see
+    cache_clear()  # test_disk_cache.py for the disk)
     yield
     cache_clear()
 
