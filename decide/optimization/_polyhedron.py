@@ -71,21 +71,20 @@ class LinearSystem:
         Finite bounds are kept; each infinite one is replaced by the optimum of a
         linear program (``min x_i`` or ``max x_i`` over the polyhedron) when it is finite.
         """
-        from scipy.optimize import linprog
+        from decide.optimization.cvar_lp._highs import max_linear
 
         lb, ub = self.lb.copy(), self.ub.copy()
         if self.A_ub.shape[0] == 0 and self.A_eq.shape[0] == 0:
             return lb, ub
-        kw = self.linprog_kwargs()
         for i in range(self.n):
-            for sign, target in ((1.0, lb), (-1.0, ub)):
+            for sign, target in ((-1.0, lb), (1.0, ub)):  # max -x_i gives the lower bound
                 if np.isfinite(target[i]):
                     continue
-                c = np.zeros(self.n)
-                c[i] = sign
-                res = linprog(c, **kw, method="highs")
-                if res.status == 0:
-                    target[i] = float(res.x[i])
+                r = np.zeros(self.n)
+                r[i] = sign
+                status, _, x = max_linear(r, self)
+                if status == "optimal" and x is not None:
+                    target[i] = float(x[i])
         return lb, ub
 
     @property
