@@ -43,6 +43,7 @@ from decide.outcomes.pymc._ops import (
     _rng_inputs,
     _shared_inputs,
     _vectorize,
+    eval_shapes,
     rebuild,
     unroll_convolutions,
     unrolled_convolutions,
@@ -386,7 +387,6 @@ def _crn_graph(
     uniforms ``(name, batched input, core shape)`` and why there is no gradient
     (or None).
     """
-    import pytensor
     import pytensor.tensor as pt
 
     no_grad_reason: str | None = None
@@ -425,14 +425,12 @@ def _crn_graph(
     core_out = rebuild(out, crn_repl)
     uniforms: list[tuple[str, Any, tuple[int, ...]]] = []
     if core_us:  # core shapes (one draw), evaluated once at the default action
-        fn = pytensor.function(
-            [*acts.inputs, *core_params.values()],
-            [s for _, _, s in core_us],
-            on_unused_input="ignore",
-            mode="FAST_COMPILE",
-        )
         first = [np.ones(shape, dtype=dtype) for _, _, shape, dtype in params]
-        for (n, u, _), s in zip(core_us, fn(*acts.defaults, *first)):
+        core_shapes = eval_shapes(
+            [*acts.inputs, *core_params.values()], [s for _, _, s in core_us],
+            [*acts.defaults, *first],
+        )
+        for (n, u, _), s in zip(core_us, core_shapes):
             shape = tuple(int(v) for v in np.atleast_1d(s)) if np.ndim(s) else ()
             ub = pt.tensor(f"{n}__u_draws", shape=(None, *shape), dtype="float64")
             batch_map[u] = ub
@@ -572,22 +570,30 @@ def build_graph(
     _check_param_shapes(core_params, acts.inputs, acts.defaults, posterior_vars)
     batch_map = {core_params[rv]: b for rv, (_, b, _, _) in zip(core_params, params)}
 
-    mean_core, no_mean_reason, mean_exact = _mean_graph(out, simulated, core_params, mode)
     uniforms: list[tuple[str, Any, tuple[int, ...]]] = []
     no_grad_reason: str | None = None
-    if mode == "mean":
-        core_out = mean_core
-    elif mode == "sample":
-        core_out = rebuild(out, core_params)
-        no_grad_reason = _SAMPLE_NO_GRAD
+    if not simulated:
+        # nothing simulated (the outcome is a function of the posterior and the data): in
+        # every mode the outcome graph is its own conditional mean, built and vectorized once
+        core_out = mean_core = rebuild(out, core_params)
+        no_mean_reason, mean_exact = None, True
+        if mode == "sample":
+            no_grad_reason = _SAMPLE_NO_GRAD
     else:
-        core_out, uniforms, no_grad_reason = _crn_graph(
-            out, simulated, core_params, params, acts, batch_map
-        )
+        mean_core, no_mean_reason, mean_exact = _mean_graph(out, simulated, core_params, mode)
+        if mode == "mean":
+            core_out = mean_core
+        elif mode == "sample":
+            core_out = rebuild(out, core_params)
+            no_grad_reason = _SAMPLE_NO_GRAD
+        else:
+            core_out, uniforms, no_grad_reason = _crn_graph(
+                out, simulated, core_params, params, acts, batch_map
+            )
     output = _vectorize(core_out, batch_map)
     if mean_core is None:
         mean_output = None
-    elif mode == "mean":
+    elif mode == "mean" or not simulated:
         mean_output = output
     else:
         mean_output = _vectorize(mean_core, batch_map)

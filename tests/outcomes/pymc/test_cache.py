@@ -142,3 +142,26 @@ def test_vjp_function_is_cached_and_exact(monkeypatch: pytest.MonkeyPatch) -> No
                       backend="FAST_COMPILE")
     np.testing.assert_allclose(other.vjp(a, cot), expected, rtol=1e-12)  # scale: no slope
     np.testing.assert_allclose(other.draws(a), _expect(a, scale=3.0), rtol=1e-12)
+
+
+def test_vjp_hit_builds_no_gradient_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vjp function is keyed on its value graph: a hit skips ``vjp_graph``."""
+    import decide.outcomes.pymc._outcome as outcome_module
+
+    monkeypatch.setattr(_grad, "default_jacobian", lambda: False)  # the vjp path
+    calls: list[int] = []
+    real = outcome_module.vjp_graph
+    monkeypatch.setattr(
+        outcome_module, "vjp_graph", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    a, cot = np.array([0.5, 1.0, 3.0]), np.array([1.0, -2.0, 0.5, 3.0])
+    expected = cot @ (BETA[:, None] / (1 + a))
+    for strategy in ("split", "joint"):  # different functions: one graph each
+        oms = [from_pymc(_model(), _post(), action="spend", outcome="sales",
+                         backend="FAST_COMPILE") for _ in range(2)]
+        for om in oms:
+            om.vjp_strategy = strategy
+            red, grad = om.value_and_vjp(a, cot)
+            np.testing.assert_allclose(red, _expect(a), rtol=1e-12)
+            np.testing.assert_allclose(grad, expected, rtol=1e-12)
+    assert len(calls) == 2
