@@ -96,3 +96,21 @@ def test_the_posterior_node_of_a_datatree_is_the_posterior():
     np.testing.assert_array_equal(posterior_dataset(nameless)["b"].values, draws.reshape(-1))
     with pytest.raises(DecideValueError, match="no group 'constant_data'"):
         posterior_dataset(nameless, group="constant_data")
+
+
+@pytest.mark.parametrize("order", ["chain-draw", "draw-chain"])
+def test_stacking_equals_xarrays_stack(order: str) -> None:
+    """The reshape path (chain, draw first) and xarray's stack (any order) agree."""
+    ds = _posterior(3)
+    ds["beta"].attrs["units"] = "eur"
+    ds = ds.assign_coords(label=("channel", ["tv", "radio", "web"]))
+    if order == "draw-chain":
+        ds = ds.transpose("draw", "chain", ...)
+    out = posterior_dataset(ds)
+    for var in ("mu", "beta"):
+        ref = ds[var].stack(sample=("chain", "draw")).transpose("sample", ...)
+        np.testing.assert_array_equal(out[var].values, ref.values)
+        assert out[var].dims == ref.dims
+    assert out["beta"].attrs == {"units": "eur"}
+    assert list(out["label"].values) == ["tv", "radio", "web"]
+    assert "chain" not in out.coords and "draw" not in out.coords

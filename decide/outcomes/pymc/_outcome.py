@@ -36,7 +36,7 @@ from decide.outcomes.pymc._data import (
 from decide.outcomes.pymc._grad import default_vjp_strategy, hoist_noise, vjp_graph
 from decide.outcomes.pymc._graph import MODES, GraphSpec, build_graph
 from decide.outcomes.pymc._ops import graph_key, valid_convolutions
-from decide.outcomes.pymc._quiet import no_tag_traces, resolve_blas_flags_quietly
+from decide.outcomes.pymc._quiet import no_tag_traces, quiet_blas_probe
 
 __all__ = ["PyMCOutcome", "default_backend", "from_pymc"]
 
@@ -65,19 +65,19 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
 
     import pytensor
 
-    # read here, when rewriting runs (a function relinked from the disk cache never needs it)
-    resolve_blas_flags_quietly(backend)
     if str(backend).upper() == "NUMBA":
         single = not isinstance(outputs, list | tuple)
         outs = valid_convolutions([outputs] if single else list(outputs))
         outputs = outs[0] if single else outs
     if str(backend).upper() != "NUMBA" or not pytensor.__version__.startswith("2."):
-        return pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+        with quiet_blas_probe(backend):
+            return pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
     from pytensor.tensor.blockwise import Blockwise
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fn = pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
+        with quiet_blas_probe(backend):
+            fn = pytensor.function(inputs, outputs, mode=backend, on_unused_input="ignore")
     if any(type(n.op) is Blockwise for n in fn.maker.fgraph.apply_nodes):
         return pytensor.function(inputs, outputs, mode="FAST_RUN", on_unused_input="ignore")
     for w in caught:  # the numba function is kept: its warnings stand

@@ -308,3 +308,22 @@ def test_inner_graphs_and_closures_are_part_of_the_digest() -> None:
 
     v = pt.vector("v")
     assert _digest(("value", "NUMBA", "sum", graph_key([v], [Local()(v)]))) is None
+
+
+def test_package_versions_are_part_of_the_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The versions are the installed distributions'; another version is another digest."""
+    import importlib.metadata
+
+    import pytensor
+
+    from decide.outcomes.pymc import _cache
+
+    monkeypatch.setattr(_cache, "_ENV", {})
+    versions = dict(_cache._environment()[4])
+    for dist in ("numpy", "pytensor", "numba", "pymc"):
+        assert versions[dist] == importlib.metadata.version(dist)
+    key = ("a key", 1)
+    before = _cache._digest(key)
+    monkeypatch.setattr(pytensor, "__version__", pytensor.__version__ + "+other")
+    monkeypatch.setattr(_cache, "_ENV", {})
+    assert _cache._digest(key) != before
