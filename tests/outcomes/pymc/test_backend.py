@@ -193,3 +193,21 @@ def test_adstock_through_from_pymc_matches_numpy_on_both_stacks() -> None:
         fn = om._plain.fn
         assert not _conv_ops(fn)
         assert "numba" in type(fn.maker.linker).__module__
+
+
+def test_transposes_of_symmetric_matrices_compile_without_symmetry_inference() -> None:
+    """The numba mode leaves out ``useless_symmetric_transpose``; the values stay numpy's."""
+    from decide.outcomes.pymc._outcome import _compile_mode
+
+    mode = _compile_mode("NUMBA")
+    assert "useless_symmetric_transpose" in mode.provided_optimizer.exclude
+    a, x = pt.tensor3("a"), pt.vector("x")
+    s = a @ a.mT  # a batch of symmetric matrices, then their transposes
+    out = (s.mT * x[None, :, None] * x[None, None, :]).sum(axis=(1, 2))
+    fn = _function([a, x], [out, pytensor.grad(out.sum(), x)], "NUMBA")
+    rng = np.random.default_rng(1)
+    av, xv = rng.normal(size=(4, 3, 3)), rng.normal(size=3)
+    sv = av @ np.swapaxes(av, 1, 2)
+    val, grad = fn(av, xv)
+    np.testing.assert_allclose(val, np.einsum("i,sij,j->s", xv, sv, xv), rtol=1e-12)
+    np.testing.assert_allclose(grad, 2 * np.einsum("sij,j->i", sv, xv), rtol=1e-12)
