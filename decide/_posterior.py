@@ -53,14 +53,20 @@ def _stacked(da: xr.DataArray) -> xr.DataArray | None:
     """``stack_sample_dims`` by a reshape, for a numpy-backed ``(chain, draw, ...)`` array.
 
     The coordinates along the other dims are kept; ``chain`` and ``draw`` are dropped (as
-    :func:`posterior_dataset` does). None for any other layout (xarray's ``stack``,
-    ~1 ms per variable, handles it).
+    :func:`posterior_dataset` does). None for any other layout, or another coordinate
+    along chain or draw (xarray's ``stack``, ~1 ms per variable, handles it: such a
+    coordinate is kept along ``"sample"``).
     """
     if da.dims[:2] != SAMPLE_DIMS or not isinstance(da.data, np.ndarray):
         return None
+    coords = {}
+    for k, c in da.coords.items():
+        if not set(c.dims) & set(SAMPLE_DIMS):
+            coords[k] = c
+        elif k not in SAMPLE_DIMS:
+            return None
     rest = da.dims[2:]
     arr = da.data.reshape(-1, *da.shape[2:])  # chain-major, as stack
-    coords = {k: c for k, c in da.coords.items() if not set(c.dims) & set(SAMPLE_DIMS)}
     return xr.DataArray(arr, dims=(SAMPLE_DIM, *rest), coords=coords, attrs=da.attrs)
 
 

@@ -114,3 +114,24 @@ def test_stacking_equals_xarrays_stack(order: str) -> None:
     assert out["beta"].attrs == {"units": "eur"}
     assert list(out["label"].values) == ["tv", "radio", "web"]
     assert "chain" not in out.coords and "draw" not in out.coords
+
+
+def test_coords_along_chain_or_draw_are_stacked_as_xarray_does() -> None:
+    """A coordinate along chain and/or draw (not chain/draw themselves) stays, per sample."""
+    ds = _posterior(4).assign_coords(
+        chain_label=("chain", ["warm", "cold"]),
+        step=(("chain", "draw"), np.arange(10).reshape(2, 5) * 10),
+    )
+    before = ds.copy(deep=True)
+    out = posterior_dataset(_arviz_object(ds))
+    for var in ("mu", "beta"):
+        ref = ds[var].stack(sample=("chain", "draw"), create_index=False)
+        ref = ref.transpose("sample", ...)
+        np.testing.assert_array_equal(out[var].values, ref.values)
+        assert out[var].dims == ref.dims
+    # chain-major: each chain's label once per draw; the (chain, draw) coord flattened
+    assert list(out["chain_label"].values) == ["warm"] * 5 + ["cold"] * 5
+    assert out["chain_label"].dims == ("sample",)
+    np.testing.assert_array_equal(out["step"].values, np.arange(0, 100, 10))
+    assert "chain" not in out.coords and "draw" not in out.coords
+    assert ds.identical(before)

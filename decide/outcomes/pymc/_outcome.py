@@ -96,7 +96,9 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
         with quiet_blas_probe(backend):
             fn = pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
     if any(type(n.op) is Blockwise for n in fn.maker.fgraph.apply_nodes):
-        return pytensor.function(inputs, outputs, mode="FAST_RUN", on_unused_input="ignore")
+        # decide's choice, not the user's: pytensor's BLAS probe stays as quiet as for numba
+        with quiet_blas_probe(backend):
+            return pytensor.function(inputs, outputs, mode="FAST_RUN", on_unused_input="ignore")
     for w in caught:  # the numba function is kept: its warnings stand
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return fn

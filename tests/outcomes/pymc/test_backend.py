@@ -211,3 +211,39 @@ def test_transposes_of_symmetric_matrices_compile_without_symmetry_inference() -
     val, grad = fn(av, xv)
     np.testing.assert_allclose(val, np.einsum("i,sij,j->s", xv, sv, xv), rtol=1e-12)
     np.testing.assert_allclose(grad, 2 * np.einsum("sij,j->i", sv, xv), rtol=1e-12)
+
+
+def test_c_fallback_of_a_numba_compile_is_quiet_about_blas() -> None:
+    """pytensor 2.x: the C fallback of a numba compile probes BLAS without its warning.
+
+    A fresh process (the probe runs once per process) compiles a Blockwise numba leaves
+    in, next to a dot product (a C rewrite reads the BLAS flags for it).
+    """
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, pytensor.tensor as pt\n"
+        "from pytensor.graph.basic import Apply\n"
+        "from pytensor.graph.op import Op\n"
+        "from pytensor.tensor.blockwise import Blockwise\n"
+        "from decide.outcomes.pymc._outcome import _function\n"
+        "class Rev(Op):\n"
+        "    __props__ = ()\n"
+        "    def make_node(self, x):\n"
+        "        x = pt.as_tensor_variable(x)\n"
+        "        return Apply(self, [x], [pt.tensor(dtype=x.dtype, shape=(None,))])\n"
+        "    def perform(self, node, inputs, outputs):\n"
+        "        outputs[0][0] = np.ascontiguousarray(inputs[0][::-1])\n"
+        "x, m = pt.matrix('x'), pt.matrix('m')\n"
+        "fn = _function([x, m], pt.dot(Blockwise(Rev(), signature='(n)->(m)')(x), m), 'NUMBA')\n"
+        "X, M = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)\n"
+        "print(float(np.abs(fn(X, M) - X[:, ::-1] @ M).max()))\n"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip()) == 0.0
+    assert "could not link to a BLAS" not in out.stderr

@@ -155,3 +155,22 @@ def test_a_covariate_left_at_the_fitted_period_is_an_error() -> None:
                    data={"price": [11.0], "promo": [1.0]})
     expected = np.exp(A + B * np.log(1.1) + 0.3)[:, None]
     np.testing.assert_allclose(om.sample(np.array([11.0])), expected, rtol=1e-10)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known (as on 48760b3): a free variable whose *size* follows the action data "
+    "(shape=X.shape[1]) counts as downstream of the action, so its posterior draws are "
+    "not used (pytensor 3: its prior mean is plugged in; pytensor 2: a reshape error)",
+)
+def test_posterior_variable_sized_by_the_action_uses_its_draws() -> None:
+    import pytensor.tensor as pt
+
+    with pm.Model() as m:
+        x = pm.Data("spend", np.ones((5, 3)))
+        beta = pm.HalfNormal("beta", 1.0, shape=x.shape[1])
+        pm.Deterministic("p", (pt.log1p(x) * beta).sum())
+    draws = np.random.default_rng(5).uniform(0.5, 2.0, size=(4, 3))
+    om = from_pymc(m, {"beta": draws}, action="spend", outcome="p", backend="FAST_COMPILE")
+    spend = np.full((5, 3), 2.0)
+    np.testing.assert_allclose(om.draws(spend), 5 * np.log(3.0) * draws.sum(axis=1), rtol=1e-12)
