@@ -42,6 +42,7 @@ from decide.outcomes.pymc._ops import (
     _lower_xtensor,
     _rng_inputs,
     _shared_inputs,
+    _value_ancestors,
     _vectorize,
     eval_shapes,
     rebuild,
@@ -289,10 +290,12 @@ def _classify(
     # variables whose values are given: the data, and the posterior-fed variables (read
     # from the draws); a free variable upstream of either is conditioned on it
     acts = set(action_inputs)
+    # dependence in value only: a variable whose size follows the action's shape (e.g.
+    # ``shape=X.shape[1]``) is not downstream of the action; its draws fix its shape
     pinned = [
         rv for rv in rvs
         if rv not in observed and rv.name in posterior_vars
-        and not set(ancestors(rv.owner.inputs)) & acts
+        and not _value_ancestors(rv.owner.inputs) & acts
     ]
     given = [*observed_rvs, *pinned]
     # by name: variables outside the outcome's ancestry may be left in xtensor form
@@ -302,7 +305,7 @@ def _classify(
         return rv.name in {v.name for v in ancestors([var]) if v.name}
 
     for rv in rvs:
-        deps = set(ancestors(rv.owner.inputs))
+        deps = _value_ancestors(rv.owner.inputs)
         if rv in observed or deps & volatile:
             simulated.append(rv)
             volatile.add(rv)

@@ -157,12 +157,6 @@ def test_a_covariate_left_at_the_fitted_period_is_an_error() -> None:
     np.testing.assert_allclose(om.sample(np.array([11.0])), expected, rtol=1e-10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known (as on 48760b3): a free variable whose *size* follows the action data "
-    "(shape=X.shape[1]) counts as downstream of the action, so its posterior draws are "
-    "not used (pytensor 3: its prior mean is plugged in; pytensor 2: a reshape error)",
-)
 def test_posterior_variable_sized_by_the_action_uses_its_draws() -> None:
     import pytensor.tensor as pt
 
