@@ -203,10 +203,11 @@ class PyMCOutcome(OutcomeModel):
         rows = self.n_samples * self._reps
         uniforms = {u: rng.uniform(size=(rows, *shape)) for _, u, shape in graph.uniforms}
         self._vjp_reason = graph.no_grad_reason
-        if callable(reduce) and graph.output.ndim > 1 and self._vjp_reason is None:
+        if callable(reduce) and self._vjp_reason is None:
+            # applied to the draws in numpy, scalar outcomes included: no gradient through it
             self._vjp_reason = (
-                "a callable reduce is applied in numpy, so the gradient of a vector outcome "
-                "cannot pass through it; use reduce='sum' or 'mean', or a scalar outcome."
+                "a callable reduce is applied in numpy, so the gradient cannot pass through "
+                "it; use reduce='sum' or 'mean' (or write the transformation into the outcome)."
             )
         size = sum(int(np.prod(sh)) for sh in graph.action_shapes)
         # the per-draw Jacobian path: the action batched along the draw rows
@@ -796,7 +797,9 @@ def from_pymc(
         Outcome replicates per posterior draw in ``"sample"`` / ``"crn"`` modes;
         ``None`` gives one and drops the replicate axis. Must be None in ``"mean"``.
     reduce : {"sum", "mean"} or callable
-        How a vector outcome becomes one scalar per draw in :meth:`draws`.
+        How a vector outcome becomes one scalar per draw in :meth:`draws`. A callable
+        is applied in numpy (to a scalar outcome's draws too), so the outcome then has
+        no gradient (see :attr:`PyMCOutcome.vjp_unavailable_reason`).
     group : {"posterior", "prior"}
         Group of ``idata`` to read; ``"prior"`` simulates decisions before fitting.
     max_draws : int or None

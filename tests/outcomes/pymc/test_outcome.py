@@ -276,6 +276,16 @@ def test_reduce_mean_and_callable(marketing: Case) -> None:
     )
     np.testing.assert_allclose(om_c.draws(x), ref.max(1), rtol=1e-12)
     assert not om_c.has_vjp
+    # a scalar outcome too: the callable transforms its draws, so no gradient (before: the
+    # gradient of the untransformed outcome)
+    om_s = from_pymc(
+        marketing.model, marketing.idata, action="spend", outcome=lambda v: v["mu"].sum(),
+        reduce=lambda a: a**2,
+    )
+    np.testing.assert_allclose(om_s.draws(x), ref.sum(1) ** 2, rtol=1e-12)
+    assert not om_s.has_vjp and "callable reduce" in om_s.vjp_unavailable_reason
+    with pytest.raises(NotImplementedError, match="callable reduce"):
+        om_s.vjp(x, np.ones(om_s.n_samples))
 
 
 def test_nonaffine_outcome_warns_plugin_mean(marketing: Case) -> None:
