@@ -593,7 +593,15 @@ def build_graph(
             core_out, uniforms, no_grad_reason = _crn_graph(
                 out, simulated, core_params, params, acts, batch_map
             )
-    output = _vectorize(core_out, batch_map)
+    try:
+        output = _vectorize(core_out, batch_map)
+    except NotImplementedError as exc:  # an op pytensor cannot batch over the draws
+        raise DecideValueError(
+            f"pytensor cannot batch the outcome {out_name!r} over the posterior draws in "
+            f"mode={mode!r} ({exc}). A simulated variable of this kind (e.g. pm.Mixture) "
+            'cannot be simulated per draw here: use mode="mean" (exact when the outcome is '
+            "affine in it), or pass posterior draws of it."
+        ) from None
     if mean_core is None:
         mean_output = None
     elif mode == "mean" or not simulated:

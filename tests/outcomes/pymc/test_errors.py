@@ -162,3 +162,18 @@ def test_single_draw_posterior_is_rejected(marketing):
     model, idata = marketing.model, marketing.idata
     with pytest.raises(DecideValueError, match=r"at least 2 posterior draws.*got 1 \(max_draws=1\)"):
         from_pymc(model, idata, action="spend", outcome="sales", max_draws=1)
+
+
+def test_a_simulated_variable_pytensor_cannot_batch_is_a_clear_error() -> None:
+    """A simulated pm.Mixture: crn and sample name the mode that works; mean is exact."""
+    with pm.Model() as m:
+        q = pm.Data("q", 1.0)
+        w = pm.Dirichlet("w", np.ones(2))
+        y = pm.Mixture("y", w=w, comp_dists=[pm.Normal.dist(0, 1), pm.Normal.dist(3, 1)])
+        pm.Deterministic("out", q * y)
+    post = {"w": np.tile([0.3, 0.7], (5, 1))}
+    for mode in ("crn", "sample"):
+        with pytest.raises(DecideValueError, match=r"cannot batch the outcome 'out'.*mode=\"mean\""):
+            from_pymc(m, post, action="q", outcome="out", mode=mode, backend="FAST_COMPILE")
+    om = from_pymc(m, post, action="q", outcome="out", mode="mean", backend="FAST_COMPILE")
+    np.testing.assert_allclose(om.draws(2.0), 2.0 * (0.3 * 0.0 + 0.7 * 3.0), rtol=1e-12)
