@@ -504,7 +504,7 @@ class PyMCOutcome(OutcomeModel):
         v = self._plain_fn()
         actions = self._graph.action_inputs
         # keyed on the value graph it is derived from (the cotangent appended as an input),
-        # so a cache hit skips building and rewriting the gradient graph (0.3 s on
+        # so a cache hit skips building and rewriting the gradient graph (about 0.2 s on
         # pymc-marketing 0.x's MMM); the code deriving it is in the disk key's source hash
         cot_type = pt.vector("cotangent", dtype="float64")
         key = graph_key([*self._inputs(v), cot_type], [v.output])
