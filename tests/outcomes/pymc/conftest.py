@@ -164,3 +164,26 @@ def marketing_mean(draws: dict[str, np.ndarray], spend: np.ndarray, z: np.ndarra
     """E[sales | theta, do(spend)] in numpy, shape (n_samples, T)."""
     sat = draws["beta"][:, None, :] * spend / (spend + draws["k"][:, None, :])
     return draws["base"][:, None] + sat.sum(-1) + draws["gamma"][:, None] * z
+
+
+#: Draws of the sales model (4 samples) shared by the compile-cache tests.
+SALES_BETA = np.array([0.5, 1.0, 1.5, 2.0])
+SALES_GAMMA = np.array([0.2, -0.1, 0.3, 0.0])
+
+
+def sales_model(scale: float = 2.0, n: int = 3, base: float = 1.0) -> Any:
+    """sales_i = beta * log(1 + spend_i) * w_i + scale * gamma, w a pm.Data."""
+    import pymc as pm
+
+    with pm.Model() as m:
+        spend = pm.Data("spend", np.ones(n))
+        w = pm.Data("w", np.full(n, base))
+        beta = pm.Normal("beta", 1.0, 1.0)
+        gamma = pm.Normal("gamma", 0.0, 1.0)
+        pm.Deterministic("sales", beta * pm.math.log(1 + spend) * w + scale * gamma)
+    return m
+
+
+def sales_expect(a: np.ndarray, scale: float = 2.0, base: float = 1.0) -> np.ndarray:
+    """The closed form of :func:`sales_model`'s reduced draws at ``spend = a``."""
+    return (SALES_BETA[:, None] * np.log1p(a) * base + scale * SALES_GAMMA[:, None]).sum(axis=1)

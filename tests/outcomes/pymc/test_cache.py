@@ -11,27 +11,14 @@ from decide.outcomes import from_pymc
 from decide.outcomes.pymc import _grad
 from decide.outcomes.pymc._cache import cache_clear, cache_info
 
-BETA = np.array([0.5, 1.0, 1.5, 2.0])
-GAMMA = np.array([0.2, -0.1, 0.3, 0.0])
-
-
-def _model(scale: float = 2.0, n: int = 3, base: float = 1.0) -> pm.Model:
-    """sales_i = beta * log(1 + spend_i) * w_i + scale * gamma, w a pm.Data."""
-    with pm.Model() as m:
-        spend = pm.Data("spend", np.ones(n))
-        w = pm.Data("w", np.full(n, base))
-        beta = pm.Normal("beta", 1.0, 1.0)
-        gamma = pm.Normal("gamma", 0.0, 1.0)
-        pm.Deterministic("sales", beta * pm.math.log(1 + spend) * w + scale * gamma)
-    return m
+from .conftest import SALES_BETA as BETA
+from .conftest import SALES_GAMMA as GAMMA
+from .conftest import sales_expect as _expect
+from .conftest import sales_model as _model
 
 
 def _post() -> dict[str, np.ndarray]:
     return {"beta": BETA, "gamma": GAMMA}
-
-
-def _expect(a: np.ndarray, scale: float = 2.0, base: float = 1.0) -> np.ndarray:
-    return (BETA[:, None] * np.log1p(a) * base + scale * GAMMA[:, None]).sum(axis=1)
 
 
 @pytest.fixture(autouse=True)
