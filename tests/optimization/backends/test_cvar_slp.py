@@ -14,7 +14,8 @@ from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
 from decide.optimization import Box, Budget, LinearConstraints, optimize
 from decide.outcomes import OutcomeModel, linear
-from decide.outcomes._base import ActionSpec
+
+from .conftest import LogResponse
 
 
 def _ru_optimum(R: np.ndarray, alpha: float, lb, ub, A_eq, b_eq) -> float:
@@ -51,29 +52,11 @@ def test_linear_outcome_exact_in_two_iterations(seed: int) -> None:
     assert d.value >= slsqp.value - 1e-7 * abs(slsqp.value)
 
 
-class _Saturating(OutcomeModel):
-    """y_s = sum_j beta_sj * log(1 + x_j): smooth, concave, with its per-draw Jacobian."""
-
-    def __init__(self, beta: np.ndarray):
-        self.beta = beta
-        self.n_samples = beta.shape[0]
-        self.action_space = ActionSpec(("x",), ((beta.shape[1],),))
-
-    def sample_flat(self, x: np.ndarray) -> np.ndarray:
-        return self.beta @ np.log1p(x)
-
-    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
-        return (cotangent @ self.beta) / (1 + x)
-
-    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.sample_flat(x), self.beta / (1 + x)[None, :]
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_smooth_outcome_matches_slsqp(seed: int) -> None:
     rng = np.random.default_rng(seed)
     beta = rng.gamma(4.0, 0.25, size=(400, 4)) * np.array([1.0, 1.3, 0.8, 1.1])
-    om = _Saturating(beta)
+    om = LogResponse(beta)
     for measure in (CVaR(0.05), Mean() + 0.5 * CVaR(0.1)):
         d = optimize(om, measure, Budget(4.0), method="cvar-slp")
         ref = optimize(om, measure, Budget(4.0), method="scipy", n_starts=1)
@@ -84,7 +67,7 @@ def test_smooth_outcome_matches_slsqp(seed: int) -> None:
 def test_refuses_without_a_jacobian() -> None:
     from decide.errors import DecideValueError
 
-    class NoJac(_Saturating):
+    class NoJac(LogResponse):
         draws_and_jacobian_flat = OutcomeModel.draws_and_jacobian_flat
 
     with pytest.raises(DecideValueError, match="draws_and_jacobian"):
@@ -109,10 +92,10 @@ def _cvxpy_optimum(beta: np.ndarray, alpha: float, total: float) -> float:
 def test_auto_picks_sqp_for_a_smooth_nonaffine_outcome(seed: int) -> None:
     rng = np.random.default_rng(seed)
     beta = rng.gamma(4.0, 0.25, size=(300, 3)) * np.array([1.0, 1.3, 0.8])
-    d = optimize(_Saturating(beta), CVaR(0.05), Budget(4.0))
+    d = optimize(LogResponse(beta), CVaR(0.05), Budget(4.0))
     assert d.method == "cvar-sqp" and d.converged  # cvar-slp's second-order variant
     assert "cvar-sqp" in d.diagnostics.method_reason
-    slp = optimize(_Saturating(beta), CVaR(0.05), Budget(4.0), method="cvar-slp")
+    slp = optimize(LogResponse(beta), CVaR(0.05), Budget(4.0), method="cvar-slp")
     assert slp.converged
     np.testing.assert_allclose(d.value, _cvxpy_optimum(beta, 0.05, 4.0), rtol=1e-6)
     np.testing.assert_allclose(slp.value, _cvxpy_optimum(beta, 0.05, 4.0), rtol=1e-6)
@@ -122,7 +105,7 @@ def test_auto_leaves_affine_outcomes_and_outcome_constraints_to_others() -> None
     rng = np.random.default_rng(3)
     R = rng.normal(0.05, 0.2, size=(200, 3))
     assert optimize(linear(R), CVaR(0.1), Budget(1.0)).method not in ("cvar-slp", "cvar-sqp")
-    om = _Saturating(rng.gamma(4.0, 0.25, size=(200, 3)))
+    om = LogResponse(rng.gamma(4.0, 0.25, size=(200, 3)))
     d = optimize(om, CVaR(0.1), Budget(2.0), subject_to=[Mean() >= 0.0])
     assert d.method not in ("cvar-slp", "cvar-sqp")
     with pytest.raises(DecideValueError, match="cvar-slp"):

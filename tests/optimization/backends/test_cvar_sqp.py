@@ -14,29 +14,12 @@ from scipy.optimize import linprog
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
 from decide.optimization import Box, Budget, LinearConstraints, optimize
-from decide.outcomes import OutcomeModel, linear
-from decide.outcomes._base import ActionSpec
+from decide.outcomes import linear
+
+from .conftest import LogResponse
 
 
-class _Log(OutcomeModel):
-    """y_s = sum_j beta_sj * log(1 + x_j): smooth, concave, with its per-draw Jacobian."""
-
-    def __init__(self, beta: np.ndarray):
-        self.beta = beta
-        self.n_samples = beta.shape[0]
-        self.action_space = ActionSpec(("x",), ((beta.shape[1],),))
-
-    def sample_flat(self, x: np.ndarray) -> np.ndarray:
-        return self.beta @ np.log1p(x)
-
-    def vjp_flat(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
-        return (cotangent @ self.beta) / (1 + x)
-
-    def draws_and_jacobian_flat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.sample_flat(x), self.beta / (1 + x)[None, :]
-
-
-class _Exp(_Log):
+class _Exp(LogResponse):
     """y_s = sum_j beta_sj * (1 - exp(-x_j / kappa_j)): a saturating response."""
 
     def __init__(self, beta: np.ndarray, kappa: np.ndarray):
@@ -53,7 +36,7 @@ class _Exp(_Log):
         return self.sample_flat(x), self.beta * (np.exp(-x / self.kappa) / self.kappa)[None, :]
 
 
-def _cvxpy_optimum(om: _Log, alpha: float, wm: float, total: float, cap: float) -> float:
+def _cvxpy_optimum(om: LogResponse, alpha: float, wm: float, total: float, cap: float) -> float:
     """max_x wm mean(y) + CVaR_alpha(y), 0 <= x <= cap, sum x = total, by cvxpy (CLARABEL).
 
     Written with hypograph variables ``v_j <= f(x_j)`` and tail excesses ``u``
@@ -76,11 +59,11 @@ def _cvxpy_optimum(om: _Log, alpha: float, wm: float, total: float, cap: float) 
     return float(prob.value)
 
 
-def _problem(kind: str, seed: int) -> _Log:
+def _problem(kind: str, seed: int) -> LogResponse:
     rng = np.random.default_rng(seed)
     beta = rng.gamma(4.0, 0.25, size=(300, 4)) * np.array([1.0, 1.3, 0.8, 1.1])
     if kind == "log":
-        return _Log(beta)
+        return LogResponse(beta)
     return _Exp(beta, np.array([1.0, 2.0, 0.7, 1.5]))
 
 
