@@ -49,27 +49,6 @@ def _group(obj: Any, group: str) -> xr.Dataset:
     )
 
 
-def _stacked(da: xr.DataArray) -> xr.DataArray | None:
-    """``stack_sample_dims`` by a reshape, for a numpy-backed ``(chain, draw, ...)`` array.
-
-    The coordinates along the other dims are kept; ``chain`` and ``draw`` are dropped (as
-    :func:`posterior_dataset` does). None for any other layout, or another coordinate
-    along chain or draw (xarray's ``stack``, ~1 ms per variable, handles it: such a
-    coordinate is kept along ``"sample"``).
-    """
-    if da.dims[:2] != SAMPLE_DIMS or not isinstance(da.data, np.ndarray):
-        return None
-    coords = {}
-    for k, c in da.coords.items():
-        if not set(c.dims) & set(SAMPLE_DIMS):
-            coords[k] = c
-        elif k not in SAMPLE_DIMS:
-            return None
-    rest = da.dims[2:]
-    arr = da.data.reshape(-1, *da.shape[2:])  # chain-major, as stack
-    return xr.DataArray(arr, dims=(SAMPLE_DIM, *rest), coords=coords, attrs=da.attrs)
-
-
 def posterior_dataset(obj: Any, group: str = "posterior", name: str = "idata") -> xr.Dataset:
     """Return the draws of ``group`` as a Dataset with a leading ``"sample"`` dim.
 
@@ -116,8 +95,7 @@ def posterior_dataset(obj: Any, group: str = "posterior", name: str = "idata") -
         raise DecideValueError(f"{name} group {group!r} has no variables.")
     out = {}
     for var, da in ds.data_vars.items():
-        fast = _stacked(da)
-        out[var] = fast if fast is not None else stack_sample_dims(da, f"{name}.{group}.{var}")
+        out[var] = stack_sample_dims(da, f"{name}.{group}.{var}")
     # a deep copy: stacking can return views, and the user's posterior must never change
     result = xr.Dataset(out).copy(deep=True)
     # drop MultiIndex-free coords that came from chain/draw stacking

@@ -120,3 +120,40 @@ def test_stack_sample_dims_keeps_other_dims_after_sample():
     out = stack_sample_dims(da)
     assert out.dims == ("sample", "channel")
     assert out.shape == (8, 3)
+
+
+@pytest.mark.parametrize(
+    "layout", ["chain-draw", "draw-chain", "no-coords", "scalar", "coord-along-chain", "strided"]
+)
+def test_stack_sample_dims_is_xarrays_stack(layout: str) -> None:
+    """The reshape path returns exactly what xarray's stack returns (coords, attrs, name)."""
+    from decide._validation import _stacked_by_reshape, stack_sample_dims
+
+    rng = np.random.default_rng(4)
+    da = xr.DataArray(
+        rng.normal(size=(3, 4, 2)), dims=("chain", "draw", "ch"), name="beta",
+        coords={"chain": [0, 1, 2], "draw": [10, 11, 12, 13], "ch": ["a", "b"],
+                "label": ("ch", ["tv", "web"])},
+        attrs={"units": "eur"},
+    )
+    da["chain"].attrs["note"] = "chains"
+    if layout == "draw-chain":
+        da = da.transpose("draw", "chain", "ch")
+    elif layout == "no-coords":
+        da = da.drop_vars(["chain", "draw"])
+    elif layout == "scalar":
+        da = da.isel(ch=0, drop=True)
+    elif layout == "coord-along-chain":
+        da = da.assign_coords(seed=("chain", [7, 8, 9]))
+    elif layout == "strided":
+        da = da.isel(draw=slice(None, None, 2))
+    rest = [d for d in da.dims if d not in ("chain", "draw")]
+    ref = (
+        da.transpose("chain", "draw", *rest)
+        .stack(sample=("chain", "draw"), create_index=False)
+        .transpose("sample", *rest)
+    )
+    xr.testing.assert_identical(stack_sample_dims(da), ref)  # coords' attrs included
+    # every layout but a further coordinate along chain takes the reshape path
+    fast = _stacked_by_reshape(da.transpose("chain", "draw", *rest))
+    assert (fast is None) == (layout == "coord-along-chain")
