@@ -1,6 +1,6 @@
 """method="cvar-slp": trust-region SLP with exact CVaR LP steps.
 
-Expected values: scipy's linprog on the Rockafellar-Uryasev LP written here (linear
+Expected values: scipy's linprog on the Rockafellar-Uryasev LP written in conftest.py (linear
 outcomes), and SLSQP (method="scipy") on a smooth non-linear outcome.
 """
 
@@ -15,20 +15,7 @@ from decide.measures import CVaR, Mean
 from decide.optimization import Box, Budget, LinearConstraints, optimize
 from decide.outcomes import OutcomeModel, linear
 
-from .conftest import LogResponse
-
-
-def _ru_optimum(R: np.ndarray, alpha: float, lb, ub, A_eq, b_eq) -> float:
-    """max_x CVaR_alpha(R x) by the Rockafellar-Uryasev LP (independent of decide)."""
-    S, n = R.shape
-    c = np.concatenate([np.zeros(n), [-1.0], np.full(S, 1.0 / (alpha * S))])
-    A_ub = np.hstack([-R, np.ones((S, 1)), -np.eye(S)])
-    A_e = np.hstack([A_eq, np.zeros((A_eq.shape[0], S + 1))])
-    bounds = [*zip(lb, ub), (None, None), *([(0, None)] * S)]
-    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(S), A_eq=A_e, b_eq=b_eq, bounds=bounds,
-                  method="highs")
-    assert res.status == 0
-    return -res.fun
+from .conftest import LogResponse, ru_cvar_optimum
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -41,7 +28,7 @@ def test_linear_outcome_exact_in_two_iterations(seed: int) -> None:
     A_eq = np.vstack([np.ones(n), np.r_[1.0, 0, -1.0, 0, 0]])
     b_eq = np.array([1.0, 0.0])  # a budget, and x0 == x2
     space = Box(lb, ub) & LinearConstraints(A_eq, b_eq, b_eq)
-    expected = _ru_optimum(R, 0.1, lb, ub, A_eq, b_eq)
+    expected = ru_cvar_optimum(R, 0.1, lb, ub, A_eq, b_eq)
     d = optimize(linear(R), CVaR(0.1), space, method="cvar-slp")
     assert d.converged and d.diagnostics.iterations <= 2
     np.testing.assert_allclose(d.value, expected, rtol=1e-7)

@@ -2,21 +2,20 @@
 
 Expected values are independent of decide: cvxpy (CLARABEL) on the same concave
 programs and on the step's QP, scipy's linprog on the Rockafellar-Uryasev LP written
-here, and brute-force numpy for the band and the cleaned rows.
+in conftest.py, and brute-force numpy for the band and the cleaned rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from decide.errors import DecideValueError
 from decide.measures import CVaR, Mean
 from decide.optimization import Box, Budget, LinearConstraints, optimize
 from decide.outcomes import linear
 
-from .conftest import LogResponse
+from .conftest import LogResponse, ru_cvar_optimum
 
 
 class _Exp(LogResponse):
@@ -79,20 +78,6 @@ def test_same_optimum_as_cvxpy_on_concave_programs(kind: str, seed: int) -> None
         np.testing.assert_allclose(d.value, _cvxpy_optimum(om, alpha, wm, 4.0, 2.5), rtol=1e-6)
 
 
-def _ru_optimum(R: np.ndarray, alpha: float, lb, ub, A_ub, b_ub, A_eq, b_eq) -> float:
-    """max_x CVaR_alpha(R x) by the Rockafellar-Uryasev LP (independent of decide)."""
-    S, n = R.shape
-    c = np.concatenate([np.zeros(n), [-1.0], np.full(S, 1.0 / (alpha * S))])
-    A = np.vstack([np.hstack([-R, np.ones((S, 1)), -np.eye(S)]),
-                   np.hstack([A_ub, np.zeros((A_ub.shape[0], S + 1))])])
-    A_e = np.hstack([A_eq, np.zeros((A_eq.shape[0], S + 1))])
-    bounds = [*zip(lb, ub), (None, None), *([(0, None)] * S)]
-    res = linprog(c, A_ub=A, b_ub=np.concatenate([np.zeros(S), b_ub]), A_eq=A_e, b_eq=b_eq,
-                  bounds=bounds, method="highs")
-    assert res.status == 0
-    return -res.fun
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_linear_outcome_exact_lp_optimum_in_two_steps(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -105,7 +90,7 @@ def test_linear_outcome_exact_lp_optimum_in_two_steps(seed: int) -> None:
     A_ub, b_ub = np.array([[0.0, 0.0, 0.0, 1.0, 1.0]]), np.array([0.5])
     space = (Box(lb, ub) & LinearConstraints(A_eq, b_eq, b_eq)
              & LinearConstraints(A_ub, -np.inf, b_ub))
-    expected = _ru_optimum(R, 0.1, lb, ub, A_ub, b_ub, A_eq, b_eq)
+    expected = ru_cvar_optimum(R, 0.1, lb, ub, A_eq, b_eq, A_ub, b_ub)
     d = optimize(linear(R), CVaR(0.1), space, method="cvar-sqp")
     assert d.converged and d.diagnostics.iterations <= 2
     np.testing.assert_allclose(d.value, expected, rtol=1e-7)
