@@ -538,7 +538,13 @@ def build_graph(
     intervened = pm.do(model, acts.do_values)
     out, out_name = _resolve_outcome(intervened, outcome)
     free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
-    is_x = _is_xtensor(out) or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
+    # xtensor anywhere: the outcome, a random variable, or an op inside a tensor outcome's
+    # graph (e.g. ``ptx.concat(...).values``); lowered so that vectorize_graph can batch it
+    is_x = (
+        _is_xtensor(out)
+        or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
+        or any(_is_xtensor(v) for v in ancestors([out]))
+    )
     dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
     if _is_xtensor(out):
         out_dims = tuple(str(d) for d in out.type.dims)

@@ -141,3 +141,33 @@ def test_callable_outcome_on_named_dims(dims_case) -> None:
     om_mu = from_pymc(model, idata, action="spend", outcome="mu")
     assert set(om_mu.posterior.data_vars) == {"base", "beta", "k"}
     np.testing.assert_array_equal(om_mu.posterior["beta"].values, draws["beta"])
+
+
+@pytest.mark.filterwarnings("ignore:xtensor module is experimental")
+def test_tensor_outcome_with_xtensor_ops_inside_is_lowered() -> None:
+    """A plain tensor outcome whose graph uses xtensor ops (``ptx.concat(...).values``) with
+    plain random variables: lowered like a pymc.dims model, so it batches over the draws
+    (it failed with a misleading 'cannot batch' error before)."""
+    import pytensor.tensor as pt
+    import pytensor.xtensor as ptx
+
+    rng = np.random.default_rng(32)
+    alpha = rng.uniform(0.2, 0.8, size=(S, C))
+    with pm.Model(coords=COORDS) as m:
+        spend = pm.Data("spend", np.ones((T, C)), dims=("t", "channel"))
+        a = pm.Beta("alpha", 2.0, 2.0, dims="channel")
+        pad = ptx.as_xtensor(pt.zeros((1, C)), dims=("t", "channel"))
+        xp = ptx.concat([pad, ptx.as_xtensor(spend, dims=("t", "channel"))], dim="t").values
+        pm.Deterministic("sales", pt.log1p(xp[1:] + a * xp[:-1]).sum())
+    om = from_pymc(m, {"alpha": alpha}, action="spend", outcome="sales")
+    x = rng.uniform(0.0, 3.0, size=(T, C))
+    lagged = np.vstack([np.zeros((1, C)), x[:-1]])
+    expected = np.log1p(x[None] + alpha[:, None, :] * lagged[None]).sum((1, 2))
+    np.testing.assert_allclose(om.draws(x), expected, rtol=1e-12)
+    cot = rng.normal(size=S)
+    # d/dx[t, c]: 1 / (1 + ad[t, c]) + a_c / (1 + ad[t + 1, c]) (t + 1 < T)
+    inv = 1.0 / (1.0 + x[None] + alpha[:, None, :] * lagged[None])
+    grad = inv.copy()
+    grad[:, :-1] += alpha[:, None, :] * inv[:, 1:]
+    np.testing.assert_allclose(om.vjp(x, cot), np.einsum("s,stc->tc", cot, grad).reshape(-1),
+                               rtol=1e-10)
