@@ -130,3 +130,86 @@ def test_crn_value_function_has_no_inverse_cdf(marketing: Case) -> None:
     mean = marketing_mean(marketing.draws, x, marketing.data["z"])[:, None]
     zs = (om.sample(x) - mean) / marketing.draws["sigma"][:, None, None]
     assert stats.kstest(zs.ravel(), "norm").pvalue > 1e-3
+
+
+def _padded_adstock(a, x, L: int, T: int):
+    """``log1p(adstock(x)).sum()``: ``x`` padded by ``zeros(len(w) - 1)``, ``w = a ** lag``
+    (the pad's length read from the shape of a parameter's function, as in
+    pymc-marketing 0.x's ``batched_convolution``)."""
+    w = a ** pt.arange(L)
+    xp = pt.concatenate([pt.zeros(w.shape[0] - 1), x])
+    ad = sum(xp[L - 1 - i : L - 1 - i + T] * w[i] for i in range(L))
+    return pt.log1p(ad).sum()
+
+
+def _numpy_adstock(a: np.ndarray, x: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw: ``ad[s, t] = sum_i a_s^i x[t - i]`` and its weights ``a_s^i``."""
+    w = a[:, None] ** np.arange(L)
+    ad = np.zeros((a.size, x.size))
+    for i in range(L):
+        ad[:, i:] += w[:, i : i + 1] * x[None, : x.size - i]
+    return ad, w
+
+
+def test_folded_shapes_keep_the_inputs_the_values_and_the_gradient() -> None:
+    """Vectorized over the draws, the pad's length is a per-draw shape (a Blockwise
+    Alloc, and a Blockwise Join and Split in the gradient: run per draw in Python by
+    pytensor 2.x's C backend). Folding the shapes first drops the per-draw shape ops,
+    keeps the caller's input variables, and gives the closed-form draws and vjp."""
+    from pytensor.tensor.blockwise import Blockwise
+
+    from decide.outcomes.pymc._grad import fold_batched_shapes
+    from decide.outcomes.pymc._ops import _graph_tools
+
+    ancestors, io_toposort = _graph_tools()
+    T, L, S = 9, 3, 25
+    a, x, ab = pt.scalar("a"), pt.vector("x", shape=(T,)), pt.vector("ab")
+    from pytensor.graph.replace import vectorize_graph
+
+    out = vectorize_graph(_padded_adstock(a, x, L, T), {a: ab})
+
+    def blockwise(g) -> list[str]:
+        return [type(n.op.core_op).__name__ for n in io_toposort([ab, x], [g])
+                if isinstance(n.op, Blockwise)]
+
+    folded = fold_batched_shapes(out)
+    assert "Alloc" in blockwise(out) and "Alloc" not in blockwise(folded)
+    assert {v for v in ancestors([folded]) if v.owner is None and v.name} == {ab, x}
+    rng = np.random.default_rng(3)
+    av, xv, cv = rng.uniform(0.2, 0.9, S), rng.uniform(0.0, 3.0, T), rng.normal(size=S)
+    red, cot, (g,) = vjp_graph(out, [x], "sum")
+    fn = pytensor.function([ab, x, cot], [red, g])
+    ad, w = _numpy_adstock(av, xv, L)
+    value, grad = fn(av, xv, cv)
+    np.testing.assert_allclose(value, np.log1p(ad).sum(1), rtol=1e-12)
+    # d/dx[t] sum_u log1p(ad[s, u]) = sum_i w[s, i] / (1 + ad[s, t + i]) over t + i < T
+    closed = np.zeros(T)
+    for i in range(L):
+        closed[: T - i] += (cv[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
+    np.testing.assert_allclose(grad, closed, rtol=1e-10)
+
+
+def test_shapes_are_folded_only_where_the_graph_has_a_blockwise() -> None:
+    from decide.outcomes.pymc._grad import fold_batched_shapes
+
+    x = pt.matrix("x")
+    plain = pt.exp(x).sum(axis=1)
+    assert fold_batched_shapes(plain) is plain
+
+
+def test_vjp_through_from_pymc_of_a_per_draw_padded_adstock_is_the_closed_form() -> None:
+    T, L, S = 8, 3, 30
+    rng = np.random.default_rng(12)
+    av = rng.uniform(0.2, 0.8, size=S)
+    with pm.Model() as m:
+        spend = pm.Data("spend", np.ones(T))
+        a = pm.Beta("alpha", 2.0, 2.0)
+        pm.Deterministic("sales", _padded_adstock(a, spend, L, T))
+    om = from_pymc(m, {"alpha": av}, action="spend", outcome="sales")
+    xv, cv = rng.uniform(0.0, 3.0, T), rng.normal(size=S)
+    ad, w = _numpy_adstock(av, xv, L)
+    np.testing.assert_allclose(om.draws(xv), np.log1p(ad).sum(1), rtol=1e-12)
+    closed = np.zeros(T)
+    for i in range(L):
+        closed[: T - i] += (cv[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
+    np.testing.assert_allclose(om.vjp(xv, cv), closed, rtol=1e-10)
