@@ -151,12 +151,6 @@ def fold_batched_shapes(output: Any) -> Any:
     return folded
 
 
-def _is_constant(var: Any) -> bool:
-    from pytensor.graph.basic import Constant
-
-    return isinstance(var, Constant)
-
-
 def vjp_graph(
     output: Any, action_inputs: Sequence[Any], reduce: Any, merge: bool = True
 ) -> tuple[Any, Any, list[Any]]:
