@@ -213,3 +213,9 @@ def test_vjp_through_from_pymc_of_a_per_draw_padded_adstock_is_the_closed_form()
     for i in range(L):
         closed[: T - i] += (cv[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
     np.testing.assert_allclose(om.vjp(xv, cv), closed, rtol=1e-10)
+    if om.vjp_strategy == "split":  # pytensor 2.x: C, which caches its modules across processes
+        from pytensor.tensor.blockwise import Blockwise
+
+        fn = om._vjp_fn
+        assert "numba" not in type(fn.maker.linker).__module__
+        assert not [n for n in fn.maker.fgraph.apply_nodes if isinstance(n.op, Blockwise)]
