@@ -14,8 +14,8 @@ Two graph transformations, both measured on ``benchmarks/bench_outcomes.py``:
   ``zeros(w.shape[-1] - 1)``, ``w`` holding a parameter of each draw), and every op
   using it into a ``Blockwise``. The gradient of a ``Blockwise{Join}`` is then a
   ``Blockwise{Split}`` with per-draw split sizes, which pytensor 2.x's numba backend
-  cannot compile and its C backend runs draw by draw in Python: 10 ms per gradient
-  on ``benchmarks/bench_mmm.py``'s MMM, 1.3 ms once the shapes are folded first.
+  cannot compile and its C backend runs draw by draw in Python: 10.4 ms per gradient
+  on ``benchmarks/bench_mmm.py``'s MMM, 1.5 ms (C) once the shapes are folded first.
 - :func:`hoist_noise`: in ``"crn"`` mode the parts of the graph that depend on the
   fixed uniforms only (``Phi^{-1}(u)`` = ``-sqrt(2) erfcinv(2u)`` for a Normal, the
   range check of ``u``) are the same on every call: they are evaluated once and fed
