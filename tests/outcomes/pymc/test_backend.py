@@ -195,6 +195,8 @@ def test_adstock_through_from_pymc_matches_numpy_on_both_stacks() -> None:
         assert "numba" in type(fn.maker.linker).__module__
 
 
+# numba warns about np.dot on a non-contiguous view when it compiles (a fresh cache only)
+@pytest.mark.filterwarnings("ignore::numba.core.errors.NumbaPerformanceWarning")
 def test_transposes_of_symmetric_matrices_compile_without_symmetry_inference() -> None:
     """The numba mode leaves out ``useless_symmetric_transpose``; the values stay numpy's."""
     from decide.outcomes.pymc._outcome import _compile_mode
