@@ -540,11 +540,8 @@ def build_graph(
     free_rvs, observed_rvs = list(intervened.free_RVs), list(intervened.observed_RVs)
     # xtensor anywhere: the outcome, a random variable, or an op inside a tensor outcome's
     # graph (e.g. ``ptx.concat(...).values``); lowered so that vectorize_graph can batch it
-    is_x = (
-        _is_xtensor(out)
-        or any(_is_xtensor(v) for v in free_rvs + observed_rvs)
-        or any(_is_xtensor(v) for v in ancestors([out]))
-    )
+    anc = set(ancestors([out]))
+    is_x = any(_is_xtensor(v) for v in [*anc, *free_rvs, *observed_rvs])
     dims_map = dict(getattr(model, "named_vars_to_dims", {}) or {})
     if _is_xtensor(out):
         out_dims = tuple(str(d) for d in out.type.dims)
@@ -559,7 +556,6 @@ def build_graph(
         # lower the outcome's random ancestors only: lowering a likelihood infers the static
         # shape of its whole mean graph (seconds on pytensor 2.x). The others are used only
         # by name (what the data condition on, in _classify).
-        anc = set(ancestors([out]))
         needed = [v for v in free_rvs + observed_rvs if v in anc]
         out, lowered = _lower_xtensor(out, needed)
         low = dict(zip(needed, lowered))
