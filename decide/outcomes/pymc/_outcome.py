@@ -68,6 +68,15 @@ def _compile_mode(backend: str) -> Any:
     return get_mode(backend).excluding(*_EXCLUDED_REWRITES)
 
 
+def _numba_on_pytensor2(backend: Any) -> bool:
+    """Whether ``backend`` is numba on pytensor 2.x (whose numba has the limits below)."""
+    import pytensor
+
+    return isinstance(backend, str) and backend.upper() == "NUMBA" and (
+        pytensor.__version__.startswith("2.")
+    )
+
+
 def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
     """``pytensor.function`` in ``backend``; on pytensor 2.x, numba falls back to C.
 
@@ -86,7 +95,7 @@ def _function(inputs: list[Any], outputs: Any, backend: str) -> Any:
         outs = valid_convolutions([outputs] if single else list(outputs))
         outputs = outs[0] if single else outs
     mode = _compile_mode(backend)
-    if str(backend).upper() != "NUMBA" or not pytensor.__version__.startswith("2."):
+    if not _numba_on_pytensor2(backend):
         with quiet_blas_probe(backend):
             return pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
     from pytensor.tensor.blockwise import Blockwise
@@ -112,11 +121,7 @@ def _vjp_backend(backend: Any) -> Any:
     process), where its C backend reuses the modules it compiled before (pytensor's
     compiledir) and runs the same gradient in 1.5 ms against numba's 1.2 ms.
     """
-    import pytensor
-
-    if isinstance(backend, str) and backend.upper() == "NUMBA" and pytensor.__version__.startswith("2."):
-        return "FAST_RUN"
-    return backend
+    return "FAST_RUN" if _numba_on_pytensor2(backend) else backend
 
 
 def _mode_of(backend: Any) -> Callable[[Any], str] | None:
