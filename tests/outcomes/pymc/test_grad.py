@@ -151,6 +151,16 @@ def _numpy_adstock(a: np.ndarray, x: np.ndarray, L: int) -> tuple[np.ndarray, np
     return ad, w
 
 
+def _numpy_adstock_vjp(cot: np.ndarray, ad: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``cot @ d/dx log1p(ad).sum(1)``: ``sum_s cot_s sum_i w[s, i] / (1 + ad[s, t + i])``
+    over ``t + i < T``."""
+    T, L = ad.shape[1], w.shape[1]
+    closed = np.zeros(T)
+    for i in range(L):
+        closed[: T - i] += (cot[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
+    return closed
+
+
 def test_folded_shapes_keep_the_inputs_the_values_and_the_gradient() -> None:
     """Vectorized over the draws, the pad's length is a per-draw shape (a Blockwise
     Alloc, and a Blockwise Join and Split in the gradient: run per draw in Python by
@@ -182,11 +192,7 @@ def test_folded_shapes_keep_the_inputs_the_values_and_the_gradient() -> None:
     ad, w = _numpy_adstock(av, xv, L)
     value, grad = fn(av, xv, cv)
     np.testing.assert_allclose(value, np.log1p(ad).sum(1), rtol=1e-12)
-    # d/dx[t] sum_u log1p(ad[s, u]) = sum_i w[s, i] / (1 + ad[s, t + i]) over t + i < T
-    closed = np.zeros(T)
-    for i in range(L):
-        closed[: T - i] += (cv[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
-    np.testing.assert_allclose(grad, closed, rtol=1e-10)
+    np.testing.assert_allclose(grad, _numpy_adstock_vjp(cv, ad, w), rtol=1e-10)
 
 
 def test_shapes_are_folded_only_where_the_graph_has_a_blockwise() -> None:
@@ -209,10 +215,7 @@ def test_vjp_through_from_pymc_of_a_per_draw_padded_adstock_is_the_closed_form()
     xv, cv = rng.uniform(0.0, 3.0, T), rng.normal(size=S)
     ad, w = _numpy_adstock(av, xv, L)
     np.testing.assert_allclose(om.draws(xv), np.log1p(ad).sum(1), rtol=1e-12)
-    closed = np.zeros(T)
-    for i in range(L):
-        closed[: T - i] += (cv[:, None] * w[:, i : i + 1] / (1.0 + ad[:, i:])).sum(0)
-    np.testing.assert_allclose(om.vjp(xv, cv), closed, rtol=1e-10)
+    np.testing.assert_allclose(om.vjp(xv, cv), _numpy_adstock_vjp(cv, ad, w), rtol=1e-10)
     if om.vjp_strategy == "split":  # pytensor 2.x: C, which caches its modules across processes
         from pytensor.tensor.blockwise import Blockwise
 
