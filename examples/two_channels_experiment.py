@@ -73,7 +73,8 @@ def main(
     dict
         ``evsi`` (EVSI result), ``enbs`` (ENBS), ``share_before``
         (share of the budget on A now), ``share_after`` (dict: "disappointing" and
-        "encouraging" test -> share on A after refitting), ``figure`` (PNG path).
+        "encouraging" test -> share on A after refitting), ``beta_a_after`` (the same
+        keys -> posterior mean of A's effect after refitting), ``figure`` (PNG path).
     """
     import matplotlib
 
@@ -121,13 +122,14 @@ def main(
     post = {k: np.asarray(idata.posterior[k]).reshape(-1) for k in ("intercept", "beta_A", "beta_B", "sigma")}
     beta_a = post["beta_A"]
     rng = np.random.default_rng(random_seed)
-    after = {}
+    after, beta_after = {}, {}
     for label, q in (("disappointing", 0.1), ("encouraging", 0.9)):
         s = int(np.argmin(np.abs(beta_a - np.quantile(beta_a, q))))
         draw = {k: v[[s]] for k, v in post.items()}
         weeks = test.simulate(draw, n_test, rng)[0]
         refit = test.updated(weeks, n_test, draw, rng)[0]
         assert refit is not None
+        beta_after[label] = float(np.mean(refit["beta_A"]))
         after[label] = share_a(outcome.with_parameters(refit))
 
     out = Path(out_dir)
@@ -145,13 +147,14 @@ def main(
     print(net.table[["population_evsi", "cost", "enbs", "prob_optimal"]].round(3).to_string())
     print(net.message)
     print(f"share of the budget on A now: {before:.0%}; after a {n_test}-week test: "
-          + ", ".join(f"{k} {v:.0%}" for k, v in after.items()))
+          + ", ".join(f"{k} {v:.0%} (A's effect {beta_after[k]:.2f})" for k, v in after.items()))
     print(f"figure: {path}")
     return {
         "evsi": value,
         "enbs": net,
         "share_before": before,
         "share_after": after,
+        "beta_a_after": beta_after,
         "n_test": n_test,
         "figure": path,
     }
