@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -426,6 +427,62 @@ def _deterministic_once(fn: Callable[..., Any], args: tuple, kwargs: dict, seed:
         )
 
 
+def _binds(sig: inspect.Signature | None, args: tuple, kwargs: dict) -> str | None:
+    """Why ``sig`` does not take ``(*args, **kwargs)``; None if it does (or is unknown)."""
+    if sig is None:
+        return None
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        return str(exc)
+    return None
+
+
+def _searched(fn: Callable[..., Any], args: tuple, kwargs: dict, seed_arg: str | None) -> bool:
+    """Whether :func:`check_deterministic` searches (True) or calls ``fn`` once with ``args``.
+
+    Without ``args``, ``fn`` is a rule ``fn(table, ...)`` searched over tables, unless
+    its signature takes no positional argument (a closure over its inputs), which is
+    then called as it is. A call ``fn`` cannot take raises a ``DecideTypeError`` that
+    says how it is called and what to pass instead.
+    """
+    try:
+        sig: inspect.Signature | None = inspect.signature(fn)
+    except (TypeError, ValueError):  # no introspectable signature: the call will tell
+        sig = None
+    kw = dict(kwargs)
+    if seed_arg is not None:
+        kw[seed_arg] = 0
+    shown = f"{getattr(fn, '__qualname__', type(fn).__name__)}{sig if sig is not None else ''}"
+    seed_kw = "" if seed_arg is None else f"{seed_arg}=<seed>, "
+    hint = ""
+    if sig is not None and seed_arg is not None and seed_arg not in sig.parameters and not any(
+        p.kind is p.VAR_KEYWORD for p in sig.parameters.values()
+    ):
+        hint = (f" fn has no parameter {seed_arg!r}: pass seed_arg= the name of the one that "
+                f"takes its seed (parameters: {list(sig.parameters)}), or seed_arg=None for a "
+                "function that takes no seed.")
+    if args:
+        why = _binds(sig, args, kw)
+        if why is not None:
+            raise DecideTypeError(
+                f"fn must take the call check_deterministic makes, fn(*args, {seed_kw}**kwargs); "
+                f"{shown} does not ({why}).{hint}"
+            )
+        return False
+    why = _binds(sig, ("table",), kw)
+    if why is None:
+        return True
+    if _binds(sig, (), kw) is None:
+        return False  # takes no positional argument: called as it is
+    advice = hint or " Pass the arguments of one call after fn: check_deterministic(fn, *args)."
+    raise DecideTypeError(
+        f"without positional arguments check_deterministic treats fn as a rule, "
+        f"fn(table, {seed_kw}**kwargs), searched over outcome_tables(); {shown} does not "
+        f"take that call ({why}).{advice}"
+    )
+
+
 def check_deterministic(
     fn: Callable[..., Any],
     *args: Any,
@@ -450,7 +507,10 @@ def check_deterministic(
         returns a decision, e.g. :func:`decide.optimize`.
     *args
         Positional arguments of ``fn``. Without them, ``fn`` is treated as a
-        rule and the check searches over ``outcome_tables()`` and seeds.
+        rule and the check searches over ``outcome_tables()`` and seeds, unless
+        ``fn`` takes no positional argument (a closure over its inputs, e.g.
+        ``lambda random_seed: optimize(outcome, CVaR(0.1), space, random_seed=random_seed)``),
+        which is called as it is.
     random_seed : int or numpy.random.Generator, default 0
         The seed passed to both calls.
     seed_arg : str or None, default "random_seed"
@@ -472,6 +532,10 @@ def check_deterministic(
         by type and value: arrays with ``array_equal``, xarray objects with
         ``identical``, objects with an ``action`` (a ``Decision``) by their
         ``action``, ``flat_action``, ``option`` and ``value``.
+    DecideTypeError
+        If ``fn`` cannot take the call: ``fn(*args, random_seed=..., **kwargs)``,
+        or ``fn(table, random_seed=..., **kwargs)`` in the search form (the
+        message names ``seed_arg`` when ``fn`` takes its seed under another name).
 
     Examples
     --------
@@ -482,13 +546,17 @@ def check_deterministic(
     ...     return max(table, key=lambda k: rng.choice(table[k], 10).mean())
     >>> check_deterministic(rule, {"a": np.arange(5.0), "b": -np.arange(5.0)}, random_seed=3)
     >>> check_deterministic(rule, max_examples=10)
+    >>> table = {"a": np.arange(5.0), "b": -np.arange(5.0)}
+    >>> check_deterministic(lambda random_seed: rule(table, random_seed=random_seed))
     """
     if not callable(fn):
         raise DecideTypeError(f"fn must be callable; got {type(fn).__name__}.")
-    if args:
+    if not _searched(fn, args, kwargs, seed_arg):
         if max_examples is not None or settings is not None:
             raise DecideValueError(
-                "max_examples and settings are used only in the search form (no args); got args."
+                "max_examples and settings are used only in the search form (a rule "
+                "fn(table, ...) and no args); got "
+                + ("args." if args else "an fn that takes no positional argument.")
             )
         _deterministic_once(fn, args, kwargs, random_seed, seed_arg)
         return

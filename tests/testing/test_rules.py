@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from decide.errors import DecideValueError
+from decide.errors import DecideTypeError, DecideValueError
 from decide.measures import CVaR, Mean
 from decide.optimization import Discrete, optimize
 from decide.outcomes import from_draws
@@ -127,6 +127,40 @@ def test_deterministic_on_optimize_with_a_seed():
     rng = np.random.default_rng(0)
     outcome = from_draws({"a": rng.normal(0, 1, 50), "b": rng.normal(0.1, 2, 50)})
     check_deterministic(optimize, outcome, CVaR(0.2), random_seed=11)
+
+
+def test_deterministic_calls_a_closure_without_positional_arguments():
+    table = {"a": np.arange(6.0), "b": np.arange(6.0)[::-1] + 0.1}
+    check_deterministic(lambda random_seed: seeded(table, random_seed=random_seed))
+    check_deterministic(lambda: "a", seed_arg=None)
+    with pytest.raises(DecideValueError, match="no positional argument"):
+        check_deterministic(lambda random_seed: "a", max_examples=5)
+    # unseeded: picks one of 1000 labels at random (see above for the three tries)
+    big = {f"a{i}": np.arange(4.0) + i for i in range(1000)}
+    caught = False
+    for _ in range(3):
+        try:
+            check_deterministic(lambda random_seed: unseeded(big, random_seed))
+        except PropertyViolation:
+            caught = True
+            break
+    assert caught
+
+
+def test_deterministic_names_the_call_fn_cannot_take():
+    def by_seed(table, seed=None):
+        return seeded(table, random_seed=seed)
+
+    table = {"a": np.arange(6.0), "b": np.arange(6.0)[::-1] + 0.1}
+    with pytest.raises(DecideTypeError, match=r"no parameter 'random_seed'.*\['table', 'seed'\]"):
+        check_deterministic(by_seed, table)
+    with pytest.raises(DecideTypeError, match="no parameter 'random_seed'"):
+        check_deterministic(by_seed, max_examples=5)
+    check_deterministic(by_seed, table, seed_arg="seed")  # the fix the message names
+    with pytest.raises(DecideTypeError, match=r"fn\(table, random_seed=<seed>, \*\*kwargs\)"):
+        check_deterministic(lambda a, b, random_seed: a, max_examples=5)
+    with pytest.raises(DecideTypeError, match=r"fn\(\*args, random_seed=<seed>"):
+        check_deterministic(seeded, table, "extra")
 
 
 def test_argmax_rule_breaks_ties_by_order():
