@@ -36,6 +36,10 @@ PROGRESS_DELAY: Final[float] = 1.0
 DERIVATIVE_FREE_MAX_GLOBAL: Final[int] = 8
 #: Points of the grid that starts the one-dimensional derivative-free search.
 DERIVATIVE_FREE_GRID: Final[int] = 65
+#: Points of the grid whose best local maxima start ``method="scipy"``'s local solves when the
+#: action has one free dimension and the problem is not known to be concave (instead of
+#: random starts, which can all fall in the basin of a local maximum).
+SCIPY_START_GRID: Final[int] = 33
 #: Steps of the local probe that verifies a continuous decision, as fractions of the width of
 #: the action space along each direction.
 PROBE_STEPS: Final[tuple[float, ...]] = (1e-2, 1e-3)

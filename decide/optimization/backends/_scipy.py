@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from decide._config import SOLUTION_RTOL
+from decide._config import SCIPY_START_GRID, SOLUTION_RTOL
 from decide.errors import DecideError, DecideValueError, SolverError, UnboundedError
 from decide.optimization._decision import Decision, Diagnostics
 from decide.optimization._polyhedron import LinearSystem, _fmt
@@ -252,6 +252,44 @@ def _global_start(
     return np.asarray(res.x), int(res.nit)
 
 
+def _grid_starts(
+    target: Problem | _Lifted, system: LinearSystem, centre: np.ndarray, n_starts: int,
+    grid: int = SCIPY_START_GRID,
+) -> tuple[list[np.ndarray], str] | None:
+    """Starts for one free dimension: the best local maxima of a grid over the feasible segment.
+
+    The segment is ``centre + N z`` (``N`` spanning the null space of the equality rows)
+    for ``z`` in its interval; the midpoints of ``grid`` equal cells are scored, and the local maxima of
+    the grid (ties at plateaus included), best first, start the local solves, topped up
+    with the best other grid points. None when the action has more free dimensions or
+    the segment is unbounded.
+    """
+    from decide.optimization.backends._scipy_derivative_free import _Affine, free_dimensions
+
+    if free_dimensions(system) != 1:
+        return None
+    aff = _Affine(system, centre)
+    try:
+        ((lo, hi),) = aff.z_bounds()
+    except DecideValueError:  # unbounded: random starts
+        return None
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        return None
+    # cell midpoints: the ends of the segment are left to the local solves (an outcome
+    # may be undefined there, e.g. a scale proportional to the action)
+    zs = lo + (np.arange(grid) + 0.5) * ((hi - lo) / grid)
+    ws = [np.clip(aff.x(np.array([z])), system.lb, system.ub) for z in zs]
+    vals = np.array([target.value(w) for w in ws], dtype=np.float64)
+    vals[~np.isfinite(vals)] = -np.inf
+    padded = np.concatenate([[-np.inf], vals, [-np.inf]])
+    peak = (vals >= padded[:-2]) & (vals >= padded[2:]) & np.isfinite(vals)
+    order = sorted(range(grid), key=lambda k: (not peak[k], -vals[k]))
+    chosen = order[:n_starts]
+    note = (f"starts: the best local maxima of a {grid}-point grid over the feasible segment "
+            f"(one free dimension; {int(peak.sum())} on the grid)")
+    return [ws[k] for k in chosen], note
+
+
 def solve_scipy(
     prob: Problem,
     *,
@@ -277,7 +315,10 @@ def solve_scipy(
         First start point; must lie in the space. Default: the Chebyshev centre.
     n_starts : int, optional
         Number of local solves (feasible random starts after the first). Default 1
-        when the outcome is affine and the objective concave, else 3.
+        when the outcome is affine and the objective concave, else 3. With one free
+        dimension, no ``x0`` and no constraint on outcomes, the starts are the best
+        local maxima of a ``SCIPY_START_GRID``-point grid over the feasible segment
+        (:func:`_grid_starts`).
     local_method : {"SLSQP", "trust-constr"}
     global_search : bool
         Run ``differential_evolution`` first and polish its best point locally.
@@ -352,12 +393,17 @@ def solve_scipy(
         zg, nit = _global_start(f, sysz, rng, options)
         diag.notes.append(f"differential evolution ({nit} generations) then {local_method} polish")
         starts = [zg]
-    for _ in range(n_starts - 1):
+    rows = _OutcomeRows(prob, xs, red) if prob.constraints else None
+    if n_starts > 1 and user_first is None and not global_search and rows is None:
+        gridded = _grid_starts(target, system_w, first, n_starts)
+        if gridded is not None:
+            starts = [w / xs for w in gridded[0]]
+            diag.notes.append(gridded[1])
+    while len(starts) < n_starts:
         starts.append(random_feasible(system_w, first, rng) / xs)
     if not global_search:
         f.calibrate(starts[0])
     diag.notes.append(f"scaled: action by {xs:.3g}, score by {f.fs * 1.0:.3g}")
-    rows = _OutcomeRows(prob, xs, red) if prob.constraints else None
     if rows is not None:
         rows.calibrate(starts[0])
         if any(c.kind == "chance" for c in prob.constraints):
