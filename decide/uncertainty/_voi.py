@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from decide.errors import ReplicateNoiseWarning
+from decide.errors import DecideTypeError, ReplicateNoiseWarning
 from decide.uncertainty._debias import debiased_per_draw, debiased_utility
 from decide.uncertainty._utility import UtilityLevels, utility_levels
 
@@ -118,7 +118,20 @@ def _share_best(U: np.ndarray) -> np.ndarray:
 
 
 def _levels(outcome: Any, actions: Any, objective: Any, debias: bool) -> UtilityLevels:
+    _check_args(objective, debias)
     return utility_levels(outcome, actions, objective, subsets=bool(debias))
+
+
+def _check_args(objective: Any, debias: Any) -> None:
+    from decide.measures import Objective
+
+    if objective is not None and not isinstance(objective, Objective):
+        raise DecideTypeError(
+            "objective must be a decide Objective (Mean(), CVaR(0.1), ...) or None for the "
+            f"mean; got {type(objective).__name__} {objective!r}."
+        )
+    if not isinstance(debias, bool | np.bool_):
+        raise DecideTypeError(f"debias must be True or False; got {type(debias).__name__} {debias!r}.")
 
 
 def _noise_note(value: float, plug_in: float, levels: UtilityLevels) -> list[str]:
@@ -300,6 +313,7 @@ def evpi(
     if space is not None:
         from decide.uncertainty._continuous import evpi_continuous
 
+        _check_args(objective, debias)
         return evpi_continuous(
             outcome, actions, space, objective=objective, max_draws=max_draws,
             random_seed=random_seed,

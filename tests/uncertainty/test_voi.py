@@ -154,3 +154,22 @@ def test_bad_actions():
     with pytest.raises(DecideValueError, match=r"shape \(n_samples, n_actions\)"):
         evpi(np.ones(5))
     assert math.isfinite(evpi(np.ones((5, 2))).value)
+
+
+def test_objective_and_debias_are_checked():
+    # a string objective failed with "'str' object is not callable"; debias="no" counted as True
+    from decide.optimization import Box
+    from decide.uncertainty import evppi
+
+    draws = {"a": np.arange(6.0), "b": np.arange(6.0)[::-1]}
+    for call in (lambda: evpi(draws, objective="cvar"), lambda: expected_regret(draws, objective="cvar"),
+                 lambda: prob_best(draws, objective=len),
+                 lambda: evpi(linear(np.ones((5, 1))), space=Box(0, 1), objective="cvar"),
+                 lambda: evppi(draws, None, ["t"], posterior={"t": np.arange(6.0)}, objective="cvar")):
+        with pytest.raises(DecideTypeError, match=r"objective must be a decide Objective .* got str 'cvar'"
+                           r"|objective must be a decide Objective .* got builtin_function_or_method"):
+            call()
+    for bad in ("no", 0, None):
+        with pytest.raises(DecideTypeError, match=rf"debias must be True or False; got .*{bad!r}"):
+            evpi(draws, debias=bad)
+    assert evpi(draws, debias=False).value == evpi(draws, debias=True).value  # no replicates
