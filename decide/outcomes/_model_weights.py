@@ -27,8 +27,8 @@ WEIGHT_METHODS: dict[str, str] = {
 }
 
 
-def _log_likelihood_vars(obj: Any, name: str) -> list[str]:
-    """Names of the pointwise log-likelihood variables of one model's posterior object."""
+def _log_likelihood_vars(obj: Any, name: str) -> dict[str, int]:
+    """The pointwise log-likelihood variables of one model's posterior: name -> observations."""
     where = f"idata[{name!r}]"
     try:
         ds = posterior_dataset(obj, group="log_likelihood", name=where)
@@ -46,22 +46,47 @@ def _log_likelihood_vars(obj: Any, name: str) -> list[str]:
             f"{where} must be an arviz.InferenceData (ArviZ 0.x) or an xarray.DataTree (ArviZ "
             f"1.x) with a log_likelihood group; got {type(obj).__name__}."
         ) from None
-    return [str(v) for v in ds.data_vars]
+    lead = ("chain", "draw", "sample")
+    return {
+        str(v): int(np.prod([n for d, n in ds[v].sizes.items() if d not in lead], dtype=np.int64))
+        for v in ds.data_vars
+    }
 
 
 def _check_var_name(idata: Mapping[str, Any], var_name: str | None) -> None:
+    """Each model has the compared log-likelihood, of one observed variable, over as many observations."""
+    used: dict[str, tuple[str, int]] = {}
     for name, obj in idata.items():
         found = _log_likelihood_vars(obj, name)
+        if not found:
+            raise DecideValueError(f"idata[{name!r}] has an empty log_likelihood group.")
         if var_name is None and len(found) > 1:
             raise DecideValueError(
-                f"idata[{name!r}] has several log-likelihood variables {found}; pass var_name= "
-                "the observed variable the models share (e.g. the sales)."
+                f"idata[{name!r}] has several log-likelihood variables {list(found)}; pass "
+                "var_name= the observed variable the models share (e.g. the sales)."
             )
         if var_name is not None and var_name not in found:
             raise DecideValueError(
                 f"var_name={var_name!r} is not a log-likelihood variable of idata[{name!r}]; "
-                f"it has {found}."
+                f"it has {list(found)}."
             )
+        var = var_name if var_name is not None else next(iter(found))
+        used[name] = (var, found[var])
+    names = {k: v for k, (v, _) in used.items()}
+    if len(set(names.values())) > 1:
+        raise DecideValueError(
+            f"the models' log-likelihoods are of different observed variables {names}: stacking "
+            "and pseudo-BMA weigh models by how well they predict the same observations (a "
+            "transformed target, e.g. log sales, is another quantity). Give the observed "
+            "variable one name in every model, or give the weights as a dict."
+        )
+    counts = {k: n for k, (_, n) in used.items()}
+    if len(set(counts.values())) > 1:
+        raise DecideValueError(
+            f"the models' log-likelihoods of {next(iter(names.values()))!r} have different "
+            f"numbers of observations {counts}: stacking and pseudo-BMA compare the models "
+            "on the same observations. Fit every model to the same data."
+        )
 
 
 def model_weights(

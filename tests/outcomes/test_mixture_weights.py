@@ -159,3 +159,26 @@ def test_several_observed_variables_need_var_name(data):
         mixture(_models(), weights="stacking", idata=idata, var_name="w")
     mix = mixture(_models(), weights="pseudo-bma", idata=idata, var_name="y")
     np.testing.assert_allclose(mix.weights.to_numpy(), [0.5, 0.5])
+
+
+def _one_variable(y, name, sigma=1.0):
+    mu = np.random.default_rng(0).normal(0.3, 0.1, (2, 200))
+    groups = {"posterior": {"mu": mu}, "observed_data": {name: y},
+              "log_likelihood": {name: stats.norm.logpdf(y[None, None, :], mu[..., None], sigma)}}
+    return arviz.from_dict(groups) if ARVIZ_1 else arviz.from_dict(**groups)
+
+
+def test_models_must_share_the_observed_variable_and_its_observations(data):
+    # a model of log sales against one of sales compared silently before (arviz compares
+    # each model's only variable, whatever its name)
+    other = {"narrow": _one_variable(data, "sales"), "wide": _one_variable(np.log1p(np.abs(data)), "log_sales")}
+    with pytest.raises(DecideValueError, match=r"different observed variables \{'narrow': 'sales', "
+                                               r"'wide': 'log_sales'\}"):
+        mixture(_models(), weights="stacking", idata=other)
+    fewer = {"narrow": _one_variable(data, "y"), "wide": _one_variable(data[:60], "y")}
+    with pytest.raises(DecideValueError, match=r"different numbers of observations \{'narrow': 80, "
+                                               r"'wide': 60\}"):
+        mixture(_models(), weights="pseudo-bma", idata=fewer)
+    same = {"narrow": _one_variable(data, "y", 0.7), "wide": _one_variable(data, "y", 2.0)}
+    mix = mixture(_models(), weights="pseudo-bma", idata=same)  # accepted: one variable, 80 each
+    assert mix.weights.sum() == pytest.approx(1.0)
