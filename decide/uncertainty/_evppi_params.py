@@ -167,7 +167,11 @@ def design_matrix(
             cols.append(values[:, k])
     X = np.column_stack(cols) if cols else np.empty((n_samples, 0))
     if not np.all(np.isfinite(X)):
+        bad = ~np.isfinite(X)
+        row, col = (int(i) for i in np.argwhere(bad)[0])
         raise DecideValueError(
-            f"the draws of params {[s.label for s in selections]} must be finite."
+            f"the draws of params {[s.label for s in selections]} must be finite; got "
+            f"{X[row, col]} in sample {row} of {ids[col][0]!r} ({int(bad.sum())} non-finite "
+            "values in total)."
         )
     return X, tuple(ids)

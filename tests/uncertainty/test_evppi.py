@@ -126,6 +126,11 @@ def test_bad_arguments():
         evppi(draws, params=["a"], posterior={"a": np.zeros(50)})
     with pytest.raises(DecideValueError, match="n_bootstrap must be"):
         evppi(draws, params=["a"], posterior=post, n_bootstrap=-1)
+    nan = {k: np.array(v, dtype=float) for k, v in post.items()}
+    nan["a"][[7, 9]] = np.nan
+    with pytest.raises(DecideValueError, match=r"must be finite; got nan in sample 7 of 'a' "
+                                               r"\(2 non-finite values in total\)"):
+        evppi(draws, params=["a"], posterior=nan)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
