@@ -25,7 +25,7 @@ import numpy as np
 
 from decide.uncertainty._utility import UtilityLevels
 
-__all__ = ["RATE_BOUNDS", "debiased_per_draw", "debiased_utility"]
+__all__ = ["RATE_BOUNDS", "debiased_mean_se", "debiased_per_draw", "debiased_utility"]
 
 #: Bounds on the ratio of successive biases (bias at ``R`` over bias at ``R / 2``):
 #: 1/2 is the ``1/R`` rate, ``1/sqrt(2)`` the ``1/sqrt(R)`` rate.
@@ -81,11 +81,46 @@ def debiased_per_draw(
     m1 = d1.mean(axis=0)
     rho = np.full(m1.shape, RATE_BOUNDS[0])
     if len(v) == 3:
-        m2 = (v[2] - v[1]).mean(axis=0)
-        ok = (m1 * m2 > 0) & (np.abs(m2) > 0)
-        ratio = np.divide(m1, m2, out=np.full(m1.shape, RATE_BOUNDS[0]), where=ok)
-        rho = np.clip(ratio, *RATE_BOUNDS)
+        rho = _rate(m1, (v[2] - v[1]).mean(axis=0))
     return v[0] - d1 * (rho / (1.0 - rho)), plug_in, rho
+
+
+def _rate(m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    """``rho = m1 / m2`` clipped to ``RATE_BOUNDS`` (1/2 when the differences disagree in sign)."""
+    m1, m2 = np.asarray(m1, dtype=np.float64), np.asarray(m2, dtype=np.float64)
+    ok = (m1 * m2 > 0) & (np.abs(m2) > 0)
+    ratio = np.divide(m1, m2, out=np.full(m1.shape, RATE_BOUNDS[0]), where=ok)
+    return np.clip(ratio, *RATE_BOUNDS)
+
+
+def debiased_mean_se(
+    levels: UtilityLevels, stat: Callable[[np.ndarray], np.ndarray], n_boot: int = 200,
+    seed: int = 0,
+) -> np.ndarray | None:
+    r"""Standard error of the mean of :func:`debiased_per_draw`, the rate re-estimated.
+
+    The spread of the extrapolated per-draw values treats the rate :math:`\rho` as
+    known; estimated from three levels it is a ratio of noisy means, and a rate
+    estimated near :math:`1/\sqrt2` multiplies the correction by up to 2.4. Here the
+    draws are resampled with replacement ``n_boot`` times (a fixed seed: the same
+    error on every call), :math:`\rho` is re-estimated on each resample and the
+    estimate recomputed; the standard deviation of those estimates is returned,
+    shape ``k``. None when :math:`\rho` is not estimated (no quarters, or exact
+    utilities): the per-draw spread is then the error.
+    """
+    v = _level_means(levels, stat)
+    if len(v) < 3:
+        return None
+    n = v[0].shape[0]
+    d1, d2 = v[1] - v[0], v[2] - v[1]
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        m1 = d1[idx].mean(axis=0)
+        rho = _rate(m1, d2[idx].mean(axis=0))
+        out.append(v[0][idx].mean(axis=0) - m1 * (rho / (1.0 - rho)))
+    return np.asarray(np.std(out, axis=0, ddof=1))
 
 
 def debiased_utility(levels: UtilityLevels) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, ReplicateNoiseWarning
-from decide.uncertainty._debias import debiased_per_draw, debiased_utility
+from decide.uncertainty._debias import debiased_mean_se, debiased_per_draw, debiased_utility
 from decide.uncertainty._utility import UtilityLevels, utility_levels
 
 if TYPE_CHECKING:
@@ -159,6 +159,9 @@ def evpi_from_levels(levels: UtilityLevels) -> ValueOfInformation:
     gain, plug, _ = debiased_per_draw(levels, _evpi_gain(best))
     n = U.shape[0]
     se = float(gain.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    rate_se = debiased_mean_se(levels, _evpi_gain(best)) if n > 1 else None
+    if rate_se is not None:  # the estimated rate's own error, when it is larger
+        se = max(se, float(rate_se))
     raw = float(gain.mean())
     value = max(raw, 0.0)
     plug_in = float(plug.mean())
@@ -272,7 +275,9 @@ def evpi(
     :math:`1/\sqrt R`) and the gain is extrapolated to :math:`R=\infty`
     (Richardson / Aitken; Giles and Goda, 2019, couple half samples the same
     way). The standard error is that of the extrapolated per-draw gains, so it
-    includes the replicate noise. ``plug_in`` keeps the uncorrected value and
+    includes the replicate noise, or, when the rate is estimated (``R >= 8``)
+    and it is larger, that of a bootstrap over the draws with the rate
+    re-estimated on each resample. ``plug_in`` keeps the uncorrected value and
     a note in ``notes`` compares the two; when the correction is larger than
     the value, replicate noise dominates, a
     :class:`~decide.errors.ReplicateNoiseWarning` says so, and more replicates
