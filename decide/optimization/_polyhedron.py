@@ -235,14 +235,16 @@ class LinearSystem:
                     word = "equal" if eq else "be at most"
                     raise InfeasibleError(
                         f"the action space is empty: {names[i]} needs the constrained sum to "
-                        f"{word} {b[i]:g}, but the bounds force it to be at least {lo:g}. Lower "
-                        "the lower bounds or raise the total."
+                        f"{word} {b[i]:g}, but the bounds force it to be at least {lo:g} (lower "
+                        f"bounds {_fmt(self.lb[a != 0])}, upper bounds {_fmt(self.ub[a != 0])} of "
+                        "its elements). Lower the lower bounds or raise the total."
                     )
                 if eq and hi < b[i] - tol:
                     raise InfeasibleError(
                         f"the action space is empty: {names[i]} needs the constrained sum to equal "
-                        f"{b[i]:g}, but the bounds allow at most {hi:g}. Raise the upper bounds "
-                        "or lower the total."
+                        f"{b[i]:g}, but the bounds allow at most {hi:g} (lower bounds "
+                        f"{_fmt(self.lb[a != 0])}, upper bounds {_fmt(self.ub[a != 0])} of its "
+                        "elements). Raise the upper bounds or lower the total."
                     )
         if self.A_ub.shape[0] + self.A_eq.shape[0] > 1:
             from decide.optimization.cvar_lp._highs import max_linear

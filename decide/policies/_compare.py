@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from decide._config import DOMINANCE_Z, MIN_EXPONENTIAL_ESS
+from decide._config import DOMINANCE_Z, MIN_EXPONENTIAL_ESS, SOLUTION_RTOL
 from decide._validation import as_rng, check_finite_scalar
 from decide.errors import DecideValueError, UnreliableEstimateWarning
 from decide.measures import Mean, Objective, exponential_ess, exponential_risk_aversion
@@ -157,6 +157,25 @@ def _regret(draws: dict[str, np.ndarray]) -> dict[str, float]:
     from decide.uncertainty import expected_regret
 
     return {str(k): float(v) for k, v in expected_regret(draws, debias=False).items()}
+
+
+def _fixed_outside(outcome: OutcomeModel, space: Any, fits: list[_Fit]) -> list[str]:
+    """Fixed actions outside the space the other policies were optimized over, with the constraint."""
+    if space is None or not any(f.policy.fixed for f in fits):
+        return []
+    from decide.optimization._spaces import as_space
+
+    try:
+        system = as_space(space).linear_constraints(outcome.action_space)
+    except (AttributeError, NotImplementedError, TypeError, ValueError):  # Discrete, labels
+        return []
+    out = []
+    for f in fits:
+        if f.policy.fixed:
+            bad = system.violated(np.asarray(f.action, dtype=np.float64).reshape(-1), SOLUTION_RTOL)
+            if bad is not None:
+                out.append(f"{f.policy.name!r} breaks {bad[1]} by {bad[0]:.4g}")
+    return out
 
 
 def _notes(table: pd.DataFrame, fits: list[_Fit], z: float) -> list[str]:
@@ -415,6 +434,14 @@ def compare(
             assert isinstance(how, float)
             fits, info = _fit_holdout(outcome, parsed, space, how, rng, method, options)
     table = _table(outcome, fits, how, n_folds, target, levels, info, z)
+    outside = _fixed_outside(outcome, space, fits)
+    if outside:
+        note = (
+            f"outside the space: {'; '.join(outside)}. The other policies were chosen within "
+            f"{space!r}, so these rows compare against plans that were not allowed to do the same."
+        )
+        table.attrs["notes"].append(note)
+        warnings.warn(f"compare: {note}", UserWarning, stacklevel=2)
     table.attrs["extrapolation"] = {f.policy.name: f.extrapolation for f in fits}
     warn_extrapolation_summary(table.attrs["extrapolation"], "policies",
                                options.get("within_observed"))
@@ -447,19 +474,20 @@ def _ess_columns(held_out: np.ndarray, ce: list[tuple[str, float]], score: Any) 
     return out
 
 
-def _warn_low_ess(table: pd.DataFrame) -> None:
+def _warn_low_ess(table: pd.DataFrame, crossfit: bool) -> None:
     cols = [c for c in table.columns if c.startswith("ess_")]
     low = [(p, c[4:], float(table.loc[p, c])) for c in cols for p in table.index
            if float(table.loc[p, c]) < MIN_EXPONENTIAL_ESS]
     if low:
         shown = ", ".join(f"{c} of {p!r} (ESS {e:.1f})" for p, c, e in low[:6])
+        more = "use more posterior draws" if crossfit else "hold out more draws (or use 'crossfit')"
         warnings.warn(
             f"compare: {len(low)} held-out CARA estimate(s) rest on fewer than "
             f"{MIN_EXPONENTIAL_ESS:g} effective draws: {shown}. A few of the worst draws carry "
-            "almost all the exponential weight, so these columns are unreliable; hold out more "
-            "draws (or use 'crossfit') or lower the risk aversion (see the ess_ columns).",
+            f"almost all the exponential weight, so these columns are unreliable; {more} or "
+            "lower the risk aversion (see the ess_ columns).",
             UnreliableEstimateWarning,
-            stacklevel=3,
+            stacklevel=4,  # _warn_low_ess < _table < compare < the caller
         )
 
 
@@ -501,7 +529,7 @@ def _table(
         row["verification"] = f.verification
         rows.append(row)
     table = NotedFrame(rows, index=pd.Index([f.policy.name for f in fits], name="policy"))
-    _warn_low_ess(table)
+    _warn_low_ess(table, how == "crossfit")
     dom = dominance(
         [f.policy.name for f in fits], [f.held_out for f in fits],
         table["mean"].to_numpy(dtype=np.float64), table["cvar_5"].to_numpy(dtype=np.float64), z,

@@ -19,7 +19,8 @@ from decide.measures import (
     exponential_ess,
     exponential_risk_aversion,
 )
-from decide.outcomes import from_draws
+from decide.optimization import Budget
+from decide.outcomes import from_draws, linear
 from decide.policies import compare
 from decide.uncertainty import decompose, evpi
 
@@ -82,6 +83,21 @@ def test_compare_reports_ess_columns_and_warns_on_fat_tails():
         arms.draws_for("safe" if table.loc["cara", "action[safe]"] == 1.0 else "bold")[held],
         20.0), rel=1e-6)
     assert np.isnan(table.loc["neutral", "ess_objective"])
+
+
+def test_the_ess_warning_points_at_the_caller_and_fits_the_split():
+    # it pointed at decide/policies/_compare.py, and advised 'crossfit' to a crossfit call
+    arms = from_draws(_fat(2000, 0))
+    objectives = {"neutral": Mean(), "cara": ExpectedUtility(Exponential(20.0))}
+    with pytest.warns(UnreliableEstimateWarning, match=r"hold out more draws \(or use 'crossfit'\)") as rec:
+        compare(arms, objectives, random_seed=1)
+    assert rec[0].filename == __file__
+    rng = np.random.default_rng(42)  # fat tails: the ce_ columns' weights fall on few draws
+    r = np.array([8.0, 5.0, 2.0]) + rng.standard_t(4, size=(800, 3)) * np.array([25.0, 10.0, 3.0])
+    with pytest.warns(UnreliableEstimateWarning, match="use more posterior draws") as rec:
+        compare(linear(r), {"neutral": Mean(), "cvar5": CVaR(0.05)}, Budget(1.0, upper=0.6),
+                holdout="crossfit", n_folds=4, random_seed=3)
+    assert rec[0].filename == __file__ and "crossfit')" not in str(rec[0].message)
 
 
 def test_compare_does_not_warn_on_well_behaved_draws():

@@ -59,12 +59,15 @@ def test_linear_constraints_split_rows_and_intersection():
 
 
 def test_infeasible_budget_lower_bounds_above_total():
-    with pytest.raises(InfeasibleError, match=r"Budget\(total=10.*at least 12"):
+    with pytest.raises(InfeasibleError, match=r"Budget\(total=10.*at least 12 \(lower bounds "
+                                              r"\[4, 4, 4\], upper bounds \[inf, inf, inf\]"):
         Budget(10.0, lower=4.0).linear_constraints(SPEC).check_feasible()
 
 
 def test_infeasible_budget_upper_bounds_below_total():
-    with pytest.raises(InfeasibleError, match=r"Budget\(total=10.*at most 9"):
+    # the bounds are named (the space's repr in the message leaves them out)
+    with pytest.raises(InfeasibleError, match=r"Budget\(total=10.*at most 9 \(lower bounds "
+                                              r"\[0, 0, 0\], upper bounds \[3, 3, 3\]"):
         Budget(10.0, upper=3.0).linear_constraints(SPEC).check_feasible()
 
 

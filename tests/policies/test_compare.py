@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -303,3 +304,19 @@ def test_cvar_lp_policies_chain_warm_starts_and_keep_the_exact_answer(
         cold = optimize(linear(R), objective, Budget(1.0), method="cvar-lp")
         x = table.loc[name, ["action[0]", "action[1]", "action[2]"]].to_numpy(dtype=float)
         assert float(objective(R @ x)) == pytest.approx(cold.value, rel=1e-9, abs=1e-12)
+
+
+def test_a_fixed_action_outside_the_space_is_noted_and_warned():
+    # a status quo spending 6 next to policies held to a budget of 1 was compared silently
+    rng = np.random.default_rng(0)
+    r = rng.normal([1.0, 2.0, 3.0], 1.0, size=(400, 3))
+    with pytest.warns(UserWarning, match=r"'status quo' breaks Budget\(total=1, equality=True\) by 5"):
+        table = compare(linear(r), {"n": Mean(), "status quo": np.full(3, 2.0),
+                                    "inside": np.array([0.2, 0.3, 0.5])}, Budget(1.0), random_seed=0)
+    assert any(n.startswith("outside the space: 'status quo'") and "'inside'" not in n
+               for n in table.attrs["notes"])
+    assert table.loc["status quo", "mean"] == pytest.approx((r[table.attrs["held_out"]] @ np.full(3, 2.0)).mean())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # inside the space: no warning
+        compare(linear(r), {"n": Mean(), "inside": np.array([0.2, 0.3, 0.5])}, Budget(1.0),
+                random_seed=0)
