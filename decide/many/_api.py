@@ -281,6 +281,7 @@ def _warn(table: pd.DataFrame) -> None:
     failed = table["error"].notna()
     if failed.any():
         first = table.index[failed][0]
+        first = first.item() if isinstance(first, np.generic) else first
         warnings.warn(
             f"{int(failed.sum())} of {len(table)} units failed (first: {first!r}: "
             f"{table.loc[first, 'error']}); see the 'error' column.",

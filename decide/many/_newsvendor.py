@@ -147,7 +147,7 @@ class NewsvendorOutcome(OutcomeModel):
             return self
         if self._bad[index]:
             raise DecideValueError(
-                f"demand of unit {self.outcome_coords[self.unit_dim][index]!r} has non-finite "
+                f"demand of unit {_plain(self.outcome_coords[self.unit_dim][index])!r} has non-finite "
                 "draws (NaN or inf); drop or impute them first."
             )
         i = int(index)
@@ -262,3 +262,8 @@ def newsvendor(
                 f"demand must be numeric (array, DataFrame or DataArray); got {type(demand).__name__}."
             ) from None
     return NewsvendorOutcome(arr, price, cost, salvage, unit_dim=dim, units=units)
+
+
+def _plain(label: Any) -> Any:
+    """A numpy scalar label as the Python value it holds (``'b'``, not ``np.str_('b')``)."""
+    return label.item() if isinstance(label, np.generic) else label

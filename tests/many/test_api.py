@@ -139,6 +139,11 @@ def test_one_newsvendor_store_with_nan_demand_fails_alone():
     assert table.attrs["paths"] == {"vectorized": 3, "loop": 1}
     assert "non-finite" in table.loc[3, "error"]
     assert table.loc[[0, 1, 2], "error"].isna().all()
+    # string labels read as the user wrote them ('d', not np.str_('d')), in the error and the warning
+    labelled = newsvendor(pd.DataFrame(demand, columns=list("abcd")), 5.0, 3.0, 1.0, dim="store")
+    with pytest.warns(UserWarning, match=r"1 of 4 units failed \(first: 'd': .*demand of unit 'd' "):
+        table = optimize_many(labelled, Mean(), Box(0.0, 500.0), progress=False)
+    assert "demand of unit 'd' has non-finite" in table.loc["d", "error"]
 
 
 def test_infeasible_unit_records_the_constraint():
