@@ -163,7 +163,7 @@ def _fixed_outside(outcome: OutcomeModel, space: Any, fits: list[_Fit]) -> list[
     """Fixed actions outside the space the other policies were optimized over, with the constraint."""
     if space is None or not any(f.policy.fixed for f in fits):
         return []
-    from decide.optimization._spaces import as_space
+    from decide.optimization import as_space
 
     try:
         system = as_space(space).linear_constraints(outcome.action_space)
