@@ -25,7 +25,7 @@ import numpy as np
 
 from decide.uncertainty._utility import UtilityLevels
 
-__all__ = ["RATE_BOUNDS", "debiased_mean_se", "debiased_per_draw", "debiased_utility"]
+__all__ = ["RATE_BOUNDS", "debiased_per_draw", "debiased_utility", "debiased_with_rate_se"]
 
 #: Bounds on the ratio of successive biases (bias at ``R`` over bias at ``R / 2``):
 #: 1/2 is the ``1/R`` rate, ``1/sqrt(2)`` the ``1/sqrt(R)`` rate.
@@ -73,7 +73,11 @@ def debiased_per_draw(
     differences disagree in sign). With :math:`\rho=1/2` this is Richardson's
     :math:`2v_0-v_1`.
     """
-    v = _level_means(levels, stat)
+    return _extrapolate(_level_means(levels, stat))
+
+
+def _extrapolate(v: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`debiased_per_draw` from the statistic's values on each level."""
     plug_in = v[0]
     if len(v) == 1:
         return plug_in, plug_in, np.full(plug_in.shape[1:], 0.5)
@@ -93,24 +97,32 @@ def _rate(m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
     return np.clip(ratio, *RATE_BOUNDS)
 
 
-def debiased_mean_se(
+def debiased_with_rate_se(
     levels: UtilityLevels, stat: Callable[[np.ndarray], np.ndarray], n_boot: int = 200,
     seed: int = 0,
-) -> np.ndarray | None:
-    r"""Standard error of the mean of :func:`debiased_per_draw`, the rate re-estimated.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    r""":func:`debiased_per_draw`, and the standard error of its mean with the rate re-estimated.
 
     The spread of the extrapolated per-draw values treats the rate :math:`\rho` as
     known; estimated from three levels it is a ratio of noisy means, and a rate
     estimated near :math:`1/\sqrt2` multiplies the correction by up to 2.4. Here the
     draws are resampled with replacement ``n_boot`` times (a fixed seed: the same
     error on every call), :math:`\rho` is re-estimated on each resample and the
-    estimate recomputed; the standard deviation of those estimates is returned,
-    shape ``k``. None when :math:`\rho` is not estimated (no quarters, or exact
-    utilities): the per-draw spread is then the error.
+    estimate recomputed. The statistic is evaluated once per level, for both.
+
+    Returns
+    -------
+    per_draw, plug_in, rate
+        As :func:`debiased_per_draw`.
+    rate_se : ndarray of shape k or None
+        The standard deviation of the resampled estimates; None when :math:`\rho`
+        is not estimated (no quarters, or exact utilities): the per-draw spread is
+        then the error.
     """
     v = _level_means(levels, stat)
-    if len(v) < 3:
-        return None
+    per_draw, plug_in, rate = _extrapolate(v)
+    if len(v) < 3 or v[0].shape[0] < 2:
+        return per_draw, plug_in, rate, None
     n = v[0].shape[0]
     d1, d2 = v[1] - v[0], v[2] - v[1]
     rng = np.random.default_rng(seed)
@@ -120,7 +132,7 @@ def debiased_mean_se(
         m1 = d1[idx].mean(axis=0)
         rho = _rate(m1, d2[idx].mean(axis=0))
         out.append(v[0][idx].mean(axis=0) - m1 * (rho / (1.0 - rho)))
-    return np.asarray(np.std(out, axis=0, ddof=1))
+    return per_draw, plug_in, rate, np.asarray(np.std(out, axis=0, ddof=1))
 
 
 def debiased_utility(levels: UtilityLevels) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from decide.errors import DecideTypeError, ReplicateNoiseWarning
-from decide.uncertainty._debias import debiased_mean_se, debiased_per_draw, debiased_utility
+from decide.uncertainty._debias import debiased_per_draw, debiased_utility, debiased_with_rate_se
 from decide.uncertainty._utility import UtilityLevels, utility_levels
 
 if TYPE_CHECKING:
@@ -156,10 +156,9 @@ def evpi_from_levels(levels: UtilityLevels) -> ValueOfInformation:
     U, labels = levels.full, levels.labels
     means = debiased_utility(levels).mean(axis=0)
     best = int(np.argmax(means))
-    gain, plug, _ = debiased_per_draw(levels, _evpi_gain(best))
+    gain, plug, _, rate_se = debiased_with_rate_se(levels, _evpi_gain(best))
     n = U.shape[0]
     se = float(gain.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    rate_se = debiased_mean_se(levels, _evpi_gain(best)) if n > 1 else None
     if rate_se is not None:  # the estimated rate's own error, when it is larger
         se = max(se, float(rate_se))
     raw = float(gain.mean())
