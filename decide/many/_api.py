@@ -15,7 +15,7 @@ from decide._progress import Progress
 from decide.errors import ConvergenceWarning, DecideTypeError, DecideValueError
 from decide.many._distributed import open_client, solve_distributed
 from decide.many._engine import solve_units
-from decide.many._newsvendor import NewsvendorOutcome
+from decide.many._newsvendor import NewsvendorOutcome, _plain
 from decide.many._rows import assemble
 from decide.many._units import make_batch, unit_spaces
 from decide.measures import Objective
@@ -281,9 +281,8 @@ def _warn(table: pd.DataFrame) -> None:
     failed = table["error"].notna()
     if failed.any():
         first = table.index[failed][0]
-        first = first.item() if isinstance(first, np.generic) else first
         warnings.warn(
-            f"{int(failed.sum())} of {len(table)} units failed (first: {first!r}: "
+            f"{int(failed.sum())} of {len(table)} units failed (first: {_plain(first)!r}: "
             f"{table.loc[first, 'error']}); see the 'error' column.",
             UserWarning,
             stacklevel=3,
